@@ -1,0 +1,6 @@
+package keycloak
+
+import "time"
+
+// SetClock replaces the clock the token cache uses.
+func SetClock(c *Client, now func() time.Time) { c.now = now }
