@@ -169,7 +169,9 @@ func TestDownloadRefused(t *testing.T) {
 	}{
 		{name: "metadata address, host not allowed", imageURL: "https://169.254.169.254/latest/meta-data/iam/security-credentials/"},
 		{name: "metadata address, refused at dial", imageURL: "https://169.254.169.254/latest/meta-data/",
-			tweak: func(c *Config) { c.AllowedHosts[ProviderSlack] = append(c.AllowedHosts[ProviderSlack], "169.254.169.254") }},
+			tweak: func(c *Config) {
+				c.AllowedHosts[ProviderSlack] = append(c.AllowedHosts[ProviderSlack], "169.254.169.254")
+			}},
 		{name: "private address, refused at dial", imageURL: "https://10.0.0.1/a.png",
 			tweak: func(c *Config) { c.AllowedHosts[ProviderSlack] = append(c.AllowedHosts[ProviderSlack], "10.0.0.1") }},
 		{name: "loopback without AllowLoopback", imageURL: s.url("/img/ok.png"), tweak: func(c *Config) { c.AllowLoopback = false }},

@@ -262,9 +262,9 @@ func (s *standIn) slackOAuthAccess(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{
 			"ok": true, "access_token": slackToken, "token_type": "bot", "scope": "users:read",
 			"bot_user_id": "U0KRQLJ9H", "app_id": "A0KRD7HC3",
-			"team":         map[string]any{"name": "Slack Softball Team", "id": "T9TK3CUKW"},
-			"enterprise":   nil,
-			"authed_user":  map[string]any{"id": "U1234", "scope": "", "access_token": "", "token_type": ""},
+			"team":                  map[string]any{"name": "Slack Softball Team", "id": "T9TK3CUKW"},
+			"enterprise":            nil,
+			"authed_user":           map[string]any{"id": "U1234", "scope": "", "access_token": "", "token_type": ""},
 			"is_enterprise_install": false,
 		})
 	}
