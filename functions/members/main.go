@@ -1,0 +1,19 @@
+// Command members is the MembersFunction Lambda.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/gatehouse/gatehouse/pkg/lambdahttp"
+	"github.com/gatehouse/gatehouse/pkg/members"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+)
+
+func main() {
+	p, err := platform.FromEnv(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambdahttp.Start(p.Handler(members.New(p.Store, p.Authz).Routes()))
+}

@@ -1,0 +1,337 @@
+// Package accessrequests serves /v1/tenants/{tenant}/participantAccessRequests:
+// get, list, approve, reject, block and unblock (seeds 000 and 002).
+package accessrequests
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/problem"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+// Function is the Lambda (template.yaml logical id) serving these routes.
+const Function = "AccessRequestsFunction"
+
+const (
+	base = "/v1/tenants/{tenant}/participantAccessRequests"
+
+	maxNote        = 4000
+	maxDisplayName = 150
+	maxPageSize    = 100
+	defPageSize    = 50
+)
+
+// Store is the persistence the service needs.
+type Store interface {
+	GetAccessRequest(ctx context.Context, tenant, id string) (store.AccessRequest, error)
+	ListAccessRequests(ctx context.Context, tenant string, f store.ListFilter) ([]store.AccessRequest, string, error)
+	Decide(ctx context.Context, tenant string, cur store.AccessRequest, d store.Decision) (store.AccessRequest, error)
+	Approve(ctx context.Context, tenant string, cur store.AccessRequest, a store.Approval) (store.AccessRequest, error)
+	Unblock(ctx context.Context, tenant string, ar store.AccessRequest) error
+}
+
+// ApprovalHook adds writes to an approval's transaction, e.g. an outbox
+// message queuing the new participant's avatar sync.
+type ApprovalHook func(tenant string, ar store.AccessRequest, a store.Approval) []store.TxAction
+
+// Service handles the routes.
+type Service struct {
+	store     Store
+	authz     *authz.Authorizer
+	now       func() time.Time
+	OnApprove ApprovalHook
+}
+
+// New returns a Service.
+func New(st Store, az *authz.Authorizer) *Service {
+	return &Service{store: st, authz: az, now: time.Now}
+}
+
+// Routes returns the route table entries of this resource.
+func (s *Service) Routes() []httpapi.Route {
+	return []httpapi.Route{
+		{Function: Function, Method: http.MethodGet, Path: base, Handle: s.list},
+		{Function: Function, Method: http.MethodGet, Path: base + "/{idverb}", Handle: s.get},
+		{Function: Function, Method: http.MethodPost, Path: base + "/{idverb}", Handle: s.act},
+		{Function: Function, Method: http.MethodDelete, Path: base + "/{idverb}", Handle: s.unblock},
+	}
+}
+
+func (s *Service) load(r *http.Request, want authz.Role) (string, store.AccessRequest, error) {
+	tenant, err := httpapi.Tenant(r)
+	if err != nil {
+		return "", store.AccessRequest{}, err
+	}
+	if _, _, err := authz.TenantRole(r.Context(), tenant); err != nil {
+		return "", store.AccessRequest{}, httpapi.Translate(err)
+	}
+	idv, _ := httpapi.SplitVerb(r.PathValue("idverb"))
+	id, err := httpapi.ParseID("id", idv)
+	if err != nil {
+		return "", store.AccessRequest{}, err
+	}
+	ar, err := s.store.GetAccessRequest(r.Context(), tenant, id)
+	if err != nil {
+		return "", store.AccessRequest{}, httpapi.Translate(err)
+	}
+	if _, err := s.authz.Require(r.Context(), tenant, ar.AgentID, want); err != nil {
+		return "", store.AccessRequest{}, httpapi.Translate(err)
+	}
+	return tenant, ar, nil
+}
+
+func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
+	if _, verb := httpapi.SplitVerb(r.PathValue("idverb")); verb != "" {
+		return problem.NotFound("no route for GET with verb :" + verb)
+	}
+	_, ar, err := s.load(r, authz.Viewer)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, ar)
+}
+
+// ListResponse is one page of access requests.
+type ListResponse struct {
+	ParticipantAccessRequests []store.AccessRequest `json:"participantAccessRequests"`
+	NextPageToken             string                `json:"nextPageToken"`
+}
+
+var statuses = map[string]bool{store.StatusPending: true, store.StatusApproved: true, store.StatusRejected: true, store.StatusBlocked: true}
+
+func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := httpapi.Tenant(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	for k := range q {
+		switch k {
+		case "agentId", "status", "participantId", "pageSize", "pageToken":
+		default:
+			return problem.BadRequest("unknown-parameter", "unknown query parameter "+strconv.Quote(k))
+		}
+	}
+	f := store.ListFilter{AgentID: q.Get("agentId"), Status: q.Get("status"), PageSize: defPageSize, PageToken: q.Get("pageToken")}
+	if f.Status != "" && !statuses[f.Status] {
+		return problem.BadRequest("invalid-status", "status must be one of PENDING, APPROVED, REJECTED, BLOCKED")
+	}
+	if f.AgentID != "" && !httpapi.ValidAgentID(f.AgentID) {
+		return problem.BadRequest("invalid-agent-id", "agentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
+	}
+	if v := q.Get("participantId"); v != "" {
+		if f.ParticipantID, err = httpapi.ParseID("participantId", v); err != nil {
+			return err
+		}
+	}
+	if v := q.Get("pageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPageSize {
+			return problem.BadRequest("invalid-page-size", "pageSize must be an integer from 1 to 100")
+		}
+		f.PageSize = n
+	}
+	_, trole, err := authz.TenantRole(r.Context(), tenant)
+	if err != nil {
+		return httpapi.Translate(err)
+	}
+	if f.AgentID == "" {
+		// Tenant-wide lists show every agent's requests: tenant ADMINs only.
+		if trole != "ADMIN" {
+			return problem.BadRequest("agent-id-required", "agentId is required unless the caller is a tenant ADMIN")
+		}
+	} else if _, err := s.authz.Require(r.Context(), tenant, f.AgentID, authz.Viewer); err != nil {
+		return httpapi.Translate(err)
+	}
+	items, next, err := s.store.ListAccessRequests(r.Context(), tenant, f)
+	if err != nil {
+		return httpapi.Translate(err)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, ListResponse{ParticipantAccessRequests: items, NextPageToken: next})
+}
+
+type noteBody struct {
+	Note *string `json:"note"`
+}
+
+type approveBody struct {
+	Mode          *string `json:"mode"`
+	DisplayName   *string `json:"displayName"`
+	ParticipantID *string `json:"participantId"`
+	Note          *string `json:"note"`
+}
+
+func checkNote(n *string) (string, error) {
+	if n == nil {
+		return "", nil
+	}
+	if utf8.RuneCountInString(*n) > maxNote {
+		return "", problem.BadRequest("note-too-long", "note must be at most 4000 characters")
+	}
+	return *n, nil
+}
+
+func (s *Service) act(w http.ResponseWriter, r *http.Request) error {
+	_, verb := httpapi.SplitVerb(r.PathValue("idverb"))
+	switch verb {
+	case "approve", "reject", "block":
+	default:
+		return problem.NotFound("unknown action " + strconv.Quote(verb) + "; use :approve, :reject or :block")
+	}
+	// Validate the body before any read so bad input costs nothing.
+	var ab approveBody
+	var nb noteBody
+	var note string
+	var err error
+	if verb == "approve" {
+		if err := httpapi.DecodeJSON(r, &ab); err != nil {
+			return err
+		}
+		note, err = checkNote(ab.Note)
+	} else {
+		if err := httpapi.DecodeJSON(r, &nb); err != nil {
+			return err
+		}
+		note, err = checkNote(nb.Note)
+	}
+	if err != nil {
+		return err
+	}
+	var mode, target, display string
+	if verb == "approve" {
+		if mode, target, display, err = validateApprove(ab); err != nil {
+			return err
+		}
+	}
+	tenant, ar, err := s.load(r, authz.Editor)
+	if err != nil {
+		return err
+	}
+	if ar.Status != store.StatusPending {
+		return notPending(ar)
+	}
+	p, _, _ := authz.TenantRole(r.Context(), tenant)
+	now := s.now().UnixMilli()
+	var out store.AccessRequest
+	switch verb {
+	case "reject":
+		out, err = s.store.Decide(r.Context(), tenant, ar, store.Decision{Status: store.StatusRejected, By: p.Subject, Note: note, At: now})
+	case "block":
+		out, err = s.store.Decide(r.Context(), tenant, ar, store.Decision{Status: store.StatusBlocked, By: p.Subject, Note: note, At: now})
+	case "approve":
+		a, aerr := resolveApproval(ar, mode, target, display)
+		if aerr != nil {
+			return aerr
+		}
+		a.By, a.Note, a.At, a.BindingID = p.Subject, note, now, uuid.NewString()
+		if s.OnApprove != nil {
+			a.Extra = s.OnApprove(tenant, ar, a)
+		}
+		out, err = s.store.Approve(r.Context(), tenant, ar, a)
+	}
+	if err != nil {
+		if errors.Is(err, store.ErrNotPending) {
+			return problem.Wrap(err, http.StatusConflict, "concurrent-decision", "another operator decided this request at the same time")
+		}
+		return httpapi.Translate(err)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+func notPending(ar store.AccessRequest) error {
+	return problem.Newf(http.StatusBadRequest, "not-pending", "the access request is %s, not PENDING", ar.Status).With("currentStatus", ar.Status)
+}
+
+var modes = map[string]bool{store.ModeUnspecified: true, store.ModeCreateNew: true, store.ModeAddToExisting: true, store.ModeBindOnly: true}
+
+func validateApprove(b approveBody) (mode, target, display string, err error) {
+	mode = store.ModeUnspecified
+	if b.Mode != nil {
+		mode = *b.Mode
+		if !modes[mode] {
+			return "", "", "", problem.BadRequest("invalid-mode", "mode must be one of UNSPECIFIED, CREATE_NEW, ADD_TO_EXISTING, BIND_ONLY")
+		}
+	}
+	if b.DisplayName != nil {
+		display = *b.DisplayName
+		if n := utf8.RuneCountInString(display); n > maxDisplayName {
+			return "", "", "", problem.BadRequest("display-name-too-long", "displayName must be at most 150 characters")
+		}
+	}
+	if b.ParticipantID != nil && *b.ParticipantID != "" {
+		if target, err = httpapi.ParseID("participantId", *b.ParticipantID); err != nil {
+			return "", "", "", err
+		}
+	}
+	switch mode {
+	case store.ModeAddToExisting:
+		if target == "" {
+			return "", "", "", problem.BadRequest("participant-id-required", "mode ADD_TO_EXISTING requires participantId")
+		}
+	default:
+		if target != "" {
+			return "", "", "", problem.BadRequest("participant-id-not-allowed", "participantId is only used with mode ADD_TO_EXISTING")
+		}
+	}
+	return mode, target, display, nil
+}
+
+func resolveApproval(ar store.AccessRequest, mode, target, display string) (store.Approval, error) {
+	if mode == store.ModeUnspecified {
+		mode = store.ModeCreateNew
+		if ar.MatchedParticipantID != "" {
+			mode = store.ModeBindOnly
+		}
+	}
+	a := store.Approval{Mode: mode}
+	switch mode {
+	case store.ModeCreateNew:
+		a.ParticipantID = uuid.NewString()
+		a.DisplayName = display
+		if a.DisplayName == "" {
+			a.DisplayName = ar.DisplayName
+		}
+		if a.DisplayName == "" {
+			a.DisplayName = ar.Address
+		}
+		if utf8.RuneCountInString(a.DisplayName) > maxDisplayName {
+			a.DisplayName = string([]rune(a.DisplayName)[:maxDisplayName])
+		}
+	case store.ModeAddToExisting:
+		a.ParticipantID = target
+	case store.ModeBindOnly:
+		if ar.MatchedParticipantID == "" {
+			return a, problem.BadRequest("no-matched-participant", "mode BIND_ONLY needs a request with a matchedParticipantId")
+		}
+		a.ParticipantID = ar.MatchedParticipantID
+	}
+	return a, nil
+}
+
+func (s *Service) unblock(w http.ResponseWriter, r *http.Request) error {
+	if _, verb := httpapi.SplitVerb(r.PathValue("idverb")); verb != "block" {
+		return problem.NotFound("only DELETE .../{id}:block is supported")
+	}
+	tenant, ar, err := s.load(r, authz.Editor)
+	if err != nil {
+		return err
+	}
+	if ar.Status != store.StatusBlocked {
+		return problem.Newf(http.StatusBadRequest, "not-blocked", "the access request is %s, not BLOCKED", ar.Status).With("currentStatus", ar.Status)
+	}
+	if err := s.store.Unblock(r.Context(), tenant, ar); err != nil {
+		return httpapi.Translate(err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+

@@ -1,0 +1,146 @@
+// Package apitest runs the whole route table in process against a fresh
+// DynamoDB Local table, with a dev issuer for tokens. Integration tests of
+// every API package use it.
+package apitest
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/google/uuid"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/devissuer"
+	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
+	"github.com/gatehouse/gatehouse/pkg/dynamotest"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/routes"
+)
+
+// Env is one isolated API under test.
+type Env struct {
+	Table    *dynamotest.Table
+	Issuer   *devissuer.Issuer
+	Platform *platform.Platform
+	Handler  http.Handler
+	JWKS     *httptest.Server
+}
+
+// New builds an Env serving routes.All. Use NewWith to serve other routes.
+func New(tb testing.TB) *Env {
+	return NewWith(tb, routes.All)
+}
+
+// NewWith builds an Env serving the routes build returns.
+func NewWith(tb testing.TB, build func(p *platform.Platform) []httpapi.Route) *Env {
+	tb.Helper()
+	tbl := dynamotest.NewTable(tb)
+	iss, err := devissuer.NewEphemeral()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	jwks := httptest.NewServer(iss.JWKSHandler())
+	tb.Cleanup(jwks.Close)
+	awsCfg, _ := dynamolocal.Config(dynamotest.Endpoint(tb))
+	// Share the table's counting client so tests can count calls.
+	p, err := platform.New(platform.Config{Table: tbl.Name, JWTIssuer: devissuer.DefaultIssuer, JWTAudience: devissuer.DefaultAudience, JWKSURL: jwks.URL}, awsCfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p.DB, p.Store = tbl.DB, tbl.Store
+	p.Authz = authz.New(tbl.Store)
+	return &Env{Table: tbl, Issuer: iss, Platform: p, Handler: p.Handler(build(p)), JWKS: jwks}
+}
+
+// Token mints a token for sub with the given tenant roles.
+func (e *Env) Token(tb testing.TB, sub string, tenants map[string]string) string {
+	tb.Helper()
+	tok, err := e.Issuer.Mint(devissuer.Claims{Subject: sub, Tenants: tenants})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tok
+}
+
+// Mint mints a token from explicit claims.
+func (e *Env) Mint(tb testing.TB, c devissuer.Claims) string {
+	tb.Helper()
+	tok, err := e.Issuer.Mint(c)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tok
+}
+
+// Response is a recorded response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// Do sends one request through the handler. An empty token sends none.
+func (e *Env) Do(tb testing.TB, method, path, token, body string) Response {
+	tb.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req := httptest.NewRequestWithContext(context.Background(), method, path, r)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	e.Handler.ServeHTTP(rec, req)
+	return Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.String()}
+}
+
+// Seed helpers shared by API tests.
+
+// SeedRequest writes a PENDING access request and returns it.
+func (e *Env) SeedRequest(tb testing.TB, tenant string, ar store.AccessRequest) store.AccessRequest {
+	tb.Helper()
+	if ar.ID == "" {
+		ar.ID = uuid.NewString()
+	}
+	if ar.IntegrationConfigID == "" {
+		ar.IntegrationConfigID = uuid.NewString()
+	}
+	if ar.Provider == "" {
+		ar.Provider = "SLACK"
+	}
+	if ar.Address == "" {
+		ar.Address = "U" + strings.ToUpper(ar.ID[:8])
+	}
+	if ar.AgentID == "" {
+		ar.AgentID = "agent-1"
+	}
+	if ar.CreatedAt == 0 {
+		ar.CreatedAt = time.Now().UnixMilli()
+	}
+	ar.ModifiedAt = ar.CreatedAt
+	ar.Status = store.StatusPending
+	if err := e.Platform.Store.CreateAccessRequest(context.Background(), tenant, store.NewPendingRequest{Request: ar}); err != nil {
+		tb.Fatal(err)
+	}
+	return ar
+}
+
+// SeedMember gives subject a role on agent.
+func (e *Env) SeedMember(tb testing.TB, tenant, agent, subject, role string) {
+	tb.Helper()
+	now := time.Now().UnixMilli()
+	if _, err := e.Platform.Store.PutMember(context.Background(), tenant, store.Member{AgentID: agent, Subject: subject, Role: role, CreatedAt: now, ModifiedAt: now}); err != nil {
+		tb.Fatal(err)
+	}
+}

@@ -1,0 +1,150 @@
+// Package devserver runs every route of gatehouse in one process on
+// 127.0.0.1 for local development: DynamoDB Local (persistent under
+// .devstack/data), in-process S3 (gofakes3), a dev JWT issuer whose JWKS
+// is served by the same server, and demo data.
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gatehouse/gatehouse/pkg/devissuer"
+	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/routes"
+	"github.com/gatehouse/gatehouse/pkg/tabledef"
+)
+
+// Options configure a dev run.
+type Options struct {
+	Root       string // repository root
+	Addr       string // default 127.0.0.1:3000
+	Reset      bool   // wipe .devstack/data first
+	Table      string // default "gatehouse"
+	Out        io.Writer
+	Logger     *slog.Logger
+	DynamoPort int // default 8000; 0 keeps the default
+}
+
+// Run serves until ctx is done, then stops everything it started.
+func Run(ctx context.Context, o Options) error {
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:3000"
+	}
+	if o.Table == "" {
+		o.Table = "gatehouse"
+	}
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if o.DynamoPort == 0 {
+		o.DynamoPort = 8000
+	}
+	data := filepath.Join(o.Root, ".devstack", "data")
+	if o.Reset {
+		if err := os.RemoveAll(data); err != nil {
+			return fmt.Errorf("devserver: reset: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return fmt.Errorf("devserver: listen: %w", err)
+	}
+	base := "http://" + ln.Addr().String()
+
+	logFile, err := os.OpenFile(filepath.Join(o.Root, ".devstack", "dynamodb.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("devserver: %w", err)
+	}
+	defer logFile.Close()
+	ddb, err := dynamolocal.Start(ctx, dynamolocal.Options{Root: o.Root, Port: o.DynamoPort, DataDir: filepath.Join(data, "dynamodb"), Log: logFile})
+	if err != nil {
+		return err
+	}
+	defer ddb.Stop()
+	o.Logger.Info("DynamoDB Local", "endpoint", ddb.Endpoint, "data", filepath.Join(data, "dynamodb"))
+
+	tpl := filepath.Join(o.Root, "template.yaml")
+	def, err := tabledef.Load(tpl)
+	if err != nil {
+		return err
+	}
+	raw, _, _ := dynamolocal.Clients(ddb.Endpoint)
+	if created, err := def.Ensure(ctx, raw, o.Table); err != nil {
+		return err
+	} else if created {
+		o.Logger.Info("created table from template.yaml", "table", o.Table)
+	}
+
+	iss, err := devissuer.LoadOrCreate(filepath.Join(data, "jwt"))
+	if err != nil {
+		return err
+	}
+	awsCfg, _ := dynamolocal.Config(ddb.Endpoint)
+	p, err := platform.New(platform.Config{
+		Table: o.Table, JWTIssuer: devissuer.DefaultIssuer, JWTAudience: devissuer.DefaultAudience,
+		JWKSURL: base + "/dev-issuer/jwks.json",
+	}, awsCfg)
+	if err != nil {
+		return err
+	}
+	p.Logger = o.Logger
+
+	demo, err := Seed(ctx, p)
+	if err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", p.Handler(routes.All(p)))
+	mux.Handle("GET /dev-issuer/jwks.json", iss.JWKSHandler())
+	mux.Handle("/", p.Handler(nil))
+	srv := &http.Server{Handler: logRequests(o.Logger, mux), ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	if err := printWelcome(o.Out, base, iss, demo); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	o.Logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func logRequests(log *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		h.ServeHTTP(sw, r)
+		log.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", time.Since(start).Milliseconds())
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+
+var _ = httpapi.MaxBody

@@ -1,0 +1,166 @@
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/gatehouse/gatehouse/pkg/devissuer"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+// Demo names the seeded objects.
+type Demo struct {
+	Tenant, Agent string
+	// Connectors maps provider to connector id.
+	Connectors  map[string]string
+	Pending     []store.AccessRequest
+	Participant string
+}
+
+// Demo tenant, agent and subjects.
+const (
+	DemoTenant = "demo"
+	DemoAgent  = "support-bot"
+)
+
+// DemoSubjects are the seeded agent members (alice is a tenant ADMIN by token).
+var DemoSubjects = map[string]string{"bob": store.RoleAdmin, "carol": store.RoleEditor, "dave": store.RoleViewer}
+
+var ns = uuid.MustParse("6f1c3c56-8a4e-4e59-9a53-0d2f8f3c1a11")
+
+// DemoID is a stable id for a demo object, so restarts find the same data.
+func DemoID(name string) string { return uuid.NewSHA1(ns, []byte(name)).String() }
+
+// Providers in the order the demo seeds them.
+var Providers = []string{"SLACK", "TEAMS", "TELEGRAM", "WHATSAPP", "TWILIO_SMS"}
+
+// Seeders let other packages add demo data (connectors, documents...).
+// Each must be idempotent.
+var Seeders []func(ctx context.Context, p *platform.Platform, d *Demo) error
+
+// Seed writes the demo data once; later runs find it and change nothing.
+func Seed(ctx context.Context, p *platform.Platform) (*Demo, error) {
+	d := &Demo{Tenant: DemoTenant, Agent: DemoAgent, Connectors: map[string]string{}}
+	for _, prov := range Providers {
+		d.Connectors[prov] = DemoID("connector/" + prov)
+	}
+	senders := []struct{ provider, address, name, conv string }{
+		{"SLACK", "U0DEMODANA", "Dana Scully", "#support"},
+		{"TELEGRAM", "424242", "Fox Mulder", "Fox Mulder"},
+		{"WHATSAPP", "15551234567", "Monica Reyes", ""},
+		{"TWILIO_SMS", "+15557654321", "", ""},
+	}
+	base := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC).UnixMilli()
+	for i, s := range senders {
+		d.Pending = append(d.Pending, store.AccessRequest{
+			ID: DemoID("request/" + s.address), IntegrationConfigID: d.Connectors[s.provider], Provider: s.provider,
+			Address: s.address, AgentID: DemoAgent, DisplayName: s.name, ConversationName: s.conv,
+			CreatedAt: base + int64(i)*60_000, ModifiedAt: base + int64(i)*60_000,
+		})
+	}
+	d.Participant = DemoID("participant/skinner")
+
+	// One marker item says the demo exists.
+	err := p.Store.Table().Put(struct {
+		PK string `dynamo:"PK"`
+		SK string `dynamo:"SK"`
+		At int64  `dynamo:"createdAt"`
+	}{"DEVSEED", "M", time.Now().UnixMilli()}).If("attribute_not_exists(PK)").Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		return d, runSeeders(ctx, p, d)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("devserver: seed marker: %w", err)
+	}
+	now := time.Now().UnixMilli()
+	for sub, role := range DemoSubjects {
+		if _, err := p.Store.PutMember(ctx, DemoTenant, store.Member{AgentID: DemoAgent, Subject: sub, Role: role, CreatedBy: "seed", CreatedAt: now, ModifiedAt: now}); err != nil {
+			return nil, err
+		}
+	}
+	for _, ar := range d.Pending {
+		if err := p.Store.CreateAccessRequest(ctx, DemoTenant, store.NewPendingRequest{Request: ar}); err != nil && !errors.Is(err, store.ErrConflict) {
+			return nil, fmt.Errorf("devserver: seed request: %w", err)
+		}
+	}
+	// The participant: a Teams sender approved by carol.
+	teams := store.AccessRequest{ID: DemoID("request/skinner"), IntegrationConfigID: d.Connectors["TEAMS"], Provider: "TEAMS",
+		Address: "29:1demo-aad-object-id", AgentID: DemoAgent, DisplayName: "Walter Skinner", ConversationName: "Support",
+		CreatedAt: base - 86_400_000, ModifiedAt: base - 86_400_000}
+	if err := p.Store.CreateAccessRequest(ctx, DemoTenant, store.NewPendingRequest{Request: teams}); err != nil && !errors.Is(err, store.ErrConflict) {
+		return nil, err
+	}
+	teams.Status = store.StatusPending
+	if _, err := p.Store.Approve(ctx, DemoTenant, teams, store.Approval{Mode: store.ModeCreateNew, ParticipantID: d.Participant,
+		DisplayName: "Walter Skinner", BindingID: DemoID("binding/skinner"), By: "carol", Note: "demo", At: base - 3_600_000}); err != nil &&
+		!errors.Is(err, store.ErrNotPending) {
+		return nil, fmt.Errorf("devserver: seed participant: %w", err)
+	}
+	return d, runSeeders(ctx, p, d)
+}
+
+func runSeeders(ctx context.Context, p *platform.Platform, d *Demo) error {
+	for _, s := range Seeders {
+		if err := s(ctx, p, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func printWelcome(w io.Writer, base string, iss *devissuer.Issuer, d *Demo) error {
+	mint := func(sub, role string) (string, error) {
+		return iss.Mint(devissuer.Claims{Subject: sub, Tenants: map[string]string{DemoTenant: role}})
+	}
+	alice, err := mint("alice", "ADMIN")
+	if err != nil {
+		return err
+	}
+	carol, err := mint("carol", "MEMBER")
+	if err != nil {
+		return err
+	}
+	dave, err := mint("dave", "MEMBER")
+	if err != nil {
+		return err
+	}
+	api := base + "/v1/tenants/" + DemoTenant
+	fmt.Fprintf(w, `
+gatehouse dev server on %[1]s  (Ctrl-C stops everything it started)
+tenant %[2]q, agent %[3]q; alice = tenant ADMIN, bob = agent ADMIN, carol = EDITOR, dave = VIEWER.
+More tokens: make token SUB=carol TENANT=demo TENANT_ROLE=MEMBER
+
+export ALICE=%[4]s
+export CAROL=%[5]s
+export DAVE=%[6]s
+
+# pending requests of the agent (as the viewer)
+curl -s -H "Authorization: Bearer $DAVE" '%[7]s/participantAccessRequests?agentId=%[3]s&status=PENDING'
+# one request (seed 000 fields)
+curl -s -H "Authorization: Bearer $DAVE" %[7]s/participantAccessRequests/%[8]s
+# reject it (the seed 000 curl; carol is EDITOR)
+curl -s -X POST -H "Authorization: Bearer $CAROL" -H "Content-Type: application/json" %[7]s/participantAccessRequests/%[8]s:reject -d '{}'
+# approve another as a new participant
+curl -s -X POST -H "Authorization: Bearer $CAROL" -H "Content-Type: application/json" %[7]s/participantAccessRequests/%[9]s:approve -d '{"mode":"CREATE_NEW","note":"welcome"}'
+# block a third; lift the block again
+curl -s -X POST -H "Authorization: Bearer $CAROL" -H "Content-Type: application/json" %[7]s/participantAccessRequests/%[10]s:block -d '{"note":"spam"}'
+curl -s -X DELETE -H "Authorization: Bearer $CAROL" %[7]s/participantAccessRequests/%[10]s:block
+# agent members (alice, tenant ADMIN, may change them)
+curl -s -H "Authorization: Bearer $ALICE" %[7]s/agents/%[3]s/members
+curl -s -X PUT -H "Authorization: Bearer $ALICE" -H "Content-Type: application/json" %[7]s/agents/%[3]s/members/erin -d '{"role":"EDITOR"}'
+`, base, DemoTenant, DemoAgent, alice, carol, dave, api, d.Pending[0].ID, d.Pending[1].ID, d.Pending[2].ID)
+	for _, h := range Welcome {
+		h(w, base, iss, d)
+	}
+	return nil
+}
+
+// Welcome lets other packages add curl lines to the start-up banner.
+var Welcome []func(w io.Writer, base string, iss *devissuer.Issuer, d *Demo)

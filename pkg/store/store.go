@@ -1,0 +1,184 @@
+// Package store keeps every gatehouse entity in one DynamoDB table.
+//
+// Key schema (the one place it is written down; template.yaml defines the
+// attributes). Every key starts with the tenant ("T#{tenant}") or the
+// organization ("O#{org}") taken from the verified token, never the body.
+//
+//	entity               PK                                   SK            GSIs
+//	access request       T#t#AR#{id}                          AR            GSI1 agent+status, GSI2 agent, GSI3 status, GSI4 tenant, GSI5 participant
+//	request alias        T#t#AR#{id}                          ALIAS#{pid}   GSI5 (matched participant when approval chose another)
+//	pending marker       T#t#PENDING#{connector}#{address}    M             -   (one PENDING request per connector+sender)
+//	block marker         T#t#BLOCK#{connector}#{address}      M             -
+//	participant          T#t#P#{id}                           P             GSI4 tenant participants
+//	binding              T#t#P#{id}                           B#{agent}     GSI1 participants of an agent
+//	channel index        T#t#CH#{connector}#{address}         M             -   (one participant per channel)
+//	agent member         T#t#AG#{agent}#M                     S#{subject}   -
+//	outbox message       OUTBOX#{id}                          O             -   (stream-dispatched side effects)
+//
+// GSI sort keys are "{createdAt:013d}#{id}" so Query with ScanIndexForward
+// false lists newest first. Times are epoch milliseconds.
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/guregu/dynamo/v2"
+)
+
+// Sentinel errors; compare with errors.Is.
+var (
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict means a condition failed: someone else changed the item.
+	ErrConflict = errors.New("store: conflict")
+	// ErrInvalidPageToken means a page token was not issued for this query.
+	ErrInvalidPageToken = errors.New("store: invalid page token")
+)
+
+// Index names, as in template.yaml.
+const (
+	GSI1 = "GSI1"
+	GSI2 = "GSI2"
+	GSI3 = "GSI3"
+	GSI4 = "GSI4"
+	GSI5 = "GSI5"
+)
+
+// Store reads and writes the gatehouse table.
+type Store struct {
+	db    *dynamo.DB
+	table dynamo.Table
+}
+
+// New returns a Store over the named table.
+func New(db *dynamo.DB, table string) *Store {
+	return &Store{db: db, table: db.Table(table)}
+}
+
+// DB returns the underlying client, for packages that add their own items.
+func (s *Store) DB() *dynamo.DB { return s.db }
+
+// Table returns the table handle.
+func (s *Store) Table() dynamo.Table { return s.table }
+
+// Keys are the key attributes an item may carry.
+type Keys struct {
+	PK     string `dynamo:"PK,hash"`
+	SK     string `dynamo:"SK,range"`
+	GSI1PK string `dynamo:",omitempty"`
+	GSI1SK string `dynamo:",omitempty"`
+	GSI2PK string `dynamo:",omitempty"`
+	GSI2SK string `dynamo:",omitempty"`
+	GSI3PK string `dynamo:",omitempty"`
+	GSI3SK string `dynamo:",omitempty"`
+	GSI4PK string `dynamo:",omitempty"`
+	GSI4SK string `dynamo:",omitempty"`
+	GSI5PK string `dynamo:",omitempty"`
+	GSI5SK string `dynamo:",omitempty"`
+}
+
+func tenantKey(tenant string, parts ...string) string {
+	return "T#" + tenant + "#" + strings.Join(parts, "#")
+}
+
+// SortKey orders items newest first under ScanIndexForward=false.
+func SortKey(createdAt int64, id string) string {
+	return fmt.Sprintf("%013d#%s", createdAt, id)
+}
+
+// AgentMemberPK is the partition of an agent's members.
+func AgentMemberPK(tenant, agent string) string { return tenantKey(tenant, "AG", agent, "M") }
+
+// ParticipantPK is the partition of a participant and its bindings.
+func ParticipantPK(tenant, id string) string { return tenantKey(tenant, "P", id) }
+
+// ChannelPK is the unique index item of a channel.
+func ChannelPK(tenant, connector, address string) string {
+	return tenantKey(tenant, "CH", connector, address)
+}
+
+// PendingPK is the one-PENDING-request marker of a sender on a connector.
+func PendingPK(tenant, connector, address string) string {
+	return tenantKey(tenant, "PENDING", connector, address)
+}
+
+// BlockPK marks a sender blocked on a connector.
+func BlockPK(tenant, connector, address string) string {
+	return tenantKey(tenant, "BLOCK", connector, address)
+}
+
+// MarkerSK is the sort key of single-item partitions (markers, indexes).
+const MarkerSK = "M"
+
+// condFailedAt reports which actions of a cancelled transaction failed
+// their condition.
+func condFailedAt(err error) []int {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil
+	}
+	var out []int
+	for i, r := range tce.CancellationReasons {
+		if r.Code != nil && *r.Code == "ConditionalCheckFailed" {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// pageToken is the opaque form of a LastEvaluatedKey, bound to the
+// partition it was issued for so it cannot be replayed elsewhere.
+func encodePageToken(lek dynamo.PagingKey) (string, error) {
+	if len(lek) == 0 {
+		return "", nil
+	}
+	m := map[string]string{}
+	for k, v := range lek {
+		s, ok := v.(*types.AttributeValueMemberS)
+		if !ok {
+			return "", fmt.Errorf("store: unexpected key attribute %s", k)
+		}
+		m[k] = s.Value
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func decodePageToken(tok, pkAttr, pkValue string) (dynamo.PagingKey, error) {
+	if tok == "" {
+		return nil, nil
+	}
+	if len(tok) > 2048 {
+		return nil, ErrInvalidPageToken
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return nil, ErrInvalidPageToken
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil || len(m) > 6 {
+		return nil, ErrInvalidPageToken
+	}
+	if m[pkAttr] != pkValue || m["PK"] == "" || m["SK"] == "" {
+		return nil, ErrInvalidPageToken
+	}
+	lek := dynamo.PagingKey{}
+	for k, v := range m {
+		lek[k] = &types.AttributeValueMemberS{Value: v}
+	}
+	return lek, nil
+}
+
+// Ping checks the table is reachable.
+func (s *Store) Ping(ctx context.Context) error {
+	_, err := s.table.Describe().Run(ctx)
+	return err
+}
