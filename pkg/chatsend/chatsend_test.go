@@ -144,18 +144,21 @@ func TestSendWireFormat(t *testing.T) {
 			check: func(t *testing.T, reqs []recorded) {
 				r := only(t, reqs)
 				wantRequest(t, r, http.MethodPost, "/api/chat.postMessage")
-				if got := r.Header.Get("Authorization"); got != "Bearer xoxb-test-token" && r.form(t).Get("token") != "xoxb-test-token" {
-					t.Errorf("bot token neither in Authorization (%q) nor in the form", got)
-				}
+				// slack-go sends the token as a form field, which Slack accepts for POSTs.
 				f := r.form(t)
+				if got := f.Get("token"); got != "xoxb-test-token" {
+					t.Errorf("form token = %q, want the bot token", got)
+				}
 				if f.Get("channel") != "D024BE91L" || f.Get("text") != "Welcome!" {
 					t.Errorf("form = %v, want channel D024BE91L and text Welcome!", f)
 				}
 			},
 		},
 		{
-			name:   "telegram sendMessage, numeric chat id",
-			msg:    func(*standIn) Outbound { return Outbound{Provider: "TELEGRAM", ReplyTo: "-1001234567890", Text: "Welcome!"} },
+			name: "telegram sendMessage, numeric chat id",
+			msg: func(*standIn) Outbound {
+				return Outbound{Provider: "TELEGRAM", ReplyTo: "-1001234567890", Text: "Welcome!"}
+			},
 			answer: respond(http.StatusOK, `{"ok":true,"result":{"message_id":9,"chat":{"id":-1001234567890,"type":"supergroup"},"date":1,"text":"Welcome!"}}`),
 			check: func(t *testing.T, reqs []recorded) {
 				r := only(t, reqs)
@@ -178,8 +181,10 @@ func TestSendWireFormat(t *testing.T) {
 			},
 		},
 		{
-			name:   "whatsapp cloud messages",
-			msg:    func(*standIn) Outbound { return Outbound{Provider: "WHATSAPP", ReplyTo: "16505551234", Text: "Welcome!"} },
+			name: "whatsapp cloud messages",
+			msg: func(*standIn) Outbound {
+				return Outbound{Provider: "WHATSAPP", ReplyTo: "16505551234", Text: "Welcome!"}
+			},
 			answer: respond(http.StatusOK, `{"messaging_product":"whatsapp","contacts":[{"input":"16505551234","wa_id":"16505551234"}],"messages":[{"id":"wamid.out"}]}`),
 			check: func(t *testing.T, reqs []recorded) {
 				r := only(t, reqs)
@@ -194,8 +199,10 @@ func TestSendWireFormat(t *testing.T) {
 			},
 		},
 		{
-			name:   "twilio messages",
-			msg:    func(*standIn) Outbound { return Outbound{Provider: "TWILIO_SMS", ReplyTo: "+15558675310", Text: "Welcome!"} },
+			name: "twilio messages",
+			msg: func(*standIn) Outbound {
+				return Outbound{Provider: "TWILIO_SMS", ReplyTo: "+15558675310", Text: "Welcome!"}
+			},
 			answer: respond(http.StatusCreated, `{"sid":"SM1","status":"queued"}`),
 			check: func(t *testing.T, reqs []recorded) {
 				r := only(t, reqs)

@@ -10,6 +10,9 @@
 // not be fetched): answer 5xx so that the provider retries.
 //
 // Every provider retries or redelivers, so callers dedupe on Message.EventID.
+// A retry (Slack's X-Slack-Retry-Num, Twilio's I-Twilio-Idempotency-Token)
+// verifies and parses like the first delivery: never drop one for its header
+// alone, since the first may never have been processed.
 package webhook
 
 import (
