@@ -6,6 +6,13 @@
 // addresses at dial time, reads at most Config.MaxBytes, sniffs the content and
 // bounds the pixel size. See Config for the settings and ConfigFromEnv for the
 // environment variables.
+//
+// Mapping decisions the provider docs leave open: missing or rejected
+// credentials of any provider (Slack token, Telegram bot token, Teams app
+// registration) are ErrOAuthNotConnected; an unknown or invisible user
+// (Slack user_not_found, Telegram "user not found") is ErrNoImage, like a
+// channel or group address; a provider not registered here is
+// ErrNoAvatarSource. The caller's own cancellation is never ErrRefused.
 package avatar
 
 import (
