@@ -182,8 +182,8 @@ func (c *Client) GetUser(ctx context.Context, id string) (User, error) {
 }
 
 func (c *Client) getUser(ctx context.Context, id string) (*gocloak.User, error) {
-	if id == "" {
-		return nil, fmt.Errorf("keycloak: get user: empty id: %w", ErrNotFound)
+	if !validSegment(id) {
+		return nil, fmt.Errorf("keycloak: get user: invalid id %q: %w", id, ErrNotFound)
 	}
 	var u *gocloak.User
 	err := c.do(ctx, "get user", func(token string) error {
@@ -222,6 +222,9 @@ func (c *Client) EnableWithPasswordReset(ctx context.Context, id string) error {
 // user already has is not an error. ErrNotFound means the user or the role
 // does not exist.
 func (c *Client) AssignRealmRole(ctx context.Context, id, role string) error {
+	if !validSegment(id) || !validSegment(role) {
+		return fmt.Errorf("keycloak: assign realm role %q to %q: invalid name: %w", role, id, ErrNotFound)
+	}
 	var r *gocloak.Role
 	err := c.do(ctx, "get realm role "+role, func(token string) error {
 		var err error
@@ -239,8 +242,9 @@ func (c *Client) AssignRealmRole(ctx context.Context, id, role string) error {
 // DeleteUser deletes the user. A user that is already gone counts as
 // deleted, so a retried decline converges.
 func (c *Client) DeleteUser(ctx context.Context, id string) error {
-	if id == "" {
-		return fmt.Errorf("keycloak: delete user: empty id")
+	// Not ErrNotFound: a malformed id must not pass for "already deleted".
+	if !validSegment(id) {
+		return fmt.Errorf("keycloak: delete user: invalid id %q", id)
 	}
 	err := c.do(ctx, "delete user", func(token string) error {
 		return c.gc.DeleteUser(ctx, token, c.cfg.Realm, id)
@@ -353,6 +357,18 @@ func statusOf(err error) int {
 		return apiErr.Code
 	}
 	return -1
+}
+
+// validSegment reports whether s can be put into a URL path as one
+// segment: gocloak joins ids and role names into paths without escaping,
+// so "../" or "?" would reach another endpoint.
+func validSegment(s string) bool {
+	if s == "" || s == "." || s == ".." {
+		return false
+	}
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return r <= ' ' || r == 0x7f || strings.ContainsRune("/\\?#%", r)
+	})
 }
 
 func fromGocloak(u *gocloak.User) User {
