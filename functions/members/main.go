@@ -15,5 +15,9 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambdahttp.Start(p.Handler(members.New(p.Store, p.Authz).Routes()))
+	routes, err := members.Routes(p)
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambdahttp.Start(p.Handler(routes))
 }

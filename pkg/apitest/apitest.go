@@ -35,11 +35,12 @@ type Env struct {
 
 // New builds an Env serving routes.All. Use NewWith to serve other routes.
 func New(tb testing.TB) *Env {
-	return NewWith(tb, routes.All)
+	return NewWith(tb, routes.All, nil)
 }
 
-// NewWith builds an Env serving the routes build returns.
-func NewWith(tb testing.TB, build func(p *platform.Platform) []httpapi.Route) *Env {
+// NewWith builds an Env serving the routes build returns; env is what
+// the platform's Getenv answers (feature settings such as stand-in URLs).
+func NewWith(tb testing.TB, build func(p *platform.Platform) ([]httpapi.Route, error), env map[string]string) *Env {
 	tb.Helper()
 	tbl := dynamotest.NewTable(tb)
 	iss, err := devissuer.NewEphemeral()
@@ -56,7 +57,14 @@ func NewWith(tb testing.TB, build func(p *platform.Platform) []httpapi.Route) *E
 	}
 	p.DB, p.Store = tbl.DB, tbl.Store
 	p.Authz = authz.New(tbl.Store)
-	return &Env{Table: tbl, Issuer: iss, Platform: p, Handler: p.Handler(build(p)), JWKS: jwks}
+	p.Getenv = func(k string) string { return env[k] }
+	e := &Env{Table: tbl, Issuer: iss, Platform: p, JWKS: jwks}
+	rs, err := build(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Handler = p.Handler(rs)
+	return e
 }
 
 // Token mints a token for sub with the given tenant roles.

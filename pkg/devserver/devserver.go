@@ -18,7 +18,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
-	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/tabledef"
@@ -88,6 +87,17 @@ func Run(ctx context.Context, o Options) error {
 		o.Logger.Info("created table from template.yaml", "table", o.Table)
 	}
 
+	env := map[string]string{}
+	for _, h := range Before {
+		stop, err := h(ctx, Hook{Root: o.Root, Base: base, Data: data, Env: env, Logger: o.Logger})
+		if err != nil {
+			return err
+		}
+		if stop != nil {
+			defer stop()
+		}
+	}
+
 	iss, err := devissuer.LoadOrCreate(filepath.Join(data, "jwt"))
 	if err != nil {
 		return err
@@ -101,16 +111,37 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	p.Logger = o.Logger
+	p.Getenv = func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
 
 	demo, err := Seed(ctx, p)
 	if err != nil {
 		return err
 	}
 
+	for _, h := range After {
+		stop, err := h(ctx, p, Hook{Root: o.Root, Base: base, Data: data, Env: env, Logger: o.Logger})
+		if err != nil {
+			return err
+		}
+		if stop != nil {
+			defer stop()
+		}
+	}
+	all, err := routes.All(p)
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", p.Handler(routes.All(p)))
+	mux.Handle("/", p.Handler(all))
 	mux.Handle("GET /dev-issuer/jwks.json", iss.JWKSHandler())
-	mux.Handle("/", p.Handler(nil))
+	for pattern, h := range Extra {
+		mux.Handle(pattern, h)
+	}
 	srv := &http.Server{Handler: logRequests(o.Logger, mux), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -147,4 +178,23 @@ type statusWriter struct {
 
 func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
 
-var _ = httpapi.MaxBody
+// Hook is what a start-up hook may use and change.
+type Hook struct {
+	Root, Base, Data string
+	// Env holds settings the platform's Getenv will return, e.g. the URL
+	// of a provider stand-in a hook started.
+	Env    map[string]string
+	Logger *slog.Logger
+}
+
+// Before hooks run before the platform is built: start stand-ins (S3,
+// Keycloak, provider APIs) and put their URLs in Env. After hooks run
+// once the platform exists (e.g. the outbox dispatcher). A returned stop
+// runs at shutdown. Feature packages register them from init functions in
+// files of this package.
+var (
+	Before []func(ctx context.Context, h Hook) (stop func(), err error)
+	After  []func(ctx context.Context, p *platform.Platform, h Hook) (stop func(), err error)
+	// Extra mounts non-API handlers (e.g. "GET /openapi.yaml").
+	Extra = map[string]http.Handler{}
+)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/problem"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
@@ -36,6 +37,15 @@ type Service struct {
 // New returns a Service.
 func New(st Store, az *authz.Authorizer) *Service {
 	return &Service{store: st, authz: az, now: time.Now}
+}
+
+// Routes builds the service from p and returns its routes; a nil p gives
+// metadata-only routes.
+func Routes(p *platform.Platform) ([]httpapi.Route, error) {
+	if p == nil {
+		return (*Service)(nil).Routes(), nil
+	}
+	return New(p.Store, p.Authz).Routes(), nil
 }
 
 // Routes returns the route table entries of this resource.

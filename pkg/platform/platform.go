@@ -72,6 +72,9 @@ type Platform struct {
 	Authz    *authz.Authorizer
 	Verifier *auth.Verifier
 	Logger   *slog.Logger
+	// Getenv reads feature settings (provider URLs, buckets...); the dev
+	// server and tests replace it.
+	Getenv func(string) string
 }
 
 // FromEnv builds a Platform from the process environment.
@@ -107,7 +110,7 @@ func New(c Config, awsCfg aws.Config) (*Platform, error) {
 	st := store.New(db, c.Table)
 	return &Platform{
 		Config: c, AWS: awsCfg, DB: db, Store: st, Authz: authz.New(st), Verifier: v,
-		Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)),
+		Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)), Getenv: os.Getenv,
 	}, nil
 }
 

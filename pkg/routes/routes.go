@@ -10,13 +10,22 @@ import (
 )
 
 // All returns every route, bound to p. A nil p gives routes fit only for
-// reading their metadata.
-func All(p *platform.Platform) []httpapi.Route {
-	if p == nil {
-		p = &platform.Platform{}
-	}
+// reading their metadata (method, path, function).
+func All(p *platform.Platform) ([]httpapi.Route, error) {
 	var out []httpapi.Route
-	out = append(out, accessrequests.New(p.Store, p.Authz).Routes()...)
-	out = append(out, members.New(p.Store, p.Authz).Routes()...)
-	return out
+	for _, build := range builders {
+		rs, err := build(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+// builders lists every resource's Routes function. Each takes a nil
+// platform to mean "metadata only".
+var builders = []func(p *platform.Platform) ([]httpapi.Route, error){
+	accessrequests.Routes,
+	members.Routes,
 }

@@ -80,7 +80,11 @@ func TestTemplateMatchesRouteTable(t *testing.T) {
 	}
 
 	want := map[string]bool{} // "Function METHOD PATH" from the route table
-	for _, r := range routes.All(nil) {
+	all, err := routes.All(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range all {
 		want[r.Function+" "+r.Method+" "+r.Path] = true
 	}
 	got := map[string]bool{}
