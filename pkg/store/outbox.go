@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"errors"
+
 	"github.com/guregu/dynamo/v2"
 )
 
@@ -52,3 +55,12 @@ func EnqueueOutbox(m OutboxMessage) TxAction {
 		tx.Put(t.Put(m).If("attribute_not_exists(PK)"))
 	}
 }
+
+// ErrPermanent marks an outbox failure that retrying cannot fix (bad
+// credentials, a rejected address); handlers wrap it so the dispatcher
+// marks the message FAILED at once.
+var ErrPermanent = errors.New("store: permanent outbox failure")
+
+// OutboxHandler delivers one outbox message of a kind. It must be
+// idempotent: a message can be delivered again after a crash.
+type OutboxHandler func(ctx context.Context, m OutboxMessage) error

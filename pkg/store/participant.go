@@ -97,6 +97,9 @@ type ChannelIndex struct {
 	SK            string `dynamo:"SK,range"`
 	ParticipantID string `dynamo:"participantId"`
 	CreatedAt     int64  `dynamo:"createdAt"`
+	// LastMessageAt is the last accepted inbound message on the channel
+	// (epoch ms); kept here so a webhook updates one small item.
+	LastMessageAt int64 `dynamo:"lastMessageAt,omitempty"`
 }
 
 // NewChannelIndex keys a channel index item.
