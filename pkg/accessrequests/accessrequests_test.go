@@ -2,6 +2,7 @@ package accessrequests_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,10 +10,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/gatehouse/gatehouse/pkg/apitest"
+	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
@@ -507,4 +510,44 @@ func hasChannel(p store.Participant, cfg, addr string) bool {
 		}
 	}
 	return false
+}
+
+func TestForgedTokens(t *testing.T) {
+	w := newWorld(t)
+	ar := w.SeedRequest(t, tenant, store.AccessRequest{})
+	other, err := devissuer.NewEphemeral()
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := w.Mint(t, devissuer.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}})
+	parts := strings.Split(valid, ".")
+	none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + "."
+	foreign, _ := other.Mint(devissuer.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}})
+	tests := []struct {
+		name, token string
+	}{
+		{"alg none", none},
+		{"expired", w.Mint(t, devissuer.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}, TTL: -time.Hour})},
+		{"wrong audience", w.Mint(t, devissuer.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}, Audience: "someone-else"})},
+		{"wrong issuer", w.Mint(t, devissuer.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}, Issuer: "https://evil.example"})},
+		{"unknown key", foreign},
+		{"tampered payload", parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"admin","tenants":{"acme":"ADMIN"}}`)) + "." + parts[2]},
+		{"garbage", "not.a.jwt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, call := range []struct{ method, path string }{{"GET", path(ar.ID)}, {"POST", path(ar.ID) + ":reject"}} {
+				got := w.Do(t, call.method, call.path, tt.token, "{}")
+				if got.Status != 401 {
+					t.Errorf("%s %s: status %d, want 401: %s", call.method, call.path, got.Status, got.Body)
+				}
+			}
+		})
+	}
+	if cur, _ := w.Platform.Store.GetAccessRequest(context.Background(), tenant, ar.ID); cur.Status != store.StatusPending {
+		t.Errorf("forged tokens changed the request: %s", cur.Status)
+	}
+	if got := w.Do(t, "GET", path(ar.ID), valid, ""); got.Status != 200 {
+		t.Errorf("valid token: %d", got.Status)
+	}
 }
