@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
 	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/openapi"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 )
@@ -31,6 +32,10 @@ type Env struct {
 	Platform *platform.Platform
 	Handler  http.Handler
 	JWKS     *httptest.Server
+	// OpenAPI checks every response of Do whose operation the document
+	// (pkg/openapi) describes; a mismatch fails the test. Set it to nil
+	// to skip the check (e.g. in a benchmark loop).
+	OpenAPI *openapi.Validator
 }
 
 // New builds an Env serving routes.All. Use NewWith to serve other routes.
@@ -58,7 +63,11 @@ func NewWith(tb testing.TB, build func(p *platform.Platform) ([]httpapi.Route, e
 	p.DB, p.Store = tbl.DB, tbl.Store
 	p.Authz = authz.New(tbl.Store)
 	p.Getenv = func(k string) string { return env[k] }
-	e := &Env{Table: tbl, Issuer: iss, Platform: p, JWKS: jwks}
+	v, err := openapi.Shared()
+	if err != nil {
+		tb.Fatalf("apitest: the OpenAPI document (pkg/openapi/spec) is broken: %v", err)
+	}
+	e := &Env{Table: tbl, Issuer: iss, Platform: p, JWKS: jwks, OpenAPI: v}
 	rs, err := build(p)
 	if err != nil {
 		tb.Fatal(err)
@@ -110,6 +119,11 @@ func (e *Env) Do(tb testing.TB, method, path, token, body string) Response {
 	}
 	rec := httptest.NewRecorder()
 	e.Handler.ServeHTTP(rec, req)
+	if e.OpenAPI != nil {
+		if _, err := e.OpenAPI.CheckResponse(context.Background(), req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+			tb.Errorf("response disagrees with the OpenAPI document (pkg/openapi/spec): %v\nbody: %.2000s", err, rec.Body.String())
+		}
+	}
 	return Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.String()}
 }
 
