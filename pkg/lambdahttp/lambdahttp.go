@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -30,14 +31,38 @@ func Handler(h http.Handler) func(ctx context.Context, raw json.RawMessage) (any
 			if err := json.Unmarshal(raw, &ev); err != nil {
 				return nil, fmt.Errorf("lambdahttp: v2 event: %w", err)
 			}
+			ev.RawPath = stripStage(ev.RawPath, ev.RequestContext.Stage)
+			ev.RequestContext.HTTP.Path = stripStage(ev.RequestContext.HTTP.Path, ev.RequestContext.Stage)
 			return v2.ProxyWithContext(ctx, ev)
 		}
 		var ev events.APIGatewayProxyRequest
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, fmt.Errorf("lambdahttp: v1 event: %w", err)
 		}
+		// A REST API's path lacks the stage that requestContext.path has;
+		// an HTTP API's 1.0 payload has it in both.
+		if ev.Path == ev.RequestContext.Path {
+			ev.Path = stripStage(ev.Path, ev.RequestContext.Stage)
+		}
 		return v1.ProxyWithContext(ctx, ev)
 	}
+}
+
+// stripStage removes a named stage's prefix from a request path: an HTTP
+// API puts it there (rawPath "/prod/v1/..." on stage "prod"; only the
+// $default stage has none), and the routes are registered without it.
+func stripStage(path, stage string) string {
+	if stage == "" || stage == "$default" {
+		return path
+	}
+	prefix := "/" + stage
+	switch {
+	case path == prefix:
+		return "/"
+	case strings.HasPrefix(path, prefix+"/"):
+		return path[len(prefix):]
+	}
+	return path
 }
 
 // Start runs h as this Lambda's handler; it never returns.

@@ -1,0 +1,343 @@
+package eventstest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/gatehouse/gatehouse/pkg/apitest"
+	"github.com/gatehouse/gatehouse/pkg/devissuer"
+	"github.com/gatehouse/gatehouse/pkg/devserver"
+	"github.com/gatehouse/gatehouse/pkg/dynamotest"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/lambdahttp"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/routes"
+	"github.com/gatehouse/gatehouse/pkg/tabledef"
+)
+
+func TestMain(m *testing.M) { dynamotest.Main(m) }
+
+// Placeholder is what an event's Authorization header carries instead of
+// a token; the test puts a freshly minted one there.
+const placeholder = "REPLACE_WITH_make_token"
+
+// defaultClaims are those of `make token SUB=alice TENANT=demo
+// TENANT_ROLE=ADMIN`, the demo's tenant ADMIN.
+var defaultClaims = devissuer.Claims{Subject: "alice", Tenants: map[string]string{devserver.DemoTenant: "ADMIN"}}
+
+// expectation refines what an event must answer. An event without one
+// must answer 2xx (and, like every event, agree with the OpenAPI document).
+type expectation struct {
+	before []string          // events run first, on the same table
+	claims *devissuer.Claims // nil: defaultClaims
+	status int
+	fields map[string]any // top-level members of the JSON body
+}
+
+var expect = map[string]expectation{
+	"accessrequests-list.json":    {status: 200},
+	"accessrequests-get.json":     {status: 200, fields: map[string]any{"id": devserver.DemoID("request/+15557654321"), "status": "PENDING", "address": "+15557654321"}},
+	"accessrequests-approve.json": {status: 200, fields: map[string]any{"status": "APPROVED", "processedBy": "alice", "processingNote": "welcome"}},
+	"accessrequests-reject.json":  {status: 200, fields: map[string]any{"id": devserver.DemoID("request/U0DEMODANA"), "status": "REJECTED", "processedBy": "alice", "processingNote": nil}},
+	"accessrequests-block.json":   {status: 200, fields: map[string]any{"status": "BLOCKED", "processingNote": "spam"}},
+	"accessrequests-unblock.json": {before: []string{"accessrequests-block.json"}, status: 204},
+	"members-list.json":           {status: 200},
+	"members-get.json":            {status: 200, fields: map[string]any{"subject": "bob", "role": "ADMIN"}},
+	"members-put.json":            {status: 200, fields: map[string]any{"subject": "erin", "role": "EDITOR", "createdBy": "alice"}},
+	"members-delete.json":         {before: []string{"members-put.json"}, status: 204},
+}
+
+func eventsDir(t *testing.T) string {
+	t.Helper()
+	root, err := tabledef.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(root, "events")
+}
+
+func eventFiles(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(eventsDir(t), "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no events/*.json (%v)", err)
+	}
+	sort.Strings(files)
+	return files
+}
+
+// functionDir is the functions/ folder of a template logical id.
+func functionDir(logicalID string) string {
+	return strings.ToLower(strings.TrimSuffix(logicalID, "Function"))
+}
+
+// functionOf maps an event file name (<functiondir>-<action>.json) to the
+// routes of its function.
+func functionOf(t *testing.T, file string) (string, []httpapi.Route) {
+	t.Helper()
+	all, err := routes.All(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, _, ok := strings.Cut(filepath.Base(file), "-")
+	if !ok {
+		t.Fatalf("%s: name it <functiondir>-<action>.json", filepath.Base(file))
+	}
+	var fn string
+	var rs []httpapi.Route
+	for _, r := range all {
+		if functionDir(r.Function) == dir {
+			fn = r.Function
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) == 0 {
+		t.Fatalf("%s: no function with routes serves functions/%s (see routes.All)", filepath.Base(file), dir)
+	}
+	return fn, rs
+}
+
+type v2event struct {
+	events.APIGatewayV2HTTPRequest
+	raw []byte
+}
+
+func readEvent(t *testing.T, name string) v2event {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(eventsDir(t), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev v2event
+	if err := json.Unmarshal(raw, &ev.APIGatewayV2HTTPRequest); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	ev.raw = raw
+	return ev
+}
+
+// checkShape fails unless ev is what API Gateway would send for one of
+// the function's routes: version 2.0, a routeKey of the function, and a
+// rawPath that is the route with the path parameters filled in.
+func checkShape(t *testing.T, name string, ev v2event, rs []httpapi.Route) httpapi.Route {
+	t.Helper()
+	if ev.Version != "2.0" {
+		t.Fatalf("%s: version %q, want 2.0 (HTTP API payload)", name, ev.Version)
+	}
+	var route *httpapi.Route
+	for i, r := range rs {
+		if r.Method+" "+r.Path == ev.RouteKey {
+			route = &rs[i]
+		}
+	}
+	if route == nil {
+		t.Fatalf("%s: routeKey %q is not a route of %s", name, ev.RouteKey, rs[0].Function)
+	}
+	if ev.RequestContext.RouteKey != ev.RouteKey || ev.RequestContext.HTTP.Method != route.Method {
+		t.Errorf("%s: requestContext routeKey %q method %q disagree with routeKey", name, ev.RequestContext.RouteKey, ev.RequestContext.HTTP.Method)
+	}
+	path := route.Path
+	for k, v := range ev.PathParameters {
+		path = strings.Replace(path, "{"+k+"}", v, 1)
+	}
+	prefix := ""
+	if s := ev.RequestContext.Stage; s != "" && s != "$default" {
+		prefix = "/" + s
+	}
+	if ev.RawPath != prefix+path || ev.RequestContext.HTTP.Path != ev.RawPath {
+		t.Errorf("%s: rawPath %q (http.path %q), want %q from routeKey and pathParameters", name, ev.RawPath, ev.RequestContext.HTTP.Path, prefix+path)
+	}
+	if !route.Public && !strings.Contains(ev.Headers["authorization"], "Bearer "+placeholder) {
+		t.Errorf("%s: authorization header must be %q", name, "Bearer "+placeholder)
+	}
+	return *route
+}
+
+// response is what both event versions answer.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func invoke(t *testing.T, h lambda.Handler, payload []byte, v1 bool) response {
+	t.Helper()
+	out, err := h.Invoke(context.Background(), payload)
+	if err != nil {
+		t.Fatalf("invoke: %v", err)
+	}
+	var r response
+	r.Header = http.Header{}
+	var body string
+	var b64 bool
+	if v1 {
+		var resp events.APIGatewayProxyResponse
+		if err := json.Unmarshal(out, &resp); err != nil {
+			t.Fatalf("v1 response %s: %v", out, err)
+		}
+		r.Status, body, b64 = resp.StatusCode, resp.Body, resp.IsBase64Encoded
+		for k, v := range resp.Headers {
+			r.Header.Set(k, v)
+		}
+		for k, vs := range resp.MultiValueHeaders {
+			r.Header[http.CanonicalHeaderKey(k)] = vs
+		}
+	} else {
+		var resp events.APIGatewayV2HTTPResponse
+		if err := json.Unmarshal(out, &resp); err != nil {
+			t.Fatalf("v2 response %s: %v", out, err)
+		}
+		r.Status, body, b64 = resp.StatusCode, resp.Body, resp.IsBase64Encoded
+		for k, v := range resp.Headers {
+			r.Header.Set(k, v)
+		}
+		for k, vs := range resp.MultiValueHeaders {
+			r.Header[http.CanonicalHeaderKey(k)] = vs
+		}
+	}
+	r.Body = []byte(body)
+	if b64 {
+		if r.Body, err = base64.StdEncoding.DecodeString(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+// toV1 turns an HTTP API event into the REST API (payload 1.0) event of
+// the same request.
+func toV1(t *testing.T, ev v2event, route httpapi.Route) []byte {
+	t.Helper()
+	path := strings.TrimPrefix(ev.RawPath, "/"+ev.RequestContext.Stage)
+	mvh := map[string][]string{}
+	for k, v := range ev.Headers {
+		mvh[k] = []string{v}
+	}
+	mvq := map[string][]string{}
+	for k, v := range ev.QueryStringParameters {
+		mvq[k] = []string{v}
+	}
+	v1 := events.APIGatewayProxyRequest{
+		Resource: route.Path, Path: path, HTTPMethod: route.Method,
+		Headers: ev.Headers, MultiValueHeaders: mvh,
+		QueryStringParameters: ev.QueryStringParameters, MultiValueQueryStringParameters: mvq,
+		PathParameters: ev.PathParameters, Body: ev.Body, IsBase64Encoded: ev.IsBase64Encoded,
+		RequestContext: events.APIGatewayProxyRequestContext{
+			AccountID: ev.RequestContext.AccountID, ResourceID: "r3s0urc3", Stage: ev.RequestContext.Stage,
+			RequestID: ev.RequestContext.RequestID, ResourcePath: route.Path, HTTPMethod: route.Method,
+			Path: "/" + ev.RequestContext.Stage + path, APIID: ev.RequestContext.APIID, Protocol: "HTTP/1.1",
+			DomainName: ev.RequestContext.DomainName, RequestTimeEpoch: ev.RequestContext.TimeEpoch,
+			Identity: events.APIGatewayRequestIdentity{SourceIP: ev.RequestContext.HTTP.SourceIP, UserAgent: ev.RequestContext.HTTP.UserAgent},
+		},
+	}
+	out, err := json.Marshal(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestEvents(t *testing.T) {
+	for _, file := range eventFiles(t) {
+		name := filepath.Base(file)
+		for _, version := range []string{"v2", "v1"} {
+			t.Run(name+"/"+version, func(t *testing.T) {
+				t.Parallel()
+				runEvent(t, name, version == "v1")
+			})
+		}
+	}
+}
+
+func runEvent(t *testing.T, name string, v1 bool) {
+	fn, rs := functionOf(t, name)
+	ex, known := expect[name]
+	// The function's own routes, bound to a platform on a fresh table,
+	// seeded with the dev server's demo data the events refer to.
+	e := apitest.NewWith(t, func(p *platform.Platform) ([]httpapi.Route, error) {
+		all, err := routes.All(p)
+		var own []httpapi.Route
+		for _, r := range all {
+			if r.Function == fn {
+				own = append(own, r)
+			}
+		}
+		return own, err
+	}, nil)
+	if _, err := devserver.Seed(context.Background(), e.Platform); err != nil {
+		t.Fatalf("demo seed: %v", err)
+	}
+	h := lambda.NewHandler(lambdahttp.Handler(e.Handler))
+	claims := defaultClaims
+	if ex.claims != nil {
+		claims = *ex.claims
+	}
+	token := e.Mint(t, claims)
+
+	var got response
+	for _, n := range append(append([]string{}, ex.before...), name) {
+		ev := readEvent(t, n)
+		route := checkShape(t, n, ev, rs)
+		payload := ev.raw
+		if v1 {
+			payload = toV1(t, ev, route)
+		}
+		payload = bytes.ReplaceAll(payload, []byte(placeholder), []byte(token))
+		got = invoke(t, h, payload, v1)
+		if n != name && got.Status/100 != 2 {
+			t.Fatalf("before %s: %s ran first and answered %d: %s", name, n, got.Status, got.Body)
+		}
+		// Every answer agrees with the OpenAPI document.
+		req := httptest.NewRequest(route.Method, strings.TrimPrefix(ev.RawPath, "/"+ev.RequestContext.Stage), nil)
+		if _, err := e.OpenAPI.CheckResponse(context.Background(), req, got.Status, got.Header, got.Body); err != nil {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+	switch {
+	case known && got.Status != ex.status:
+		t.Fatalf("status %d, want %d: %s", got.Status, ex.status, got.Body)
+	case !known && got.Status/100 != 2:
+		t.Fatalf("status %d, want 2xx: %s", got.Status, got.Body)
+	}
+	if len(ex.fields) > 0 {
+		var body map[string]any
+		if err := json.Unmarshal(got.Body, &body); err != nil {
+			t.Fatalf("body %s: %v", got.Body, err)
+		}
+		for k, want := range ex.fields {
+			if v, ok := body[k]; !ok || fmt.Sprint(v) != fmt.Sprint(want) {
+				t.Errorf("%s = %v, want %v (body %s)", k, v, want, got.Body)
+			}
+		}
+	}
+}
+
+// Every route of every function has an event.
+func TestEveryRouteHasAnEvent(t *testing.T) {
+	have := map[string]bool{}
+	for _, f := range eventFiles(t) {
+		have[readEvent(t, filepath.Base(f)).RouteKey] = true
+	}
+	all, err := routes.All(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range all {
+		if !have[r.Method+" "+r.Path] {
+			t.Errorf("route %s %s (%s) has no event: add events/%s-<action>.json (see events/README.md)", r.Method, r.Path, r.Function, functionDir(r.Function))
+		}
+	}
+}
