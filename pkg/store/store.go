@@ -12,6 +12,7 @@
 //	participant          T#t#P#{id}                           P             GSI4 tenant participants
 //	binding              T#t#P#{id}                           B#{agent}     GSI1 participants of an agent
 //	channel index        T#t#CH#{connector}#{address}         M             -   (one participant per channel)
+//	oauth connection     T#t#OAUTH#{connector}                {provider}    -   (write-only provider OAuth token, e.g. Slack users:read for avatars; pkg/participants)
 //	agent member         T#t#AG#{agent}#M                     S#{subject}   -
 //	outbox message       OUTBOX#{id}                          O             -   (stream-dispatched side effects)
 //
