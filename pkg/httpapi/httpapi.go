@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/pkg/auth"
@@ -37,6 +38,14 @@ type Route struct {
 	Public bool // no bearer token required
 	Handle HandlerFunc
 	Render Renderer // nil means problem+json
+	// MuxPath, when set, is the ServeMux path registered instead of Path,
+	// for API paths the ServeMux refuses side by side because neither is
+	// more specific (GET /v1/shares/state/{userId} beside GET
+	// /v1/shares/{organizationId}/pending-requests). Routes with the same
+	// Method and MuxPath are registered once; a request goes to the first
+	// of them, in table order, whose Path matches it segment by segment.
+	// Path stays the path API Gateway routes (template.yaml).
+	MuxPath string
 }
 
 // Authenticator verifies the Authorization header.
@@ -53,8 +62,21 @@ type Server struct {
 // Handler mounts routes on a new ServeMux.
 func (s *Server) Handler(routes []Route) http.Handler {
 	mux := http.NewServeMux()
+	shared := map[string][]Route{}
+	var order []string
 	for _, rt := range routes {
-		mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
+		if rt.MuxPath == "" {
+			mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
+			continue
+		}
+		pattern := rt.Method + " " + rt.MuxPath
+		if _, ok := shared[pattern]; !ok {
+			order = append(order, pattern)
+		}
+		shared[pattern] = append(shared[pattern], rt)
+	}
+	for _, pattern := range order {
+		mux.Handle(pattern, s.dispatch(shared[pattern]))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		Problem(s.logger())(w, r, problem.NotFound("no route for "+r.Method+" "+r.URL.Path))
@@ -67,6 +89,59 @@ func (s *Server) logger() *slog.Logger {
 		return slog.Default()
 	}
 	return s.Logger
+}
+
+// dispatch serves routes registered under one MuxPath: the first whose
+// Path matches the request gets it, with its own path values set.
+func (s *Server) dispatch(routes []Route) http.Handler {
+	handlers := make([]http.Handler, len(routes))
+	for i, rt := range routes {
+		handlers[i] = s.wrap(rt)
+	}
+	render := routes[0].Render
+	if render == nil {
+		render = Problem(s.logger())
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i, rt := range routes {
+			if vals, ok := matchPath(rt.Path, r.URL.EscapedPath()); ok {
+				for k, v := range vals {
+					r.SetPathValue(k, v)
+				}
+				handlers[i].ServeHTTP(w, r)
+				return
+			}
+		}
+		render(w, r, problem.NotFound("no route for "+r.Method+" "+r.URL.Path))
+	})
+}
+
+// matchPath matches an escaped request path against a route path made of
+// literal segments and {name} wildcards, returning the unescaped values.
+func matchPath(pattern, escaped string) (map[string]string, bool) {
+	ps := strings.Split(pattern, "/")
+	rs := strings.Split(escaped, "/")
+	if len(ps) != len(rs) {
+		return nil, false
+	}
+	vals := map[string]string{}
+	for i, p := range ps {
+		seg, err := url.PathUnescape(rs[i])
+		if err != nil {
+			return nil, false
+		}
+		if name, ok := strings.CutPrefix(p, "{"); ok && strings.HasSuffix(name, "}") {
+			if seg == "" {
+				return nil, false
+			}
+			vals[strings.TrimSuffix(name, "}")] = seg
+			continue
+		}
+		if p != seg {
+			return nil, false
+		}
+	}
+	return vals, true
 }
 
 func (s *Server) wrap(rt Route) http.Handler {

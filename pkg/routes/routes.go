@@ -7,6 +7,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/members"
 	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/shares"
 )
 
 // All returns every route, bound to p. A nil p gives routes fit only for
@@ -28,4 +29,5 @@ func All(p *platform.Platform) ([]httpapi.Route, error) {
 var builders = []func(p *platform.Platform) ([]httpapi.Route, error){
 	accessrequests.Routes,
 	members.Routes,
+	shares.Routes,
 }

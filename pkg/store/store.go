@@ -15,6 +15,9 @@
 //	oauth connection     T#t#OAUTH#{connector}                {provider}    -   (write-only provider OAuth token, e.g. Slack users:read for avatars; pkg/participants)
 //	agent member         T#t#AG#{agent}#M                     S#{subject}   -
 //	outbox message       OUTBOX#{id}                          O             -   (stream-dispatched side effects)
+//	document (shares)    O#o#D#{id}                           D             -   (pkg/shares)
+//	share recipient      O#o#R#{userId}                       R             GSI1 O#o#RS#{status} (pending list), grants in the item
+//	share id registry    ID#{id}                              ID            -   (entity type + organization of a share-API id: 404/403/422)
 //
 // GSI sort keys are "{createdAt:013d}#{id}" so Query with ScanIndexForward
 // false lists newest first. Times are epoch milliseconds.

@@ -1,0 +1,184 @@
+package shares
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gatehouse/gatehouse/pkg/auth"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/keycloak"
+	"github.com/gatehouse/gatehouse/pkg/mail"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+type inviteBody struct {
+	RecipientEmail *string `json:"recipientEmail"`
+	AssetID        *string `json:"assetId"`
+	Message        *string `json:"message"`
+}
+
+// errRetry means a concurrent request changed what an attempt read.
+var errRetry = errors.New("shares: changed concurrently")
+
+// invite shares a document of the caller's organization with an e-mail
+// address: 201 with the recipient when the document was newly shared,
+// 200 when it already was (nothing is written, no e-mail goes out).
+func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
+	p, err := caller(r, shareRoles...)
+	if err != nil {
+		return err
+	}
+	fileID, err := parseUUID("fileId", r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	var b inviteBody
+	if err := httpapi.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	if b.RecipientEmail == nil {
+		return badField("recipientEmail")
+	}
+	email, ok := parseEmail(*b.RecipientEmail)
+	if !ok {
+		return badField("recipientEmail")
+	}
+	if b.AssetID != nil && !validAssetID(*b.AssetID) {
+		return badField("assetId")
+	}
+	var note string
+	if b.Message != nil {
+		if !validText(*b.Message, maxMessage, true) {
+			return badField("message")
+		}
+		note = *b.Message
+	}
+	doc, err := s.document(r.Context(), p.Organization, fileID)
+	if err != nil {
+		return err
+	}
+	if b.AssetID != nil && *b.AssetID != doc.AssetID {
+		return badField("assetId")
+	}
+	dir, err := s.directory()
+	if err != nil {
+		return err
+	}
+	senderName := p.Name
+	if senderName == "" {
+		senderName = p.Email
+	}
+	g := Grant{DocumentID: doc.ID, DocumentName: doc.DisplayName, AssetID: doc.AssetID, SenderUserID: p.Subject,
+		SenderUserName: senderName, SenderUserEmail: p.Email, Message: note}
+	for range 3 {
+		rec, created, err := s.share(r.Context(), dir, p, email, g)
+		if errors.Is(err, errRetry) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		status := http.StatusOK
+		if created {
+			status = http.StatusCreated
+		}
+		return httpapi.WriteJSON(w, status, viewRecipient(rec))
+	}
+	return failWith(errRetry, CodeConflict)
+}
+
+// share makes one attempt: find or create the Keycloak user, then create
+// the recipient or add the grant, with the e-mail, in one transaction.
+// created reports whether the grant is new.
+func (s *Service) share(ctx context.Context, dir Directory, p auth.Principal, email string, g Grant) (rec Recipient, created bool, err error) {
+	org := p.Organization
+	user, err := dir.FindUserByEmail(ctx, email)
+	fresh := false
+	if errors.Is(err, keycloak.ErrNotFound) {
+		id, cerr := dir.CreateDisabledUser(ctx, email, org)
+		if errors.Is(cerr, keycloak.ErrConflict) {
+			return rec, false, errRetry // created concurrently: find it next time
+		}
+		if cerr != nil {
+			return rec, false, upstream(cerr)
+		}
+		user, fresh = keycloak.User{ID: id, Email: email, Organization: org}, true
+	} else if err != nil {
+		return rec, false, upstream(err)
+	}
+	if user.Organization != org {
+		return rec, false, fail(CodeConflict, "reason", "RecipientInAnotherOrganization")
+	}
+	if _, err := parseUUID("userId", user.ID); err != nil {
+		return rec, false, fmt.Errorf("shares: Keycloak user id %q is not a UUID", user.ID)
+	}
+	now := s.nowMillis()
+	g.CreatedAt = now
+	rec, err = s.store.GetRecipient(ctx, org, user.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		// A disabled user of the organization without a recipient is what
+		// a crash between the Keycloak create and the transaction leaves:
+		// adopt it. An enabled one is a real account: never manage it.
+		if !fresh && user.Enabled {
+			return rec, false, fail(CodeConflict, "reason", "ExistingAccount")
+		}
+		rec = Recipient{UserID: user.ID, OrganizationID: org, Email: email, Status: StatusWaiting,
+			Grants: map[string]Grant{g.DocumentID: g}, CreatedAt: now, ModifiedAt: now, Version: 1}
+		msg, err := s.mailAction(outboxID("invite", org, rec.UserID, g.DocumentID), s.invitation(rec, g), now)
+		if err != nil {
+			return rec, false, err
+		}
+		err = s.store.CreateRecipient(ctx, rec, msg)
+		if errors.Is(err, store.ErrConflict) {
+			return rec, false, errRetry
+		}
+		return rec, err == nil, err
+	}
+	if err != nil {
+		return rec, false, err
+	}
+	if _, ok := rec.Grants[g.DocumentID]; ok {
+		return rec, false, nil
+	}
+	var m mail.Message
+	switch rec.Status {
+	case StatusWaiting:
+		m = s.invitation(rec, g)
+	case StatusAccepted:
+		m = documentAdded(rec.Email, g)
+	default:
+		// Declined, yet the Keycloak user exists: a decline is finishing.
+		return rec, false, fail(CodeConflict, "status", rec.Status)
+	}
+	msg, err := s.mailAction(outboxID("invite", org, rec.UserID, g.DocumentID), m, now)
+	if err != nil {
+		return rec, false, err
+	}
+	if err := s.store.AddGrant(ctx, rec, g, now, msg); errors.Is(err, errCondition) {
+		return rec, false, errRetry
+	} else if err != nil {
+		return rec, false, err
+	}
+	if rec.Grants == nil {
+		rec.Grants = map[string]Grant{}
+	}
+	rec.Grants[g.DocumentID] = g
+	rec.ModifiedAt, rec.Version = now, rec.Version+1
+	return rec, true, nil
+}
+
+func (s *Service) invitation(rec Recipient, g Grant) mail.Message {
+	var stateURL string
+	if s.StateBaseURL != "" {
+		stateURL = s.StateBaseURL + "/v1/shares/state/" + rec.UserID
+	}
+	return mail.Invitation(rec.Email, g.SenderUserName, g.DocumentName, g.Message, stateURL)
+}
+
+// upstream turns a Keycloak failure into 502: nothing was changed here
+// and the request may be retried.
+func upstream(err error) error {
+	return failWith(err, CodeBadGateway)
+}
