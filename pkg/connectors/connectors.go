@@ -1,0 +1,259 @@
+// Package connectors serves /v1/tenants/{tenant}/integrationConfigs: the
+// connectors (Slack, Teams, Telegram, WhatsApp, Twilio SMS) through which
+// senders reach an agent, with their onboarding policy, write-only
+// credentials and unguessable inbound webhook URL.
+//
+// Agent ADMINs create, change, rotate and delete connectors; EDITORs and
+// VIEWERs read them; a caller without a role on the connector's agent
+// gets 404. Credentials are never returned: responses carry a short prefix
+// of each (Mask).
+//
+// The webhook URL is PUBLIC_BASE_URL + /v1/hooks/{provider lowercase}/{key},
+// where key is 256 random bits (base64url) kept in a global lookup item
+// (HOOK#{key}); POST .../integrationConfigs/{id}:rotateWebhook replaces it
+// and deletes the old one in the same transaction.
+//
+// Environment (read through platform.Getenv):
+//
+//	PUBLIC_BASE_URL  the API's public base URL, e.g. https://api.example.com
+//	                 (webhookUrl and Twilio's signature are built from it)
+package connectors
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/problem"
+)
+
+// Function is the Lambda (template.yaml logical id) serving these routes.
+const Function = "ConnectorsFunction"
+
+const (
+	base        = "/v1/tenants/{tenant}/integrationConfigs"
+	maxPageSize = 100
+	defPageSize = 50
+)
+
+// Service handles the routes.
+type Service struct {
+	repo       *Repo
+	authz      *authz.Authorizer
+	publicBase string
+	now        func() time.Time
+}
+
+// New returns a Service; publicBase prefixes webhook URLs.
+func New(repo *Repo, az *authz.Authorizer, publicBase string) *Service {
+	return &Service{repo: repo, authz: az, publicBase: publicBase, now: time.Now}
+}
+
+// PublicBaseURL reads PUBLIC_BASE_URL.
+func PublicBaseURL(getenv func(string) string) string { return getenv("PUBLIC_BASE_URL") }
+
+// Routes builds the service from p and returns its routes; a nil p gives
+// metadata-only routes.
+func Routes(p *platform.Platform) ([]httpapi.Route, error) {
+	if p == nil {
+		return (*Service)(nil).Routes(), nil
+	}
+	return New(NewRepo(p.Store), p.Authz, PublicBaseURL(p.Getenv)).Routes(), nil
+}
+
+// Routes returns the route table entries of this resource. One {idverb}
+// pattern serves an id and its custom verbs (":rotateWebhook").
+func (s *Service) Routes() []httpapi.Route {
+	return []httpapi.Route{
+		{Function: Function, Method: http.MethodGet, Path: base, Handle: s.list},
+		{Function: Function, Method: http.MethodPost, Path: base, Handle: s.create},
+		{Function: Function, Method: http.MethodGet, Path: base + "/{idverb}", Handle: s.get},
+		{Function: Function, Method: http.MethodPatch, Path: base + "/{idverb}", Handle: s.update},
+		{Function: Function, Method: http.MethodDelete, Path: base + "/{idverb}", Handle: s.delete},
+		{Function: Function, Method: http.MethodPost, Path: base + "/{idverb}", Handle: s.act},
+	}
+}
+
+func (s *Service) view(c Connector) View { return ViewOf(c, s.publicBase) }
+
+// tenant validates the path tenant and that the token names it.
+func tenant(r *http.Request) (string, error) {
+	t, err := httpapi.Tenant(r)
+	if err != nil {
+		return "", err
+	}
+	if _, _, err := authz.TenantRole(r.Context(), t); err != nil {
+		return "", httpapi.Translate(err)
+	}
+	return t, nil
+}
+
+// load reads the connector named by the path and checks the caller's role
+// on its agent; verb is the custom verb the path must (or must not) carry.
+func (s *Service) load(r *http.Request, want authz.Role, verb string) (string, Connector, error) {
+	t, err := tenant(r)
+	if err != nil {
+		return "", Connector{}, err
+	}
+	idv, gotVerb := httpapi.SplitVerb(r.PathValue("idverb"))
+	if gotVerb != verb {
+		if verb == "" {
+			return "", Connector{}, problem.NotFound("no route for " + r.Method + " with verb :" + gotVerb)
+		}
+		return "", Connector{}, problem.NotFound("unknown action " + strconv.Quote(gotVerb) + "; use :" + verb)
+	}
+	id, err := httpapi.ParseID("id", idv)
+	if err != nil {
+		return "", Connector{}, err
+	}
+	c, err := s.repo.Get(r.Context(), t, id)
+	if err != nil {
+		return "", Connector{}, httpapi.Translate(err)
+	}
+	if _, err := s.authz.Require(r.Context(), t, c.AgentID, want); err != nil {
+		return "", Connector{}, httpapi.Translate(err)
+	}
+	return t, c, nil
+}
+
+func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
+	_, c, err := s.load(r, authz.Viewer, "")
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, s.view(c))
+}
+
+// ListResponse is one page of connectors.
+type ListResponse struct {
+	IntegrationConfigs []View `json:"integrationConfigs"`
+	NextPageToken      string `json:"nextPageToken"`
+}
+
+func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
+	t, err := httpapi.Tenant(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	for k := range q {
+		switch k {
+		case "agentId", "pageSize", "pageToken":
+		default:
+			return problem.BadRequest("unknown-parameter", "unknown query parameter "+strconv.Quote(k))
+		}
+	}
+	agent := q.Get("agentId")
+	if agent != "" && !httpapi.ValidAgentID(agent) {
+		return problem.BadRequest("invalid-agent-id", "agentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
+	}
+	size := defPageSize
+	if v := q.Get("pageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPageSize {
+			return problem.BadRequest("invalid-page-size", "pageSize must be an integer from 1 to 100")
+		}
+		size = n
+	}
+	_, trole, err := authz.TenantRole(r.Context(), t)
+	if err != nil {
+		return httpapi.Translate(err)
+	}
+	if agent == "" {
+		if trole != "ADMIN" {
+			return problem.BadRequest("agent-id-required", "agentId is required unless the caller is a tenant ADMIN")
+		}
+	} else if _, err := s.authz.Require(r.Context(), t, agent, authz.Viewer); err != nil {
+		return httpapi.Translate(err)
+	}
+	items, next, err := s.repo.List(r.Context(), t, agent, size, q.Get("pageToken"))
+	if err != nil {
+		return httpapi.Translate(err)
+	}
+	out := ListResponse{IntegrationConfigs: make([]View, 0, len(items)), NextPageToken: next}
+	for _, c := range items {
+		out.IntegrationConfigs = append(out.IntegrationConfigs, s.view(c))
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
+	t, err := tenant(r)
+	if err != nil {
+		return err
+	}
+	var in input
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	c, err := newConnector(in)
+	if err != nil {
+		return err
+	}
+	if _, err := s.authz.Require(r.Context(), t, c.AgentID, authz.Admin); err != nil {
+		return httpapi.Translate(err)
+	}
+	p, _, _ := authz.TenantRole(r.Context(), t)
+	now := s.now().UnixMilli()
+	c.ID, c.WebhookKey, c.CreatedBy, c.CreatedAt, c.ModifiedAt = uuid.NewString(), NewWebhookKey(), p.Subject, now, now
+	if err := s.repo.Create(r.Context(), t, c); err != nil {
+		return httpapi.Translate(err)
+	}
+	w.Header().Set("Location", "/v1/tenants/"+t+"/integrationConfigs/"+c.ID)
+	return httpapi.WriteJSON(w, http.StatusCreated, s.view(c))
+}
+
+func (s *Service) update(w http.ResponseWriter, r *http.Request) error {
+	var in input
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	t, cur, err := s.load(r, authz.Admin, "")
+	if err != nil {
+		return err
+	}
+	next, err := patch(cur, in)
+	if err != nil {
+		return err
+	}
+	next.ModifiedAt = s.now().UnixMilli()
+	if err := s.repo.Update(r.Context(), t, next); err != nil {
+		return httpapi.Translate(err)
+	}
+	next.Version++
+	return httpapi.WriteJSON(w, http.StatusOK, s.view(next))
+}
+
+func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
+	t, c, err := s.load(r, authz.Admin, "")
+	if err != nil {
+		return err
+	}
+	if err := s.repo.Delete(r.Context(), t, c); err != nil {
+		return httpapi.Translate(err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// act serves the custom verbs; only :rotateWebhook exists.
+func (s *Service) act(w http.ResponseWriter, r *http.Request) error {
+	var empty struct{}
+	if err := httpapi.DecodeJSON(r, &empty); err != nil {
+		return err
+	}
+	t, c, err := s.load(r, authz.Admin, "rotateWebhook")
+	if err != nil {
+		return err
+	}
+	next, err := s.repo.Rotate(r.Context(), t, c, NewWebhookKey(), s.now().UnixMilli())
+	if err != nil {
+		return httpapi.Translate(err)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, s.view(next))
+}

@@ -1,0 +1,386 @@
+package inbound
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/uuid"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/gatehouse/gatehouse/pkg/connectors"
+	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/webhook"
+)
+
+// Outbox kinds this package enqueues and handles.
+const (
+	KindChatSend = "chat.send"
+	KindEventPut = "event.put"
+)
+
+// EventInboundMessageAccepted is the detail-type of the accepted-message event.
+const EventInboundMessageAccepted = "InboundMessageAccepted"
+
+// EventSource is the EventBridge source of gatehouse events.
+const EventSource = "gatehouse"
+
+const (
+	maxAddress   = 256
+	maxEventID   = 1024
+	maxName      = 150
+	maxEventText = 64 << 10 // keeps an event well inside EventBridge's 256 KB
+)
+
+// Outcome is what became of one message; tests and logs read it.
+type Outcome string
+
+// Outcomes.
+const (
+	Accepted  Outcome = "accepted"
+	Requested Outcome = "requested" // a PENDING request and the onboarding message
+	Duplicate Outcome = "duplicate" // the provider event id was seen before
+	Pending   Outcome = "pending"   // the sender already has a PENDING request
+	Blocked   Outcome = "blocked"
+	Skipped   Outcome = "skipped" // unusable address or event id
+)
+
+// DedupePK is the marker of a provider event id on a connector.
+func DedupePK(tenant, connector, eventID string) string {
+	sum := sha256.Sum256([]byte(eventID))
+	return "T#" + tenant + "#DEDUPE#" + connector + "#" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+type dedupeMarker struct {
+	PK        string `dynamo:"PK,hash"`
+	SK        string `dynamo:"SK,range"`
+	EventID   string `dynamo:"eventId"`
+	CreatedAt int64  `dynamo:"createdAt"`
+	ExpiresAt int64  `dynamo:"expiresAt"` // epoch seconds, the table's TTL attribute
+}
+
+// dedupe returns the transaction action claiming m's event id. The
+// condition checks expiry itself, since TTL deletion lags.
+func (s *Service) dedupe(tenant, connector string, m webhook.Message, now time.Time) store.TxAction {
+	mk := dedupeMarker{PK: DedupePK(tenant, connector, m.EventID), SK: store.MarkerSK, EventID: m.EventID,
+		CreatedAt: now.UnixMilli(), ExpiresAt: now.Add(s.DedupeTTL).Unix()}
+	return func(tx *dynamo.WriteTx, t dynamo.Table) {
+		tx.Put(t.Put(mk).If("attribute_not_exists(PK) OR expiresAt < ?", now.Unix()))
+	}
+}
+
+// receive decides one message (see the package documentation).
+func (s *Service) receive(ctx context.Context, rc connectors.Resolved, m webhook.Message, from string) error {
+	if m.SenderAddress == "" || len(m.SenderAddress) > maxAddress || m.EventID == "" || len(m.EventID) > maxEventID {
+		s.log.WarnContext(ctx, "inbound message skipped", "provider", m.Provider, "reason", "address or event id missing or too long")
+		return nil
+	}
+	// A channel can change owner between the read and the write; the
+	// transaction then fails its owner condition and the decision reruns.
+	// Transaction conflicts (many copies of one message at once) that
+	// outlast the SDK's retries rerun too: a provider should not see a 5xx.
+	var err error
+	for attempt := range 6 {
+		var out Outcome
+		out, err = s.decide(ctx, rc, m, from)
+		if errors.Is(err, errChannelMoved) || isTxConflict(err) {
+			time.Sleep(time.Duration(10+rand.IntN(40*(attempt+1))) * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		s.log.InfoContext(ctx, "inbound message", "tenant", rc.Tenant, "integrationConfigId", rc.Connector.ID,
+			"provider", m.Provider, "address", m.SenderAddress, "outcome", string(out))
+		return nil
+	}
+	return err
+}
+
+// isTxConflict reports a transaction cancelled only by concurrent
+// transactions on the same items.
+func isTxConflict(err error) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return false
+	}
+	conflict := false
+	for _, r := range tce.CancellationReasons {
+		if r.Code == nil {
+			continue
+		}
+		switch *r.Code {
+		case "TransactionConflict":
+			conflict = true
+		case "None":
+		default:
+			return false
+		}
+	}
+	return conflict
+}
+
+var (
+	errChannelMoved = errors.New("inbound: the channel changed owner concurrently")
+	errNotAccepted  = errors.New("inbound: sender not accepted")
+)
+
+func (s *Service) decide(ctx context.Context, rc connectors.Resolved, m webhook.Message, from string) (Outcome, error) {
+	t, c := rc.Tenant, rc.Connector
+	owner, err := s.channelOwner(ctx, t, c.ID, m.SenderAddress)
+	if err != nil {
+		return "", err
+	}
+	now := s.now()
+	if !c.Onboarding.Enabled {
+		return s.accept(ctx, rc, m, owner, false, now)
+	}
+	if owner != "" {
+		out, err := s.accept(ctx, rc, m, owner, true, now)
+		if !errors.Is(err, errNotAccepted) {
+			return out, err
+		}
+	}
+	return s.requestAccess(ctx, rc, m, owner, from, now)
+}
+
+// channelOwner is the participant owning the sender's channel, or "".
+func (s *Service) channelOwner(ctx context.Context, tenant, connector, address string) (string, error) {
+	var ci store.ChannelIndex
+	err := s.table.Get("PK", store.ChannelPK(tenant, connector, address)).Range("SK", dynamo.Equal, store.MarkerSK).One(ctx, &ci)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("inbound: channel lookup: %w", err)
+	}
+	return ci.ParticipantID, nil
+}
+
+// accept writes, in one transaction: the dedupe marker, (when the sender
+// must be a bound participant) a check of the participant, lastMessageAt
+// on the channel, and the event. errNotAccepted when the participant check
+// fails.
+func (s *Service) accept(ctx context.Context, rc connectors.Resolved, m webhook.Message, owner string, mustBeBound bool, now time.Time) (Outcome, error) {
+	t, c := rc.Tenant, rc.Connector
+	ev, err := acceptedEvent(rc, m, owner, now)
+	if err != nil {
+		return "", err
+	}
+	tx := s.db.WriteTx()
+	idx := map[string]int{}
+	n := 0
+	add := func(name string, a store.TxAction) {
+		a(tx, s.table)
+		idx[name] = n
+		n++
+	}
+	add("dedupe", s.dedupe(t, c.ID, m, now))
+	if mustBeBound {
+		add("participant", func(tx *dynamo.WriteTx, tb dynamo.Table) {
+			tx.Check(tb.Check("PK", store.ParticipantPK(t, owner)).Range("SK", store.ParticipantSK).
+				If("attribute_exists(PK) AND (attribute_not_exists(disabledAt) OR disabledAt = ?) AND contains(agentIds, ?)", 0, c.AgentID))
+		})
+	}
+	if owner != "" {
+		add("channel", func(tx *dynamo.WriteTx, tb dynamo.Table) {
+			tx.Update(tb.Update("PK", store.ChannelPK(t, c.ID, m.SenderAddress)).Range("SK", store.MarkerSK).
+				Set("lastMessageAt", now.UnixMilli()).If("participantId = ?", owner))
+		})
+	}
+	add("event", store.EnqueueOutbox(ev))
+	err = tx.Run(ctx)
+	if err == nil {
+		return Accepted, nil
+	}
+	failed := cancelled(err)
+	switch {
+	case failed == nil:
+		return "", fmt.Errorf("inbound: accept: %w", err)
+	case failed[idx["dedupe"]]:
+		return Duplicate, nil
+	case mustBeBound && failed[idx["participant"]]:
+		return "", errNotAccepted
+	case owner != "" && failed[idx["channel"]]:
+		return "", errChannelMoved
+	case failed[idx["event"]]:
+		return Duplicate, nil // the event of this provider event id exists
+	}
+	return "", fmt.Errorf("inbound: accept: %w", err)
+}
+
+// requestAccess opens a PENDING request with the onboarding message.
+func (s *Service) requestAccess(ctx context.Context, rc connectors.Resolved, m webhook.Message, matched, from string, now time.Time) (Outcome, error) {
+	t, c := rc.Tenant, rc.Connector
+	// A cheap read first: repeat messages of a waiting or blocked sender
+	// (the common case) need no transaction and contend on nothing.
+	switch held, err := s.markers(ctx, t, c.ID, m.SenderAddress); {
+	case err != nil:
+		return "", err
+	case held == "blocked":
+		return Blocked, nil
+	case held == "pending":
+		return Pending, nil
+	}
+	ar := store.AccessRequest{
+		ID: uuid.NewString(), IntegrationConfigID: c.ID, Provider: c.Provider, Address: m.SenderAddress, AgentID: c.AgentID,
+		MatchedParticipantID: matched, DisplayName: truncate(m.DisplayName, maxName), ConversationName: truncate(m.ConversationName, maxName),
+		CreatedAt: now.UnixMilli(), ModifiedAt: now.UnixMilli(),
+	}
+	payload, err := json.Marshal(ChatSend{
+		IntegrationConfigID: c.ID, Provider: c.Provider, ReplyTo: m.ReplyTo, ServiceURL: m.ServiceURL, From: from, Text: c.Onboarding.Message,
+	})
+	if err != nil {
+		return "", err
+	}
+	onboarding := store.OutboxMessage{
+		// Derived from the request: the message can never be enqueued twice.
+		ID: "onboarding-" + ar.ID, Kind: KindChatSend, Tenant: t, Payload: string(payload),
+		CreatedAt: now.UnixMilli(), ModifiedAt: now.UnixMilli(),
+	}
+	err = s.store.CreateAccessRequest(ctx, t, store.NewPendingRequest{Request: ar,
+		Extra: []store.TxAction{s.dedupe(t, c.ID, m, now), store.EnqueueOutbox(onboarding)}})
+	var pe *store.PendingExistsError
+	switch {
+	case err == nil:
+		return Requested, nil
+	case errors.As(err, &pe):
+		return Pending, nil
+	case errors.Is(err, store.ErrBlocked):
+		return Blocked, nil
+	case errors.Is(err, store.ErrConflict):
+		// Only the dedupe marker can fail otherwise: a repeat of an event
+		// already handled (e.g. before a rejection).
+		return Duplicate, nil
+	}
+	return "", fmt.Errorf("inbound: create access request: %w", err)
+}
+
+// markers reads the sender's pending and block markers in one call.
+func (s *Service) markers(ctx context.Context, tenant, connector, address string) (string, error) {
+	var got []struct {
+		PK string `dynamo:"PK"`
+	}
+	pending, block := store.PendingPK(tenant, connector, address), store.BlockPK(tenant, connector, address)
+	err := s.table.Batch("PK", "SK").Get(dynamo.Keys{pending, store.MarkerSK}, dynamo.Keys{block, store.MarkerSK}).Consistent(true).All(ctx, &got)
+	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
+		return "", fmt.Errorf("inbound: marker lookup: %w", err)
+	}
+	held := ""
+	for _, g := range got {
+		switch g.PK {
+		case block:
+			return "blocked", nil
+		case pending:
+			held = "pending"
+		}
+	}
+	return held, nil
+}
+
+// cancelled reports which actions of a cancelled transaction failed their
+// condition; nil when err is not a cancellation by conditions.
+func cancelled(err error) map[int]bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return nil
+	}
+	var out map[int]bool
+	for i, r := range tce.CancellationReasons {
+		if r.Code != nil && *r.Code == "ConditionalCheckFailed" {
+			if out == nil {
+				out = map[int]bool{}
+			}
+			out[i] = true
+		}
+	}
+	return out
+}
+
+func truncate(s string, n int) string {
+	if !utf8.ValidString(s) {
+		s = string([]rune(s))
+	}
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// ChatSend is the payload of a "chat.send" outbox message. Credentials are
+// read from the connector at delivery time, never stored in the outbox.
+type ChatSend struct {
+	IntegrationConfigID string `json:"integrationConfigId"`
+	Provider            string `json:"provider"`
+	ReplyTo             string `json:"replyTo"`
+	ServiceURL          string `json:"serviceUrl,omitempty"` // Teams
+	From                string `json:"from,omitempty"`       // Twilio: the number the sender wrote to
+	Text                string `json:"text"`
+}
+
+// Event is the payload of an "event.put" outbox message.
+type Event struct {
+	Source     string          `json:"source"`
+	DetailType string          `json:"detailType"`
+	Detail     json.RawMessage `json:"detail"`
+}
+
+// MessageAccepted is the detail of an InboundMessageAccepted event.
+type MessageAccepted struct {
+	Tenant              string `json:"tenant"`
+	IntegrationConfigID string `json:"integrationConfigId"`
+	Provider            string `json:"provider"`
+	AgentID             string `json:"agentId"`
+	ParticipantID       string `json:"participantId,omitempty"` // "" when onboarding is off and the sender is unknown
+	Address             string `json:"address"`
+	DisplayName         string `json:"displayName,omitempty"`
+	ConversationID      string `json:"conversationId,omitempty"`
+	ConversationName    string `json:"conversationName,omitempty"`
+	Text                string `json:"text"`
+	TextTruncated       bool   `json:"textTruncated,omitempty"`
+	MessageID           string `json:"messageId,omitempty"`
+	EventID             string `json:"eventId"`
+	ReplyTo             string `json:"replyTo,omitempty"`
+	ServiceURL          string `json:"serviceUrl,omitempty"`
+	ReceivedAt          int64  `json:"receivedAt"`
+}
+
+func acceptedEvent(rc connectors.Resolved, m webhook.Message, participant string, now time.Time) (store.OutboxMessage, error) {
+	d := MessageAccepted{
+		Tenant: rc.Tenant, IntegrationConfigID: rc.Connector.ID, Provider: rc.Connector.Provider, AgentID: rc.Connector.AgentID,
+		ParticipantID: participant, Address: m.SenderAddress, DisplayName: m.DisplayName, ConversationID: m.ConversationID,
+		ConversationName: m.ConversationName, Text: m.Text, MessageID: m.MessageID, EventID: m.EventID,
+		ReplyTo: m.ReplyTo, ServiceURL: m.ServiceURL, ReceivedAt: now.UnixMilli(),
+	}
+	if len(d.Text) > maxEventText {
+		d.Text, d.TextTruncated = truncateBytes(d.Text, maxEventText), true
+	}
+	detail, err := json.Marshal(d)
+	if err != nil {
+		return store.OutboxMessage{}, err
+	}
+	payload, err := json.Marshal(Event{Source: EventSource, DetailType: EventInboundMessageAccepted, Detail: detail})
+	if err != nil {
+		return store.OutboxMessage{}, err
+	}
+	// One event per provider event id, like the dedupe marker.
+	sum := sha256.Sum256([]byte(rc.Tenant + "\x00" + rc.Connector.ID + "\x00" + m.EventID))
+	return store.OutboxMessage{
+		ID: "event-" + base64.RawURLEncoding.EncodeToString(sum[:]), Kind: KindEventPut, Tenant: rc.Tenant,
+		Payload: string(payload), CreatedAt: now.UnixMilli(), ModifiedAt: now.UnixMilli(),
+	}, nil
+}
+
+func truncateBytes(s string, n int) string {
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

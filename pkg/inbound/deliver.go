@@ -1,0 +1,133 @@
+package inbound
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/gatehouse/gatehouse/pkg/chatsend"
+	"github.com/gatehouse/gatehouse/pkg/connectors"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+// ConnectorReader reads a connector with its credentials.
+type ConnectorReader interface {
+	Get(ctx context.Context, tenant, id string) (connectors.Connector, error)
+}
+
+// ChatSender sends one outbound chat message.
+type ChatSender interface {
+	Send(ctx context.Context, creds chatsend.Credentials, m chatsend.Outbound) error
+}
+
+// EventPutter publishes events (EventBridge's PutEvents).
+type EventPutter interface {
+	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
+}
+
+// OutboxHandlers returns this package's outbox kinds for the dispatcher:
+// "chat.send" (onboarding messages, through pkg/chatsend) and "event.put"
+// (InboundMessageAccepted, to EventBridge; logged when EVENT_BUS_NAME is
+// not set, as on the dev server).
+//
+// Environment: EVENT_BUS_NAME, EVENTBRIDGE_API_URL (endpoint override),
+// and chatsend's provider base URLs (SLACK_API_URL...).
+func OutboxHandlers(p *platform.Platform) (map[string]store.OutboxHandler, error) {
+	var events EventPutter
+	bus := p.Getenv("EVENT_BUS_NAME")
+	if bus != "" {
+		endpoint := p.Getenv("EVENTBRIDGE_API_URL")
+		events = eventbridge.NewFromConfig(p.AWS, func(o *eventbridge.Options) {
+			// p.AWS may point at DynamoDB Local; EventBridge never does.
+			o.BaseEndpoint = nil
+			if endpoint != "" {
+				o.BaseEndpoint = aws.String(endpoint)
+			}
+		})
+	}
+	d := &Deliverer{Connectors: connectors.NewRepo(p.Store), Chat: chatsend.New(chatsend.ConfigFromEnv(p.Getenv)),
+		Events: events, Bus: bus, Logger: p.Logger}
+	return d.Handlers(), nil
+}
+
+// Deliverer delivers this package's outbox messages.
+type Deliverer struct {
+	Connectors ConnectorReader
+	Chat       ChatSender
+	Events     EventPutter // nil: events are logged only
+	Bus        string
+	Logger     *slog.Logger
+}
+
+// Handlers maps kinds to the Deliverer's methods.
+func (d *Deliverer) Handlers() map[string]store.OutboxHandler {
+	return map[string]store.OutboxHandler{KindChatSend: d.SendChat, KindEventPut: d.PutEvent}
+}
+
+func permanent(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{store.ErrPermanent}, args...)...)
+}
+
+// SendChat delivers a "chat.send" message with the connector's current
+// credentials.
+func (d *Deliverer) SendChat(ctx context.Context, m store.OutboxMessage) error {
+	var p ChatSend
+	if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
+		return permanent("chat.send payload: %v", err)
+	}
+	c, err := d.Connectors.Get(ctx, m.Tenant, p.IntegrationConfigID)
+	if errors.Is(err, store.ErrNotFound) {
+		return permanent("connector %s no longer exists", p.IntegrationConfigID)
+	}
+	if err != nil {
+		return err
+	}
+	cr := c.Credentials
+	creds := chatsend.Credentials{
+		SlackBotToken: cr["botToken"], TelegramBotToken: cr["botToken"],
+		WhatsAppAccessToken: cr["accessToken"], WhatsAppPhoneNumberID: cr["phoneNumberId"],
+		TwilioAccountSID: cr["accountSid"], TwilioAuthToken: cr["authToken"], TwilioFromNumber: p.From,
+		TeamsAppID: cr["appId"], TeamsAppPassword: cr["appPassword"],
+	}
+	err = d.Chat.Send(ctx, creds, chatsend.Outbound{Provider: c.Provider, ReplyTo: p.ReplyTo, Text: p.Text, ServiceURL: p.ServiceURL})
+	if errors.Is(err, chatsend.ErrPermanent) {
+		return fmt.Errorf("%w: %v", store.ErrPermanent, err)
+	}
+	if err == nil && d.Logger != nil {
+		d.Logger.InfoContext(ctx, "chat message sent", "outboxId", m.ID, "provider", c.Provider, "integrationConfigId", c.ID)
+	}
+	return err
+}
+
+// PutEvent publishes an "event.put" message.
+func (d *Deliverer) PutEvent(ctx context.Context, m store.OutboxMessage) error {
+	var ev Event
+	if err := json.Unmarshal([]byte(m.Payload), &ev); err != nil {
+		return permanent("event.put payload: %v", err)
+	}
+	if d.Events == nil {
+		if d.Logger != nil {
+			d.Logger.InfoContext(ctx, ev.DetailType, "source", ev.Source, "detail", string(ev.Detail))
+		}
+		return nil
+	}
+	out, err := d.Events.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
+		EventBusName: aws.String(d.Bus), Source: aws.String(ev.Source), DetailType: aws.String(ev.DetailType),
+		Detail: aws.String(string(ev.Detail)),
+	}}})
+	if err != nil {
+		return fmt.Errorf("inbound: put event: %w", err)
+	}
+	if out.FailedEntryCount > 0 && len(out.Entries) > 0 {
+		e := out.Entries[0]
+		return fmt.Errorf("inbound: put event: %s: %s", aws.ToString(e.ErrorCode), aws.ToString(e.ErrorMessage))
+	}
+	return nil
+}

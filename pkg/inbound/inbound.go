@@ -1,0 +1,373 @@
+// Package inbound serves the connectors' signed webhooks, one Lambda per
+// provider:
+//
+//	POST /v1/hooks/slack/{key}        SlackWebhookFunction     (v0 HMAC, url_verification)
+//	POST /v1/hooks/telegram/{key}     TelegramWebhookFunction  (secret token header)
+//	GET  /v1/hooks/whatsapp/{key}     WhatsAppWebhookFunction  (Meta subscription handshake)
+//	POST /v1/hooks/whatsapp/{key}     WhatsAppWebhookFunction  (X-Hub-Signature-256)
+//	POST /v1/hooks/twilio_sms/{key}   TwilioWebhookFunction    (X-Twilio-Signature over PUBLIC_BASE_URL + path)
+//	POST /v1/hooks/teams/{key}        TeamsWebhookFunction     (Bot Framework JWT)
+//
+// The routes are public: authenticity is the provider's signature, checked
+// (by pkg/webhook) before anything is written; a failure is 401 (403 for
+// the Meta GET) and writes nothing. An unknown key is 404.
+//
+// Each message of an authentic delivery is decided like this:
+//
+//   - Onboarding off: accepted.
+//   - The sender's channel belongs to a participant bound to the agent and
+//     not disabled: accepted. Cost: one GetItem (channel index) and one
+//     TransactWriteItems; the connector comes from a per-process cache.
+//   - Otherwise: a PENDING access request (matchedParticipantId when the
+//     channel has an owner), at most one per connector and sender, and in
+//     the same transaction the onboarding message as an outbox item; a
+//     blocked sender or one with a PENDING request is acknowledged only.
+//
+// Accepting records lastMessageAt on the channel index item and enqueues an
+// InboundMessageAccepted event (outbox kind "event.put"), all in the
+// transaction that also writes the dedupe marker, so an event is emitted
+// exactly once per provider event id. The webhook makes no outbound call:
+// the dispatcher (pkg/outbox) delivers outbox items; OutboxHandlers are this
+// package's kinds.
+//
+// Environment (platform.Getenv):
+//
+//	PUBLIC_BASE_URL            public base URL of the API (Twilio signatures)
+//	TEAMS_OPENID_METADATA_URL  Bot Framework OpenID metadata (default: Microsoft's)
+package inbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/gatehouse/gatehouse/pkg/connectors"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/problem"
+	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/webhook"
+)
+
+// Lambdas (template.yaml logical ids), one per provider.
+const (
+	SlackFunction    = "SlackWebhookFunction"
+	TelegramFunction = "TelegramWebhookFunction"
+	WhatsAppFunction = "WhatsAppWebhookFunction"
+	TwilioFunction   = "TwilioWebhookFunction"
+	TeamsFunction    = "TeamsWebhookFunction"
+)
+
+// HookPath is the route pattern of a provider's webhook.
+func HookPath(provider string) string { return "/v1/hooks/" + connectors.Slug(provider) + "/{key}" }
+
+// Connectors resolves webhook keys and reads connectors.
+type Connectors interface {
+	Resolve(ctx context.Context, provider, key string) (connectors.Resolved, error)
+	Get(ctx context.Context, tenant, id string) (connectors.Connector, error)
+}
+
+// Service handles the webhooks.
+type Service struct {
+	conns      Connectors
+	store      *store.Store
+	db         *dynamo.DB
+	table      dynamo.Table
+	teams      *webhook.TeamsVerifier
+	publicBase string
+	log        *slog.Logger
+	now        func() time.Time
+	// DedupeTTL is how long a provider event id is remembered.
+	DedupeTTL time.Duration
+}
+
+// DefaultDedupeTTL outlasts every provider's retry schedule (Meta retries
+// for up to 7 days).
+const DefaultDedupeTTL = 7 * 24 * time.Hour
+
+// Config are the Service's settings.
+type Config struct {
+	PublicBaseURL string
+	// TeamsOpenIDMetadataURL defaults to Microsoft's.
+	TeamsOpenIDMetadataURL string
+	Logger                 *slog.Logger
+}
+
+// New returns a Service. It makes no network call.
+func New(st *store.Store, conns Connectors, cfg Config) *Service {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{
+		conns: conns, store: st, db: st.DB(), table: st.Table(),
+		teams:      webhook.NewTeamsVerifier(webhook.TeamsConfig{OpenIDMetadataURL: cfg.TeamsOpenIDMetadataURL}),
+		publicBase: strings.TrimRight(cfg.PublicBaseURL, "/"),
+		log:        log, now: time.Now, DedupeTTL: DefaultDedupeTTL,
+	}
+}
+
+// ConfigFromEnv reads the package's environment.
+func ConfigFromEnv(getenv func(string) string) Config {
+	return Config{
+		PublicBaseURL:          getenv("PUBLIC_BASE_URL"),
+		TeamsOpenIDMetadataURL: getenv("TEAMS_OPENID_METADATA_URL"),
+	}
+}
+
+// Routes builds the service from p and returns every provider's route; a
+// nil p gives metadata-only routes.
+func Routes(p *platform.Platform) ([]httpapi.Route, error) {
+	if p == nil {
+		return (*Service)(nil).Routes(), nil
+	}
+	cfg := ConfigFromEnv(p.Getenv)
+	cfg.Logger = p.Logger
+	return New(p.Store, connectors.NewRepo(p.Store), cfg).Routes(), nil
+}
+
+// FunctionRoutes returns the routes one provider's Lambda serves.
+func FunctionRoutes(p *platform.Platform, function string) ([]httpapi.Route, error) {
+	all, err := Routes(p)
+	if err != nil {
+		return nil, err
+	}
+	var out []httpapi.Route
+	for _, r := range all {
+		if r.Function == function {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("inbound: no routes for %s", function)
+	}
+	return out, nil
+}
+
+// Routes returns the route table entries of the webhooks.
+func (s *Service) Routes() []httpapi.Route {
+	return []httpapi.Route{
+		{Function: SlackFunction, Method: http.MethodPost, Path: HookPath(connectors.Slack), Public: true, Handle: s.slack},
+		{Function: TelegramFunction, Method: http.MethodPost, Path: HookPath(connectors.Telegram), Public: true, Handle: s.telegram},
+		{Function: WhatsAppFunction, Method: http.MethodGet, Path: HookPath(connectors.WhatsApp), Public: true, Handle: s.whatsAppSubscribe},
+		{Function: WhatsAppFunction, Method: http.MethodPost, Path: HookPath(connectors.WhatsApp), Public: true, Handle: s.whatsApp},
+		{Function: TwilioFunction, Method: http.MethodPost, Path: HookPath(connectors.TwilioSMS), Public: true, Handle: s.twilio},
+		{Function: TeamsFunction, Method: http.MethodPost, Path: HookPath(connectors.Teams), Public: true, Handle: s.teamsHook},
+	}
+}
+
+// resolve finds the connector of the request's webhook key.
+func (s *Service) resolve(r *http.Request, provider string) (connectors.Resolved, error) {
+	res, err := s.conns.Resolve(r.Context(), provider, r.PathValue("key"))
+	if errors.Is(err, store.ErrNotFound) {
+		return res, problem.Wrap(err, http.StatusNotFound, "unknown-webhook", "no connector has this webhook URL")
+	}
+	return res, err
+}
+
+// refusal maps a pkg/webhook error to the answer the provider gets.
+func refusal(err error) error {
+	switch {
+	case errors.Is(err, webhook.ErrUnauthenticated):
+		return problem.Wrap(err, http.StatusUnauthorized, "invalid-signature", "the webhook signature or token is missing, stale or wrong")
+	case errors.Is(err, webhook.ErrForbidden):
+		return problem.Wrap(err, http.StatusForbidden, "verification-failed", "hub.mode or hub.verify_token does not match")
+	case errors.Is(err, webhook.ErrMalformed):
+		return problem.Wrap(err, http.StatusBadRequest, "malformed-payload", "the webhook payload cannot be used")
+	}
+	// The check itself failed (e.g. Bot Framework keys unreachable): 503
+	// makes the provider retry.
+	return problem.Wrap(err, http.StatusServiceUnavailable, "verification-unavailable", "the signature cannot be checked right now; retry later")
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	return io.ReadAll(r.Body) // bounded by httpapi's MaxBytesReader
+}
+
+func ack(w http.ResponseWriter) error {
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Service) slack(w http.ResponseWriter, r *http.Request) error {
+	rc, err := s.resolve(r, connectors.Slack)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if err := webhook.VerifySlack(r.Header, body, rc.Connector.Credentials["signingSecret"], s.now()); err != nil {
+		return refusal(err)
+	}
+	res, err := webhook.ParseSlack(body)
+	if err != nil {
+		return refusal(err)
+	}
+	if res.Challenge != "" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, err := io.WriteString(w, res.Challenge)
+		return err
+	}
+	// A retry (X-Slack-Retry-Num) is handled like a first delivery: the
+	// first may never have been processed; the dedupe marker drops repeats.
+	if err := s.receiveAll(r.Context(), rc, res, ""); err != nil {
+		return err
+	}
+	return ack(w)
+}
+
+func (s *Service) telegram(w http.ResponseWriter, r *http.Request) error {
+	rc, err := s.resolve(r, connectors.Telegram)
+	if err != nil {
+		return err
+	}
+	if err := webhook.VerifyTelegram(r.Header, rc.Connector.Credentials["secretToken"]); err != nil {
+		return refusal(err)
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	res, err := webhook.ParseTelegram(body)
+	if err != nil {
+		return refusal(err)
+	}
+	if err := s.receiveAll(r.Context(), rc, res, ""); err != nil {
+		return err
+	}
+	return ack(w)
+}
+
+func (s *Service) whatsAppSubscribe(w http.ResponseWriter, r *http.Request) error {
+	rc, err := s.resolve(r, connectors.WhatsApp)
+	if err != nil {
+		return err
+	}
+	challenge, err := webhook.VerifyWhatsAppSubscribe(r.URL.Query(), rc.Connector.Credentials["verifyToken"])
+	if err != nil {
+		return refusal(err)
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, err = io.WriteString(w, challenge)
+	return err
+}
+
+func (s *Service) whatsApp(w http.ResponseWriter, r *http.Request) error {
+	rc, err := s.resolve(r, connectors.WhatsApp)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	if err := webhook.VerifyWhatsApp(r.Header, body, rc.Connector.Credentials["appSecret"]); err != nil {
+		return refusal(err)
+	}
+	res, err := webhook.ParseWhatsApp(body)
+	if err != nil {
+		return refusal(err)
+	}
+	if err := s.receiveAll(r.Context(), rc, res, ""); err != nil {
+		return err
+	}
+	return ack(w)
+}
+
+// twiML is an empty TwiML document: Twilio sends no reply of its own.
+const twiML = `<?xml version="1.0" encoding="UTF-8"?><Response></Response>`
+
+func (s *Service) twilio(w http.ResponseWriter, r *http.Request) error {
+	rc, err := s.resolve(r, connectors.TwilioSMS)
+	if err != nil {
+		return err
+	}
+	if s.publicBase == "" {
+		// Twilio signs the URL it was configured with; behind API Gateway
+		// the Host header is not it, so without the setting nothing verifies.
+		return errors.New("inbound: PUBLIC_BASE_URL is not set; Twilio signatures cannot be checked")
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return refusal(fmt.Errorf("%w: twilio form: %v", webhook.ErrUnauthenticated, err))
+	}
+	public := s.publicBase + rc.Connector.WebhookPath()
+	if r.URL.RawQuery != "" {
+		public += "?" + r.URL.RawQuery
+	}
+	if err := webhook.VerifyTwilio(r.Header, public, form, rc.Connector.Credentials["authToken"]); err != nil {
+		return refusal(err)
+	}
+	res, err := webhook.ParseTwilio(form)
+	if err != nil {
+		return refusal(err)
+	}
+	// Replies go out from the number the sender wrote to.
+	if err := s.receiveAll(r.Context(), rc, res, form.Get("To")); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, err = io.WriteString(w, twiML)
+	return err
+}
+
+func (s *Service) teamsHook(w http.ResponseWriter, r *http.Request) error {
+	rc, err := s.resolve(r, connectors.Teams)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	// The token must be checked before the body is trusted, but the check
+	// needs the body's serviceUrl; a malformed body is unauthenticated here.
+	serviceURL, err := webhook.TeamsServiceURL(body)
+	if err != nil {
+		return refusal(fmt.Errorf("%w: %v", webhook.ErrUnauthenticated, err))
+	}
+	if err := s.teams.Verify(r.Context(), r.Header.Get("Authorization"), rc.Connector.Credentials["appId"], serviceURL); err != nil {
+		return refusal(err)
+	}
+	res, err := webhook.ParseTeams(body)
+	if err != nil {
+		return refusal(err)
+	}
+	if err := s.receiveAll(r.Context(), rc, res, ""); err != nil {
+		return err
+	}
+	return ack(w)
+}
+
+// receiveAll decides every message of a delivery. An error (a store
+// failure) answers 500 so that the provider retries; messages already
+// handled are then dropped as duplicates.
+func (s *Service) receiveAll(ctx context.Context, rc connectors.Resolved, res webhook.Result, from string) error {
+	for _, m := range res.Messages {
+		if err := s.receive(ctx, rc, m, from); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,341 @@
+// Package outbox delivers outbox messages (store.OutboxMessage): the side
+// effects written in the same transaction as the state change that causes
+// them (onboarding chat messages, events, e-mails, avatar syncs).
+//
+// # Handlers
+//
+// Each feature package exposes its kinds as a builder
+// func(*platform.Platform) (map[string]store.OutboxHandler, error); the
+// builders list below collects them. To add a kind, append your package's
+// builder there (a kind may be claimed by one package only).
+//
+// # Delivery
+//
+// The DispatcherFunction Lambda is triggered by the table's stream
+// (template.yaml filters it to OUTBOX# items whose new image is PENDING),
+// and the dev server runs the same Dispatcher over DynamoDB Local's stream
+// (Poller). For every PENDING change the dispatcher:
+//
+//  1. waits until the message's nextAttemptAt (a bounded sleep inside the
+//     Lambda's time; beyond it the record is reported as a batch item
+//     failure and redelivered by the event source mapping);
+//  2. claims it with one conditional update: status PENDING → SENDING with
+//     a lease and a claim token, only if attempts still equals the
+//     change's (a stale or duplicate record claims nothing), or taking over
+//     a SENDING message whose lease expired (a crashed dispatcher);
+//  3. runs the kind's handler and records the outcome, conditioned on its
+//     claim token: SENT (with a TTL), FAILED at once for store.ErrPermanent
+//     or after MaxAttempts, or back to PENDING with attempts+1, lastError
+//     and nextAttemptAt = now + exponential backoff. That MODIFY is a new
+//     stream record, which is how the retry comes back to step 1.
+//
+// Handlers must be idempotent: a crash between a handler's success and
+// the SENT write redelivers the message once the lease expires.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/gatehouse/gatehouse/pkg/inbound"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/shares"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+// builders collects every feature package's outbox handlers. Append
+// yours: kind names must be unique across packages.
+var builders = []func(p *platform.Platform) (map[string]store.OutboxHandler, error){
+	inbound.OutboxHandlers, // chat.send, event.put
+	shares.OutboxHandlers,  // mail.send
+}
+
+// Handlers builds every registered handler from p.
+func Handlers(p *platform.Platform) (map[string]store.OutboxHandler, error) {
+	all := map[string]store.OutboxHandler{}
+	for _, build := range builders {
+		hs, err := build(p)
+		if err != nil {
+			return nil, err
+		}
+		for kind, h := range hs {
+			if _, dup := all[kind]; dup {
+				return nil, fmt.Errorf("outbox: kind %q registered twice", kind)
+			}
+			all[kind] = h
+		}
+	}
+	return all, nil
+}
+
+// SENDING is the status of a claimed message (the store defines the others).
+const statusSending = "SENDING"
+
+// Defaults of a Dispatcher.
+const (
+	DefaultMaxAttempts = 8
+	DefaultLease       = 30 * time.Second
+	DefaultSendTimeout = 20 * time.Second
+	DefaultMaxWait     = 90 * time.Second
+	DefaultSentTTL     = 7 * 24 * time.Hour
+	DefaultFailedTTL   = 30 * 24 * time.Hour
+)
+
+// DefaultBackoff is 2 s doubling per attempt up to 60 s, with ±20 %
+// jitter: eight attempts span about four minutes.
+func DefaultBackoff(attempt int) time.Duration {
+	d := 2 * time.Second << min(max(attempt-1, 0), 5)
+	d = min(d, 60*time.Second)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// ErrRetryLater means the change could not be finished now (its time has
+// not come within this invocation, or the store failed): report it as a
+// batch item failure so that it is redelivered.
+var ErrRetryLater = errors.New("outbox: retry later")
+
+// Dispatcher delivers outbox messages.
+type Dispatcher struct {
+	table    dynamo.Table
+	handlers map[string]store.OutboxHandler
+	log      *slog.Logger
+
+	MaxAttempts int
+	Backoff     func(attempt int) time.Duration
+	Lease       time.Duration // how long a claim excludes others; longer than SendTimeout
+	SendTimeout time.Duration // per handler call
+	MaxWait     time.Duration // longest wait for nextAttemptAt or a lease within one call
+	SentTTL     time.Duration
+	FailedTTL   time.Duration
+	now         func() time.Time
+}
+
+// New returns a Dispatcher over st's table with the given handlers.
+func New(st *store.Store, handlers map[string]store.OutboxHandler, log *slog.Logger) *Dispatcher {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Dispatcher{
+		table: st.Table(), handlers: handlers, log: log,
+		MaxAttempts: DefaultMaxAttempts, Backoff: DefaultBackoff, Lease: DefaultLease, SendTimeout: DefaultSendTimeout,
+		MaxWait: DefaultMaxWait, SentTTL: DefaultSentTTL, FailedTTL: DefaultFailedTTL, now: time.Now,
+	}
+}
+
+// FromPlatform returns a Dispatcher with every registered handler.
+func FromPlatform(p *platform.Platform) (*Dispatcher, error) {
+	hs, err := Handlers(p)
+	if err != nil {
+		return nil, err
+	}
+	return New(p.Store, hs, p.Logger), nil
+}
+
+// Change is one stream record of an outbox item, as the dispatcher needs it.
+type Change struct {
+	// RecordID identifies the record in a batch (the sequence number).
+	RecordID      string
+	MessageID     string
+	Status        string
+	Attempts      int
+	NextAttemptAt int64 // epoch ms
+}
+
+// item is an outbox message with the dispatcher's claim attributes.
+type item struct {
+	store.OutboxMessage
+	LeaseUntil int64  `dynamo:"leaseUntil,omitempty"` // epoch ms
+	ClaimToken string `dynamo:"claimToken,omitempty"`
+	SentAt     int64  `dynamo:"sentAt,omitempty"`
+}
+
+// Batch processes changes concurrently and returns the RecordIDs to
+// report as batch item failures.
+func (d *Dispatcher) Batch(ctx context.Context, changes []Change) []string {
+	var (
+		mu     sync.Mutex
+		failed []string
+		wg     sync.WaitGroup
+	)
+	for _, c := range changes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := d.Process(ctx, c); err != nil {
+				d.log.WarnContext(ctx, "outbox change not finished", "outboxId", c.MessageID, "err", err)
+				mu.Lock()
+				failed = append(failed, c.RecordID)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return failed
+}
+
+// Process handles one change. nil means this record needs no redelivery
+// (delivered, rescheduled through a new record, finished, or stale).
+func (d *Dispatcher) Process(ctx context.Context, c Change) error {
+	if c.Status != store.OutboxPending || c.MessageID == "" {
+		return nil
+	}
+	deadline := d.now().Add(d.MaxWait)
+	if dl, ok := ctx.Deadline(); ok {
+		// Leave time for one handler call and the outcome write.
+		if lim := dl.Add(-d.SendTimeout - 2*time.Second); lim.Before(deadline) {
+			deadline = lim
+		}
+	}
+	next := c.NextAttemptAt
+	for {
+		if err := d.waitUntil(ctx, time.UnixMilli(next), deadline); err != nil {
+			return err
+		}
+		it, tok, err := d.claim(ctx, c)
+		if err == nil {
+			return d.deliver(ctx, it, tok)
+		}
+		if !dynamo.IsCondCheckFailed(err) {
+			return fmt.Errorf("%w: claim: %v", ErrRetryLater, err)
+		}
+		cur, err := d.get(ctx, c.MessageID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: read: %v", ErrRetryLater, err)
+		}
+		now := d.now().UnixMilli()
+		switch {
+		case cur.Attempts != c.Attempts, cur.Status == store.OutboxSent, cur.Status == store.OutboxFailed:
+			return nil // moved on: a later record (or none) carries it
+		case cur.Status == statusSending && cur.LeaseUntil > now:
+			// Someone is delivering it: wait for the outcome or the
+			// lease to run out (a crashed claimer), re-reading meanwhile.
+			next = min(cur.LeaseUntil+1, now+500)
+		case cur.Status == store.OutboxPending && cur.NextAttemptAt > now:
+			next = cur.NextAttemptAt
+		default:
+			next = now // raced: claim again
+		}
+	}
+}
+
+// waitUntil sleeps until t unless t is past the deadline (ErrRetryLater).
+func (d *Dispatcher) waitUntil(ctx context.Context, t, deadline time.Time) error {
+	wait := t.Sub(d.now())
+	if wait <= 0 {
+		return nil
+	}
+	if t.After(deadline) {
+		return fmt.Errorf("%w: next attempt at %s", ErrRetryLater, t.UTC().Format(time.RFC3339))
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %v", ErrRetryLater, ctx.Err())
+	case <-timer.C:
+		return nil
+	}
+}
+
+func (d *Dispatcher) key(id string) *dynamo.Update {
+	return d.table.Update("PK", store.OutboxPK(id)).Range("SK", store.OutboxSK)
+}
+
+// claim takes the message for one delivery attempt.
+func (d *Dispatcher) claim(ctx context.Context, c Change) (item, string, error) {
+	now := d.now()
+	tok := uuid.NewString()
+	var it item
+	err := d.key(c.MessageID).
+		Set("status", statusSending).Set("leaseUntil", now.Add(d.Lease).UnixMilli()).Set("claimToken", tok).
+		Set("modifiedAt", now.UnixMilli()).
+		If("attribute_exists(PK) AND attempts = ? AND ($ = ? OR ($ = ? AND leaseUntil < ?)) AND (attribute_not_exists(nextAttemptAt) OR nextAttemptAt <= ?)",
+			c.Attempts, "status", store.OutboxPending, "status", statusSending, now.UnixMilli(), now.UnixMilli()).
+		Value(ctx, &it)
+	return it, tok, err
+}
+
+func (d *Dispatcher) get(ctx context.Context, id string) (item, error) {
+	var it item
+	err := d.table.Get("PK", store.OutboxPK(id)).Range("SK", dynamo.Equal, store.OutboxSK).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return it, store.ErrNotFound
+	}
+	return it, err
+}
+
+// deliver runs the handler and records the outcome.
+func (d *Dispatcher) deliver(ctx context.Context, it item, tok string) error {
+	m := it.OutboxMessage
+	herr := d.call(ctx, m)
+	now := d.now()
+	attempts := m.Attempts + 1
+	u := d.key(m.ID).Set("attempts", attempts).Set("modifiedAt", now.UnixMilli()).Remove("leaseUntil", "claimToken").
+		If("claimToken = ? AND $ = ?", tok, "status", statusSending)
+	var outcome string
+	switch {
+	case herr == nil:
+		outcome = store.OutboxSent
+		u.Set("status", store.OutboxSent).Set("sentAt", now.UnixMilli()).Set("expiresAt", now.Add(d.SentTTL).Unix()).Remove("lastError", "nextAttemptAt")
+	case errors.Is(herr, store.ErrPermanent) || attempts >= d.MaxAttempts:
+		outcome = store.OutboxFailed
+		u.Set("status", store.OutboxFailed).Set("lastError", errText(herr)).Set("expiresAt", now.Add(d.FailedTTL).Unix()).Remove("nextAttemptAt")
+	default:
+		outcome = "RETRY"
+		next := now.Add(d.Backoff(attempts))
+		u.Set("status", store.OutboxPending).Set("lastError", errText(herr)).Set("nextAttemptAt", next.UnixMilli())
+	}
+	err := u.Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		// The lease ran out and another dispatcher took over; its outcome wins.
+		d.log.WarnContext(ctx, "outbox claim lost", "outboxId", m.ID, "kind", m.Kind)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: record outcome: %v", ErrRetryLater, err)
+	}
+	attrs := []any{"outboxId", m.ID, "kind", m.Kind, "attempt", attempts, "outcome", outcome}
+	if herr != nil {
+		attrs = append(attrs, "err", herr)
+		d.log.WarnContext(ctx, "outbox delivery failed", attrs...)
+	} else {
+		d.log.InfoContext(ctx, "outbox delivered", attrs...)
+	}
+	return nil
+}
+
+// call runs the kind's handler with a timeout; a panic is a transient failure.
+func (d *Dispatcher) call(ctx context.Context, m store.OutboxMessage) (err error) {
+	h, ok := d.handlers[m.Kind]
+	if !ok {
+		return fmt.Errorf("%w: no handler for kind %q", store.ErrPermanent, m.Kind)
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
+	defer cancel()
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("outbox: handler panic: %v", v)
+		}
+	}()
+	return h(ctx, m)
+}
+
+// errText keeps lastError small.
+func errText(err error) string {
+	s := err.Error()
+	if len(s) > 1000 {
+		s = s[:1000]
+	}
+	return s
+}

@@ -1,0 +1,368 @@
+package outbox_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
+	"github.com/gatehouse/gatehouse/pkg/dynamotest"
+	"github.com/gatehouse/gatehouse/pkg/outbox"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+func TestMain(m *testing.M) { dynamotest.Main(m) }
+
+// script is a handler whose answers are scripted per message id.
+type script struct {
+	mu      sync.Mutex
+	answers map[string][]error // consumed in order; then nil
+	calls   map[string][]time.Time
+}
+
+func newScript() *script {
+	return &script{answers: map[string][]error{}, calls: map[string][]time.Time{}}
+}
+
+func (s *script) handle(ctx context.Context, m store.OutboxMessage) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls[m.ID] = append(s.calls[m.ID], time.Now())
+	q := s.answers[m.ID]
+	if len(q) == 0 {
+		return nil
+	}
+	s.answers[m.ID] = q[1:]
+	return q[0]
+}
+
+func (s *script) count(id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.calls[id])
+}
+
+type env struct {
+	tbl    *dynamotest.Table
+	script *script
+	d      *outbox.Dispatcher
+}
+
+const backoff = 150 * time.Millisecond
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	tbl := dynamotest.NewTable(t)
+	s := newScript()
+	d := outbox.New(tbl.Store, map[string]store.OutboxHandler{"test.kind": s.handle}, nil)
+	d.Backoff = func(int) time.Duration { return backoff }
+	d.MaxAttempts = 4
+	d.Lease = 2 * time.Second
+	d.MaxWait = 5 * time.Second
+	return &env{tbl: tbl, script: s, d: d}
+}
+
+// poll runs the dispatcher over the table's stream until the test ends.
+func (e *env) poll(t *testing.T) {
+	t.Helper()
+	cfg, _ := dynamolocal.Config(dynamotest.Endpoint(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	p := &outbox.Poller{Streams: dynamodbstreams.NewFromConfig(cfg), Table: e.tbl.Store.Table(), Dispatcher: e.d, Interval: 50 * time.Millisecond}
+	go func() { defer close(done); _ = p.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func (e *env) enqueue(t *testing.T, id, kind string) {
+	t.Helper()
+	now := time.Now().UnixMilli()
+	tx := e.tbl.DB.WriteTx()
+	store.EnqueueOutbox(store.OutboxMessage{ID: id, Kind: kind, Tenant: "acme", Payload: `{}`, CreatedAt: now, ModifiedAt: now})(tx, e.tbl.Store.Table())
+	if err := tx.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type stored struct {
+	store.OutboxMessage
+	LeaseUntil int64  `dynamo:"leaseUntil"`
+	ClaimToken string `dynamo:"claimToken"`
+	SentAt     int64  `dynamo:"sentAt"`
+}
+
+func (e *env) get(t *testing.T, id string) stored {
+	t.Helper()
+	var m stored
+	if err := e.tbl.Store.Table().Get("PK", store.OutboxPK(id)).Range("SK", dynamo.Equal, store.OutboxSK).Consistent(true).One(context.Background(), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// wait waits until the message leaves PENDING/SENDING for good.
+func (e *env) wait(t *testing.T, id string) stored {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := e.get(t, id); m.Status == store.OutboxSent || m.Status == store.OutboxFailed {
+			return m
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	t.Fatalf("message %s never finished: %+v", id, e.get(t, id))
+	return stored{}
+}
+
+var errTransient = errors.New("provider answered 503")
+
+func TestDelivery(t *testing.T) {
+	tests := []struct {
+		name      string
+		kind      string
+		answers   []error
+		status    string
+		calls     int
+		lastError string
+	}{
+		{"first try", "test.kind", nil, store.OutboxSent, 1, ""},
+		{"retry with backoff then success", "test.kind", []error{errTransient, errTransient}, store.OutboxSent, 3, ""},
+		{"permanent failure is not retried", "test.kind", []error{fmt.Errorf("%w: chat not found", store.ErrPermanent)}, store.OutboxFailed, 1, "chat not found"},
+		{"attempts are bounded", "test.kind", []error{errTransient, errTransient, errTransient, errTransient, errTransient, errTransient}, store.OutboxFailed, 4, "503"},
+		{"unknown kind fails at once", "nobody.handles", nil, store.OutboxFailed, 0, `no handler for kind "nobody.handles"`},
+	}
+	e := newEnv(t)
+	e.poll(t)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := fmt.Sprintf("m%d", i)
+			e.script.mu.Lock()
+			e.script.answers[id] = tt.answers
+			e.script.mu.Unlock()
+			start := time.Now()
+			e.enqueue(t, id, tt.kind)
+			m := e.wait(t, id)
+			time.Sleep(3 * backoff) // a further attempt would show now
+			if m.Status != tt.status || !strings.Contains(m.LastError, tt.lastError) || (tt.lastError == "" && m.LastError != "") {
+				t.Errorf("status %s lastError %q, want %s %q", m.Status, m.LastError, tt.status, tt.lastError)
+			}
+			if got := e.script.count(id); got != tt.calls {
+				t.Errorf("handler calls = %d, want %d", got, tt.calls)
+			}
+			if tt.calls > 0 && m.Attempts != tt.calls {
+				t.Errorf("attempts = %d, want %d", m.Attempts, tt.calls)
+			}
+			if m.ExpiresAt < start.Unix() || m.ClaimToken != "" || m.LeaseUntil != 0 || m.NextAttemptAt != 0 {
+				t.Errorf("finished item %+v: want a TTL and no claim or schedule left", m)
+			}
+			if m.Status == store.OutboxSent && m.SentAt == 0 {
+				t.Error("sentAt missing")
+			}
+			// Each retry waited for its nextAttemptAt.
+			e.script.mu.Lock()
+			calls := e.script.calls[id]
+			e.script.mu.Unlock()
+			for j := 1; j < len(calls); j++ {
+				if gap := calls[j].Sub(calls[j-1]); gap < backoff {
+					t.Errorf("attempt %d came %v after the previous, before the %v backoff", j+1, gap, backoff)
+				}
+			}
+		})
+	}
+}
+
+// Many deliveries of one record (redeliveries, concurrent shards): one call.
+func TestConcurrentProcessDeliversOnce(t *testing.T) {
+	e := newEnv(t)
+	e.enqueue(t, "dup", "test.kind")
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = e.d.Process(context.Background(), outbox.Change{RecordID: "1", MessageID: "dup", Status: store.OutboxPending})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Errorf("Process = %v", err)
+		}
+	}
+	if n := e.script.count("dup"); n != 1 {
+		t.Errorf("handler calls = %d, want 1", n)
+	}
+	if m := e.get(t, "dup"); m.Status != store.OutboxSent {
+		t.Errorf("status = %s", m.Status)
+	}
+}
+
+// A claimer that crashed leaves SENDING with a lease; once it runs out the
+// redelivered record takes over.
+func TestExpiredLeaseIsTakenOver(t *testing.T) {
+	e := newEnv(t)
+	e.enqueue(t, "crashed", "test.kind")
+	ctx := context.Background()
+	if err := e.tbl.Store.Table().Update("PK", store.OutboxPK("crashed")).Range("SK", store.OutboxSK).
+		Set("status", "SENDING").Set("claimToken", "dead").Set("leaseUntil", time.Now().Add(300*time.Millisecond).UnixMilli()).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.d.Process(ctx, outbox.Change{MessageID: "crashed", Status: store.OutboxPending}); err != nil {
+		t.Fatalf("Process = %v", err)
+	}
+	if m := e.get(t, "crashed"); m.Status != store.OutboxSent || e.script.count("crashed") != 1 {
+		t.Errorf("after takeover: %+v, calls %d", m, e.script.count("crashed"))
+	}
+}
+
+// A live claimer finishing while another record waits: no second call.
+func TestLiveClaimIsRespected(t *testing.T) {
+	e := newEnv(t)
+	e.enqueue(t, "busy", "test.kind")
+	ctx := context.Background()
+	tbl := e.tbl.Store.Table()
+	if err := tbl.Update("PK", store.OutboxPK("busy")).Range("SK", store.OutboxSK).
+		Set("status", "SENDING").Set("claimToken", "alive").Set("leaseUntil", time.Now().Add(time.Minute).UnixMilli()).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_ = tbl.Update("PK", store.OutboxPK("busy")).Range("SK", store.OutboxSK).Set("status", store.OutboxSent).Set("attempts", 1).Remove("claimToken", "leaseUntil").Run(ctx)
+	}()
+	if err := e.d.Process(ctx, outbox.Change{MessageID: "busy", Status: store.OutboxPending}); err != nil {
+		t.Fatalf("Process = %v", err)
+	}
+	if n := e.script.count("busy"); n != 0 {
+		t.Errorf("handler calls = %d, want 0 (the other claimer delivered)", n)
+	}
+}
+
+func record(seq, pk, status string, attempts int, next int64) events.DynamoDBEventRecord {
+	img := map[string]events.DynamoDBAttributeValue{
+		"PK": events.NewStringAttribute(pk), "SK": events.NewStringAttribute("O"),
+		"status": events.NewStringAttribute(status), "attempts": events.NewNumberAttribute(fmt.Sprint(attempts)),
+	}
+	if next != 0 {
+		img["nextAttemptAt"] = events.NewNumberAttribute(fmt.Sprint(next))
+	}
+	return events.DynamoDBEventRecord{EventName: "MODIFY", Change: events.DynamoDBStreamRecord{SequenceNumber: seq,
+		Keys: map[string]events.DynamoDBAttributeValue{"PK": events.NewStringAttribute(pk), "SK": events.NewStringAttribute("O")}, NewImage: img}}
+}
+
+// The Lambda handler reports exactly the records to redeliver.
+func TestHandleStreamPartialBatchFailure(t *testing.T) {
+	e := newEnv(t)
+	for _, id := range []string{"ready", "later", "stale", "flaky"} {
+		e.enqueue(t, id, "test.kind")
+	}
+	e.script.answers["flaky"] = []error{errTransient}
+	ctx := context.Background()
+	// "later" is scheduled beyond what this invocation may wait.
+	far := time.Now().Add(time.Hour).UnixMilli()
+	if err := e.tbl.Store.Table().Update("PK", store.OutboxPK("later")).Range("SK", store.OutboxSK).Set("nextAttemptAt", far).Set("attempts", 1).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// "stale" moved on since its record was written.
+	if err := e.tbl.Store.Table().Update("PK", store.OutboxPK("stale")).Range("SK", store.OutboxSK).Set("status", store.OutboxSent).Set("attempts", 1).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
+		record("100", "OUTBOX#ready", "PENDING", 0, 0),
+		record("200", "OUTBOX#later", "PENDING", 1, far),
+		record("300", "OUTBOX#stale", "PENDING", 0, 0),
+		record("400", "OUTBOX#flaky", "PENDING", 0, 0),
+		record("500", "T#acme#AR#x", "PENDING", 0, 0), // not an outbox item
+		record("600", "OUTBOX#ready", "SENT", 1, 0),   // not pending
+	}}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	resp, err := e.d.HandleStream(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "200" {
+		t.Errorf("batch item failures = %+v, want only 200", resp.BatchItemFailures)
+	}
+	if m := e.get(t, "ready"); m.Status != store.OutboxSent {
+		t.Errorf("ready: %s", m.Status)
+	}
+	// The flaky one was rescheduled (a new stream record), not reported.
+	if m := e.get(t, "flaky"); m.Status != store.OutboxPending || m.Attempts != 1 || m.NextAttemptAt == 0 || m.LastError == "" {
+		t.Errorf("flaky: %+v", m)
+	}
+	if e.script.count("stale") != 0 || e.script.count("later") != 0 {
+		t.Error("a stale or future record was delivered")
+	}
+}
+
+func TestChangeFromLambda(t *testing.T) {
+	tests := []struct {
+		name string
+		rec  events.DynamoDBEventRecord
+		want outbox.Change
+		ok   bool
+	}{
+		{"pending", record("1", "OUTBOX#a", "PENDING", 2, 99), outbox.Change{RecordID: "1", MessageID: "a", Status: "PENDING", Attempts: 2, NextAttemptAt: 99}, true},
+		{"sent", record("1", "OUTBOX#a", "SENT", 2, 0), outbox.Change{}, false},
+		{"other item", record("1", "T#x#AR#1", "PENDING", 0, 0), outbox.Change{}, false},
+		{"empty id", record("1", "OUTBOX#", "PENDING", 0, 0), outbox.Change{}, false},
+		{"remove", func() events.DynamoDBEventRecord {
+			r := record("1", "OUTBOX#a", "PENDING", 0, 0)
+			r.EventName = "REMOVE"
+			return r
+		}(), outbox.Change{}, false},
+		{"status not a string", func() events.DynamoDBEventRecord {
+			r := record("1", "OUTBOX#a", "PENDING", 0, 0)
+			r.Change.NewImage["status"] = events.NewNumberAttribute("1")
+			return r
+		}(), outbox.Change{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := outbox.ChangeFromLambda(tt.rec)
+			if ok != tt.ok || (ok && got != tt.want) {
+				t.Errorf("got %+v %v, want %+v %v", got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+// FuzzChangeFromLambda: any stream record parses without panicking and
+// yields only PENDING outbox changes.
+func FuzzChangeFromLambda(f *testing.F) {
+	f.Add("OUTBOX#a", "PENDING", "0", "0", "MODIFY")
+	f.Add("OUTBOX#", "SENT", "x", "-1", "INSERT")
+	f.Add("T#a", "PENDING", "99999999999999999999", "1.5", "REMOVE")
+	f.Fuzz(func(t *testing.T, pk, status, attempts, next, name string) {
+		r := events.DynamoDBEventRecord{EventName: name, Change: events.DynamoDBStreamRecord{
+			Keys: map[string]events.DynamoDBAttributeValue{"PK": events.NewStringAttribute(pk)},
+			NewImage: map[string]events.DynamoDBAttributeValue{"status": events.NewStringAttribute(status),
+				"attempts": events.NewNumberAttribute(attempts), "nextAttemptAt": events.NewNumberAttribute(next)}}}
+		c, ok := outbox.ChangeFromLambda(r)
+		if ok && (c.Status != "PENDING" || c.MessageID == "" || "OUTBOX#"+c.MessageID != pk || c.Attempts < 0) {
+			t.Fatalf("accepted %+v from %q", c, pk)
+		}
+	})
+}
+
+func TestDefaultBackoff(t *testing.T) {
+	prev := time.Duration(0)
+	for a := 1; a <= outbox.DefaultMaxAttempts; a++ {
+		d := outbox.DefaultBackoff(a)
+		if d < time.Second || d > 72*time.Second || d > outbox.DefaultMaxWait {
+			t.Errorf("backoff(%d) = %v, outside 1 s..72 s or beyond the in-Lambda wait", a, d)
+		}
+		if a <= 4 && d < prev/2 {
+			t.Errorf("backoff(%d) = %v does not grow (previous %v)", a, d, prev)
+		}
+		prev = d
+	}
+}
