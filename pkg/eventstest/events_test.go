@@ -22,6 +22,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/devserver"
 	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/keycloak/keycloaktest"
 	"github.com/gatehouse/gatehouse/pkg/lambdahttp"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/routes"
@@ -45,6 +46,9 @@ type expectation struct {
 	claims *devissuer.Claims // nil: defaultClaims
 	status int
 	fields map[string]any // top-level members of the JSON body
+	// env, when set, gives the settings the platform's Getenv answers
+	// (e.g. the URL of a stand-in it starts).
+	env func(t *testing.T) map[string]string
 }
 
 var expect = map[string]expectation{
@@ -58,6 +62,30 @@ var expect = map[string]expectation{
 	"members-get.json":            {status: 200, fields: map[string]any{"subject": "bob", "role": "ADMIN"}},
 	"members-put.json":            {status: 200, fields: map[string]any{"subject": "erin", "role": "EDITOR", "createdBy": "alice"}},
 	"members-delete.json":         {before: []string{"members-put.json"}, status: 204},
+
+	"shares-createdocument.json":  {claims: &sharesAdmin, status: 201, fields: map[string]any{"organizationId": devserver.DemoOrg, "displayName": "Terms 2027"}},
+	"shares-getdocument.json":     {claims: &sharesAdmin, status: 200, fields: map[string]any{"id": devserver.DemoDocuments["Price list 2027"]}},
+	"shares-share.json":           {claims: &sharesAdmin, env: sharesEnv, status: 201, fields: map[string]any{"email": "dana@example.com", "status": "WAITING_FOR_ADMIN_DECISION"}},
+	"shares-pendingrequests.json": {claims: &sharesAdmin, status: 200, fields: map[string]any{"nextPageToken": ""}},
+	"shares-state.json":           {status: 200},
+	"shares-accept.json":          {claims: &sharesAdmin, env: sharesEnv, status: 200, fields: map[string]any{"userId": devserver.DemoRecipient.UserID, "status": "ACCEPTED", "marketplaceRole": "buyer"}},
+	"shares-decline.json":         {claims: &sharesAdmin, env: sharesEnv, status: 204},
+}
+
+// sharesAdmin is an admin of the demo organization of the shares API.
+var sharesAdmin = devissuer.Claims{Subject: "olivia", Organization: devserver.DemoOrg, RealmRoles: []string{"admin"}, Name: "Olivia Admin", Email: "olivia@demo.example"}
+
+// sharesEnv starts a Keycloak stand-in holding the demo recipient's user.
+func sharesEnv(t *testing.T) map[string]string {
+	kc := keycloaktest.NewServer(devserver.DemoRealm, nil)
+	if err := kc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { kc.Close() })
+	kc.AddUser(keycloaktest.User{ID: devserver.DemoRecipient.UserID, Username: devserver.DemoRecipient.Email, Email: devserver.DemoRecipient.Email,
+		Attributes: map[string][]string{"organization": {devserver.DemoOrg}}})
+	return map[string]string{"KEYCLOAK_URL": kc.URL, "KEYCLOAK_REALM": devserver.DemoRealm,
+		"KEYCLOAK_CLIENT_ID": kc.ClientID, "KEYCLOAK_CLIENT_SECRET": kc.ClientSecret}
 }
 
 func eventsDir(t *testing.T) string {
@@ -265,6 +293,10 @@ func TestEvents(t *testing.T) {
 func runEvent(t *testing.T, name string, v1 bool) {
 	fn, rs := functionOf(t, name)
 	ex, known := expect[name]
+	var env map[string]string
+	if ex.env != nil {
+		env = ex.env(t)
+	}
 	// The function's own routes, bound to a platform on a fresh table,
 	// seeded with the dev server's demo data the events refer to.
 	e := apitest.NewWith(t, func(p *platform.Platform) ([]httpapi.Route, error) {
@@ -276,7 +308,7 @@ func runEvent(t *testing.T, name string, v1 bool) {
 			}
 		}
 		return own, err
-	}, nil)
+	}, env)
 	if _, err := devserver.Seed(context.Background(), e.Platform); err != nil {
 		t.Fatalf("demo seed: %v", err)
 	}

@@ -1,0 +1,219 @@
+package devserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gatehouse/gatehouse/pkg/devissuer"
+	"github.com/gatehouse/gatehouse/pkg/keycloak"
+	"github.com/gatehouse/gatehouse/pkg/keycloak/keycloaktest"
+	"github.com/gatehouse/gatehouse/pkg/outbox"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/shares"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+// The document-shares demo: organization DemoOrg with two documents, a
+// Keycloak stand-in on loopback unless KEYCLOAK_URL is set, and e-mails
+// written as .eml files under .devstack/data/mail unless MAIL_DIR is set.
+const (
+	DemoOrg   = "org-demo"
+	DemoRealm = "gatehouse"
+)
+
+// DemoDocuments are the seeded documents of DemoOrg: display name → id.
+var DemoDocuments = map[string]string{
+	"Price list 2027":    DemoID("document/price-list"),
+	"Product data sheet": DemoID("document/data-sheet"),
+}
+
+// DemoRecipient is the seeded recipient waiting for a decision (the data
+// sheet, shared by paul); its id is its Keycloak user id.
+var DemoRecipient = shares.Recipient{UserID: DemoID("recipient/walter"), OrganizationID: DemoOrg, Email: "walter@example.com"}
+
+// sharesDev is what the shares hooks share between start-up stages.
+var sharesDev struct {
+	mailDir  string
+	keycloak string               // base URL in use
+	standin  *keycloaktest.Server // nil with a real Keycloak
+}
+
+func init() {
+	Before = append(Before, startShares)
+	After = append(After, drainShareMail)
+	Seeders = append(Seeders, seedShares)
+	Welcome = append(Welcome, welcomeShares)
+}
+
+// startShares points the shares API at a mail folder and at Keycloak: the
+// stand-in, logging each admin call, unless KEYCLOAK_URL is set.
+func startShares(ctx context.Context, h Hook) (func(), error) {
+	sharesDev.mailDir = os.Getenv("MAIL_DIR")
+	if sharesDev.mailDir == "" {
+		sharesDev.mailDir = filepath.Join(h.Data, "mail")
+		h.Env["MAIL_DIR"] = sharesDev.mailDir
+	}
+	if abs, err := filepath.Abs(sharesDev.mailDir); err == nil {
+		sharesDev.mailDir = abs
+	}
+	if err := os.MkdirAll(sharesDev.mailDir, 0o755); err != nil {
+		return nil, fmt.Errorf("devserver: mail folder: %w", err)
+	}
+	h.Logger.Info("share e-mails are written as .eml files", "dir", sharesDev.mailDir)
+	if os.Getenv("SHARE_STATE_BASE_URL") == "" {
+		h.Env["SHARE_STATE_BASE_URL"] = h.Base
+	}
+	if u := os.Getenv("KEYCLOAK_URL"); u != "" {
+		sharesDev.keycloak = u
+		h.Logger.Info("shares use Keycloak", "url", u, "realm", os.Getenv("KEYCLOAK_REALM"))
+		return nil, nil
+	}
+	kc := keycloaktest.NewServer(DemoRealm, func(format string, args ...any) {
+		h.Logger.Info(fmt.Sprintf(format, args...))
+	})
+	if err := kc.Start(); err != nil {
+		return nil, err
+	}
+	sharesDev.standin, sharesDev.keycloak = kc, kc.URL
+	h.Env["KEYCLOAK_URL"] = kc.URL
+	h.Env["KEYCLOAK_REALM"] = DemoRealm
+	h.Env["KEYCLOAK_CLIENT_ID"] = kc.ClientID
+	h.Env["KEYCLOAK_CLIENT_SECRET"] = kc.ClientSecret
+	h.Logger.Info("Keycloak stand-in (in memory; set KEYCLOAK_URL for a real one)", "url", kc.URL, "realm", DemoRealm)
+	return func() { kc.Close() }, nil
+}
+
+// seedShares registers the demo documents and recipient and, since the
+// stand-in forgets its users on restart, gives it back the users of the
+// recipients that DynamoDB Local kept.
+func seedShares(ctx context.Context, p *platform.Platform, d *Demo) error {
+	st := shares.NewStore(p.Store)
+	created := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC).UnixMilli()
+	for name, id := range DemoDocuments {
+		doc := shares.Document{ID: id, OrganizationID: DemoOrg, Filename: name + ".pdf", DisplayName: name, AssetID: "asset-2027-001",
+			Category: "sales", Mimetype: "application/pdf", CreatedBy: "seed", CreatedAt: created, ModifiedAt: created}
+		if err := st.PutDocument(ctx, doc); err != nil && !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("devserver: seed document: %w", err)
+		}
+	}
+	rec := DemoRecipient
+	rec.Status, rec.CreatedAt, rec.ModifiedAt, rec.Version = shares.StatusWaiting, created, created, 1
+	sheet := DemoDocuments["Product data sheet"]
+	rec.Grants = map[string]shares.Grant{sheet: {DocumentID: sheet, DocumentName: "Product data sheet", AssetID: "asset-2027-001",
+		SenderUserID: "paul", SenderUserName: "Paul Producer", SenderUserEmail: "paul@demo.example", CreatedAt: created}}
+	if err := st.CreateRecipient(ctx, rec); err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("devserver: seed recipient: %w", err)
+	}
+	if sharesDev.standin == nil {
+		return nil
+	}
+	for _, status := range []string{shares.StatusWaiting, shares.StatusAccepted} {
+		token := ""
+		for {
+			recs, next, err := st.ListRecipients(ctx, DemoOrg, status, 100, token)
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				if _, ok := sharesDev.standin.User(r.UserID); ok {
+					continue
+				}
+				u := keycloaktest.User{ID: r.UserID, Username: r.Email, Email: r.Email,
+					Attributes: map[string][]string{keycloak.OrganizationAttribute: {DemoOrg}}}
+				if status == shares.StatusAccepted {
+					u.Enabled, u.RequiredActions, u.RealmRoles = true, []string{"UPDATE_PASSWORD"}, []string{r.MarketplaceRole}
+				}
+				sharesDev.standin.AddUser(u)
+			}
+			if token = next; token == "" {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+func welcomeShares(w io.Writer, base string, iss *devissuer.Issuer, d *Demo) {
+	mint := func(sub, name, role string) string {
+		tok, err := iss.Mint(devissuer.Claims{Subject: sub, Organization: DemoOrg, RealmRoles: []string{role},
+			Name: name, Email: sub + "@demo.example"})
+		if err != nil {
+			return "(mint failed: " + err.Error() + ")"
+		}
+		return tok
+	}
+	kc := "Keycloak " + sharesDev.keycloak
+	if sharesDev.standin != nil {
+		kc = "the Keycloak stand-in on " + sharesDev.keycloak + " (each admin call is logged)"
+	}
+	fmt.Fprintf(w, `
+# Document shares: organization %[2]q, %[3]s.
+# olivia = admin, paul = producer-user (more: make token ORG=%[2]s REALM_ROLES=producer-admin NAME=... EMAIL=...)
+export OLIVIA=%[4]s
+export PAUL=%[5]s
+
+# 1. paul shares the price list with an outside address: a disabled Keycloak user is
+#    created and an invitation e-mail is queued; keep the recipient's Keycloak id
+USER_ID=$(curl -s -X POST -H "Authorization: Bearer $PAUL" -H "Content-Type: application/json" %[1]s/v1/shares/%[6]s -d '{"recipientEmail":"dana@example.com","message":"Our 2027 prices"}' | sed -E 's/.*"userId":"([^"]+)".*/\1/'); echo "$USER_ID"
+# 2. the pending list of the organization (admin or producer-admin)
+curl -s -H "Authorization: Bearer $OLIVIA" %[1]s/v1/shares/%[2]s/pending-requests
+# 3. what the recipient sees (public, no token)
+curl -s %[1]s/v1/shares/state/$USER_ID
+# 4. decline (seed 003): 204, the Keycloak user is deleted, a decline e-mail is queued
+curl -s -i -X POST -H "Authorization: Bearer $OLIVIA" %[1]s/v1/shares/$USER_ID/decline
+#    paul may not decline (403 NoPermission); declining again is 422 {"status":"DECLINED"}
+curl -s -X POST -H "Authorization: Bearer $PAUL" %[1]s/v1/shares/$USER_ID/decline
+# 5. the invitation and the decline e-mail, as .eml files:
+ls -l %[7]s
+# (or, instead of 4: accept with a marketplace role)
+curl -s -X POST -H "Authorization: Bearer $OLIVIA" -H "Content-Type: application/json" %[1]s/v1/shares/$USER_ID/accept -d '{"marketplaceRole":"buyer"}'
+`, base, DemoOrg, kc, mint("olivia", "Olivia Admin", "admin"), mint("paul", "Paul Producer", "producer-user"),
+		DemoDocuments["Price list 2027"], sharesDev.mailDir)
+}
+
+// drainShareMail delivers the "mail.send" outbox messages while the dev
+// server runs no outbox dispatcher of its own: every second it looks for
+// PENDING ones (a Scan of the local table, dev only) and hands each to an
+// outbox.Dispatcher that knows only that kind. The dispatcher's claims make
+// it safe beside another dispatcher: each message is delivered once.
+func drainShareMail(ctx context.Context, p *platform.Platform, h Hook) (func(), error) {
+	hs, err := shares.OutboxHandlers(p)
+	if err != nil {
+		return nil, err
+	}
+	d := outbox.New(p.Store, hs, h.Logger)
+	d.MaxWait = 0 // a retry not due yet waits for a later round
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			var msgs []store.OutboxMessage
+			err := p.Store.Table().Scan().
+				Filter("begins_with(PK, ?) AND kind = ? AND $ = ?", "OUTBOX#", shares.KindMailSend, "status", store.OutboxPending).
+				Consistent(true).All(ctx, &msgs)
+			if err != nil && ctx.Err() == nil {
+				h.Logger.Warn("share mail: scan outbox", "err", err)
+			}
+			for _, m := range msgs {
+				c := outbox.Change{MessageID: m.ID, Status: m.Status, Attempts: m.Attempts, NextAttemptAt: m.NextAttemptAt}
+				if err := d.Process(ctx, c); err != nil && !errors.Is(err, outbox.ErrRetryLater) {
+					h.Logger.Warn("share mail: deliver", "outboxId", m.ID, "err", err)
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }, nil
+}
