@@ -15,9 +15,6 @@
 //	oauth connection     T#t#OAUTH#{connector}                {provider}    -   (write-only provider OAuth token, e.g. Slack users:read for avatars; pkg/participants)
 //	agent member         T#t#AG#{agent}#M                     S#{subject}   -
 //	outbox message       OUTBOX#{id}                          O             -   (stream-dispatched side effects)
-//	document (shares)    O#o#D#{id}                           D             -   (pkg/shares)
-//	share recipient      O#o#R#{userId}                       R             GSI1 O#o#RS#{status} (pending list), grants in the item
-//	share id registry    ID#{id}                              ID            -   (entity type + organization of a share-API id: 404/403/422)
 //	connector            T#t#CFG#{id}                         CFG           GSI1 T#t#AG#{agent}#CFG (agent's connectors), GSI4 T#t#CFG (tenant's)   (pkg/connectors)
 //	webhook key          HOOK#{key}                           M             -   (global: inbound URL key → tenant + connector; pkg/connectors)
 //	inbound dedupe       T#t#DEDUPE#{connector}#{sha256(eid)} M             -   (provider event id seen; TTL expiresAt; pkg/inbound)
