@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/avatarsync"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/problem"
@@ -63,7 +64,9 @@ func Routes(p *platform.Platform) ([]httpapi.Route, error) {
 	if p == nil {
 		return (*Service)(nil).Routes(), nil
 	}
-	return New(p.Store, p.Authz).Routes(), nil
+	s := New(p.Store, p.Authz)
+	s.OnApprove = avatarsync.OnApprove // queue the new participant's avatar sync
+	return s.Routes(), nil
 }
 
 // Routes returns the route table entries of this resource.

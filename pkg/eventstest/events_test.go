@@ -63,6 +63,25 @@ var expect = map[string]expectation{
 	"members-put.json":            {status: 200, fields: map[string]any{"subject": "erin", "role": "EDITOR", "createdBy": "alice"}},
 	"members-delete.json":         {before: []string{"members-put.json"}, status: 204},
 
+	// Participants on the demo data: Walter Skinner (Teams) bound to support-bot.
+	"participants-create.json":  {status: 201, fields: map[string]any{"displayName": "Dana Scully", "kind": "PERSON"}},
+	"participants-list.json":    {status: 200, fields: map[string]any{"nextPageToken": ""}},
+	"participants-get.json":     {status: 200, fields: map[string]any{"id": devserver.DemoID("participant/skinner"), "displayName": "Walter Skinner"}},
+	"participants-patch.json":   {status: 200, fields: map[string]any{"displayName": "Walter S. Skinner"}},
+	"participants-delete.json":  {status: 204},
+	"participants-disable.json": {status: 200},
+	"participants-enable.json":  {before: []string{"participants-disable.json"}, status: 200, fields: map[string]any{"disabledAt": nil}},
+	"participants-bind.json":    {status: 200, fields: map[string]any{"agentIds": []string{"billing-bot", "support-bot"}}},
+	"participants-unbind.json":  {status: 204},
+	// No AVATAR_BUCKET here: the sync says so (with one, see make dev).
+	"participants-avatarsync.json": {before: []string{"participants-patch.json"}, status: 503, fields: map[string]any{"type": "https://gatehouse.dev/problems/avatars-not-configured"}},
+	"participants-avatar.json":     {status: 404, fields: map[string]any{"type": "https://gatehouse.dev/problems/no-avatar"}},
+	// Slack OAuth of the demo Slack connector; not configured here (no SLACK_OAUTH_*).
+	"participants-slackoauthconnect.json":    {status: 503, fields: map[string]any{"type": "https://gatehouse.dev/problems/slack-oauth-not-configured"}},
+	"participants-slackoauthstatus.json":     {status: 200, fields: map[string]any{"connected": false}},
+	"participants-slackoauthdisconnect.json": {status: 204},
+	"participants-slackoauthcallback.json":   {status: 400, fields: map[string]any{"type": "https://gatehouse.dev/problems/oauth-denied"}},
+
 	"shares-createdocument.json":  {claims: &sharesAdmin, status: 201, fields: map[string]any{"organizationId": devserver.DemoOrg, "displayName": "Terms 2027"}},
 	"shares-getdocument.json":     {claims: &sharesAdmin, status: 200, fields: map[string]any{"id": devserver.DemoDocuments["Price list 2027"]}},
 	"shares-share.json":           {claims: &sharesAdmin, env: sharesEnv, status: 201, fields: map[string]any{"email": "dana@example.com", "status": "WAITING_FOR_ADMIN_DECISION"}},

@@ -46,6 +46,7 @@ import (
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/gatehouse/gatehouse/pkg/inbound"
+	"github.com/gatehouse/gatehouse/pkg/participants"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/shares"
 	"github.com/gatehouse/gatehouse/pkg/store"
@@ -54,8 +55,9 @@ import (
 // builders collects every feature package's outbox handlers. Append
 // yours: kind names must be unique across packages.
 var builders = []func(p *platform.Platform) (map[string]store.OutboxHandler, error){
-	inbound.OutboxHandlers, // chat.send, event.put
-	shares.OutboxHandlers,  // mail.send
+	inbound.OutboxHandlers,      // chat.send, event.put
+	shares.OutboxHandlers,       // mail.send
+	participants.OutboxHandlers, // avatar.sync
 }
 
 // Handlers builds every registered handler from p.

@@ -6,6 +6,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/members"
+	"github.com/gatehouse/gatehouse/pkg/participants"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/shares"
 )
@@ -29,5 +30,6 @@ func All(p *platform.Platform) ([]httpapi.Route, error) {
 var builders = []func(p *platform.Platform) ([]httpapi.Route, error){
 	accessrequests.Routes,
 	members.Routes,
+	participants.Routes,
 	shares.Routes,
 }

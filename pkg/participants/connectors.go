@@ -1,0 +1,99 @@
+package participants
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/gatehouse/gatehouse/pkg/avatar"
+	"github.com/gatehouse/gatehouse/pkg/connectors"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+// Connector is what a participant's response and avatar sync need to know
+// of a connector (integration config).
+type Connector struct {
+	ID, Provider, AgentID string
+	WebhookURL            string
+	WebhookURLTemplate    string
+	// WebhookKeyPrefix is the short, displayable prefix of the webhook key.
+	WebhookKeyPrefix string
+	// Credentials for the avatar sources, except the Slack OAuth token,
+	// which this package keeps itself (store.OAuthConnection).
+	Credentials avatar.Credentials
+}
+
+// ConnectorReader reads connectors; store.ErrNotFound when one is missing.
+type ConnectorReader interface {
+	GetConnector(ctx context.Context, tenant, id string) (Connector, error)
+}
+
+// ConnectorsFromStore reads the connectors of pkg/connectors from the
+// table; publicBase prefixes their webhook URLs.
+func ConnectorsFromStore(st *store.Store, publicBase string) ConnectorReader {
+	return &repoConnectors{repo: connectors.NewRepo(st), base: strings.TrimRight(publicBase, "/")}
+}
+
+type repoConnectors struct {
+	repo *connectors.Repo
+	base string
+}
+
+func (r *repoConnectors) GetConnector(ctx context.Context, tenant, id string) (Connector, error) {
+	c, err := r.repo.Get(ctx, tenant, id)
+	if err != nil {
+		return Connector{}, err
+	}
+	v := connectors.ViewOf(c, r.base)
+	cr := c.Credentials
+	return Connector{
+		ID: c.ID, Provider: c.Provider, AgentID: c.AgentID,
+		WebhookURL:         v.WebhookURL,
+		WebhookURLTemplate: r.base + "/v1/hooks/" + connectors.Slug(c.Provider) + "/{webhookKey}",
+		WebhookKeyPrefix:   connectors.Mask(c.WebhookKey),
+		Credentials: avatar.Credentials{
+			TelegramBotToken: pick(c.Provider == connectors.Telegram, cr["botToken"]),
+			TeamsAppID:       pick(c.Provider == connectors.Teams, cr["appId"]),
+			TeamsAppPassword: pick(c.Provider == connectors.Teams, cr["appPassword"]),
+			TeamsTenantID:    pick(c.Provider == connectors.Teams, cr["tenantId"]),
+		},
+	}, nil
+}
+
+func pick(ok bool, v string) string {
+	if ok {
+		return v
+	}
+	return ""
+}
+
+// readConnectors reads the distinct connectors of ids concurrently; a
+// missing connector is absent from the map.
+func readConnectors(ctx context.Context, cr ConnectorReader, tenant string, ids []string) (map[string]Connector, error) {
+	out := map[string]Connector{}
+	uniq := map[string]bool{}
+	for _, id := range ids {
+		uniq[id] = true
+	}
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		errs []error
+	)
+	for id := range uniq {
+		wg.Go(func() {
+			c, err := cr.GetConnector(ctx, tenant, id)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				out[id] = c
+			case !errors.Is(err, store.ErrNotFound):
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}

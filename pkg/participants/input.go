@@ -1,0 +1,221 @@
+package participants
+
+import (
+	"net/http"
+	"net/mail"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/problem"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+// Field bounds.
+const (
+	maxDisplayName = 150
+	maxEmail       = 254
+	maxAddress     = 256
+	maxLabel       = 100
+	maxPriority    = 1000
+)
+
+var kinds = map[string]bool{store.KindPerson: true, store.KindGroup: true, store.KindAIAgent: true}
+
+// channelInput is one element of "channels".
+type channelInput struct {
+	IntegrationConfigID *string `json:"integrationConfigId"`
+	Address             *string `json:"address"`
+	Priority            *int    `json:"priority"`
+	Label               *string `json:"label"`
+	Disabled            *bool   `json:"disabled"`
+}
+
+// input is the body of POST and PATCH. A nil field was absent or null:
+// PATCH leaves it unchanged.
+type input struct {
+	Kind           *string         `json:"kind"`
+	DisplayName    *string         `json:"displayName"`
+	Email          *string         `json:"email"`
+	RelatedAgentID *string         `json:"relatedAgentId"`
+	AvatarFileID   *string         `json:"avatarFileId"`
+	Channels       *[]channelInput `json:"channels"`
+	AgentIDs       *[]string       `json:"agentIds"`
+
+	channels []store.Channel // validated
+	agentIDs []string        // validated, sorted, unique
+}
+
+func bad(typ, detail string) error { return problem.BadRequest(typ, detail) }
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// validate checks every present field on its own.
+func (in *input) validate() error {
+	if in.Kind != nil && !kinds[*in.Kind] {
+		return bad("invalid-kind", "kind must be one of PERSON, GROUP, AI_AGENT")
+	}
+	if in.DisplayName != nil {
+		d := strings.TrimSpace(*in.DisplayName)
+		if d == "" || utf8.RuneCountInString(d) > maxDisplayName || !utf8.ValidString(d) || hasControl(d) {
+			return bad("invalid-display-name", "displayName must be 1-150 characters")
+		}
+		in.DisplayName = &d
+	}
+	if in.Email != nil && *in.Email != "" {
+		e := *in.Email
+		a, err := mail.ParseAddress(e)
+		if len(e) > maxEmail || err != nil || a.Address != e {
+			return bad("invalid-email", "email must be a bare e-mail address (name@example.com)")
+		}
+	}
+	if in.RelatedAgentID != nil && *in.RelatedAgentID != "" && !httpapi.ValidAgentID(*in.RelatedAgentID) {
+		return bad("invalid-related-agent-id", "relatedAgentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
+	}
+	if in.Channels != nil {
+		if len(*in.Channels) > store.MaxChannels {
+			return bad("too-many-channels", "a participant has at most "+strconv.Itoa(store.MaxChannels)+" channels")
+		}
+		seen := map[store.ChannelKey]bool{}
+		in.channels = make([]store.Channel, 0, len(*in.Channels))
+		for i, c := range *in.Channels {
+			ch, err := c.channel(i)
+			if err != nil {
+				return err
+			}
+			if seen[ch.Key()] {
+				return bad("duplicate-channel", "channels["+strconv.Itoa(i)+"] repeats an earlier channel")
+			}
+			seen[ch.Key()] = true
+			in.channels = append(in.channels, ch)
+		}
+	}
+	if in.AgentIDs != nil {
+		seen := map[string]bool{}
+		in.agentIDs = []string{}
+		for _, a := range *in.AgentIDs {
+			if !httpapi.ValidAgentID(a) {
+				return bad("invalid-agent-id", "agentIds must hold 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
+			}
+			if !seen[a] {
+				seen[a] = true
+				in.agentIDs = append(in.agentIDs, a)
+			}
+		}
+		if len(in.agentIDs) > store.MaxAgents {
+			return bad("too-many-agents", "a participant has at most "+strconv.Itoa(store.MaxAgents)+" agents")
+		}
+		sort.Strings(in.agentIDs)
+	}
+	return nil
+}
+
+func (c channelInput) channel(i int) (store.Channel, error) {
+	at := "channels[" + strconv.Itoa(i) + "]"
+	if c.IntegrationConfigID == nil || c.Address == nil {
+		return store.Channel{}, bad("invalid-channel", at+" needs integrationConfigId and address")
+	}
+	id, err := httpapi.ParseID(at+".integrationConfigId", *c.IntegrationConfigID)
+	if err != nil {
+		return store.Channel{}, err
+	}
+	a := *c.Address
+	if a == "" || utf8.RuneCountInString(a) > maxAddress || !utf8.ValidString(a) || hasControl(a) || strings.TrimSpace(a) != a {
+		return store.Channel{}, bad("invalid-address", at+".address must be 1-256 characters without surrounding spaces")
+	}
+	ch := store.Channel{IntegrationConfigID: id, Address: a}
+	if c.Priority != nil {
+		if *c.Priority < 0 || *c.Priority > maxPriority {
+			return store.Channel{}, bad("invalid-priority", at+".priority must be 0-1000")
+		}
+		ch.Priority = *c.Priority
+	}
+	if c.Label != nil {
+		l := strings.TrimSpace(*c.Label)
+		if utf8.RuneCountInString(l) > maxLabel || !utf8.ValidString(l) || hasControl(l) {
+			return store.Channel{}, bad("invalid-label", at+".label must be at most 100 characters")
+		}
+		ch.Label = l
+	}
+	if c.Disabled != nil {
+		ch.Disabled = *c.Disabled
+	}
+	return ch, nil
+}
+
+// forCreate validates a POST body and returns the participant it names.
+func (in *input) forCreate() (store.Participant, error) {
+	if err := in.validate(); err != nil {
+		return store.Participant{}, err
+	}
+	if in.Kind == nil {
+		return store.Participant{}, bad("kind-required", "kind is required: PERSON, GROUP or AI_AGENT")
+	}
+	if in.DisplayName == nil {
+		return store.Participant{}, bad("invalid-display-name", "displayName is required (1-150 characters)")
+	}
+	if in.AvatarFileID != nil && *in.AvatarFileID != "" {
+		return store.Participant{}, bad("invalid-avatar-file-id", "a new participant has no avatar yet; use avatar:syncFromChannel once it exists")
+	}
+	p := store.Participant{Kind: *in.Kind, DisplayName: *in.DisplayName, Channels: in.channels, AgentIDs: in.agentIDs}
+	if p.Channels == nil {
+		p.Channels = []store.Channel{}
+	}
+	if in.Email != nil {
+		p.Email = *in.Email
+	}
+	if in.RelatedAgentID != nil {
+		p.RelatedAgentID = *in.RelatedAgentID
+	}
+	return p, nil
+}
+
+// avatarKey matches an object this service stored for one participant.
+var avatarKey = regexp.MustCompile(`^avatars/([A-Za-z0-9_-]+)/([0-9a-f-]{36})/[0-9a-f]{64}\.(png|jpg|gif|webp)$`)
+
+// applyTo returns cur with a validated PATCH body applied.
+func (in *input) applyTo(tenant string, cur store.Participant) (store.Participant, error) {
+	next := cur
+	if in.Kind != nil && *in.Kind != cur.Kind {
+		return next, problem.New(http.StatusBadRequest, "kind-immutable", "kind is fixed at creation ("+cur.Kind+")")
+	}
+	if in.DisplayName != nil {
+		next.DisplayName = *in.DisplayName
+	}
+	if in.Email != nil {
+		next.Email = *in.Email
+	}
+	if in.RelatedAgentID != nil {
+		next.RelatedAgentID = *in.RelatedAgentID
+	}
+	if in.Channels != nil {
+		next.Channels = in.channels
+	}
+	if in.AgentIDs != nil {
+		next.AgentIDs = in.agentIDs
+	}
+	if in.AvatarFileID != nil && *in.AvatarFileID != cur.AvatarFileID {
+		switch f := *in.AvatarFileID; {
+		case f == "":
+			next.AvatarFileID, next.AvatarSource, next.AvatarSourceConfigID, next.AvatarSourceAddress, next.AvatarSyncedAt = "", "", "", "", 0
+		default:
+			m := avatarKey.FindStringSubmatch(f)
+			if m == nil || m[1] != tenant || m[2] != cur.ID {
+				return next, bad("invalid-avatar-file-id", "avatarFileId must be \"\" (clear) or an avatar stored for this participant")
+			}
+			next.AvatarFileID, next.AvatarSource, next.AvatarSourceConfigID, next.AvatarSourceAddress, next.AvatarSyncedAt = f, store.AvatarUploaded, "", "", 0
+		}
+	}
+	return next, nil
+}

@@ -1,0 +1,482 @@
+// Package participants serves /v1/tenants/{tenant}/participants (seed
+// 001): create, get, list by agent, PATCH with reconciliation, delete,
+// :disable and :enable, agent bindings, avatar:syncFromChannel (the
+// provider's profile picture into S3) and GET .../avatar; and the
+// "avatar.sync" outbox handler that approvals queue.
+//
+// A participant's channels and bindings are written in the same
+// transaction as the participant, with a channel index item per channel
+// so that a channel belongs to at most one participant of a tenant.
+// Participants have at most store.MaxChannels channels and
+// store.MaxAgents agents, which keeps every write within one transaction.
+package participants
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/problem"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+// Function is the Lambda (template.yaml logical id) serving these routes.
+const Function = "ParticipantsFunction"
+
+const (
+	base        = "/v1/tenants/{tenant}/participants"
+	maxPageSize = 100
+	defPageSize = 50
+	// writeRetries bounds how often a read-modify-write is redone when
+	// another writer changed the participant in between.
+	writeRetries = 3
+)
+
+// Store is the persistence the service needs.
+type Store interface {
+	GetParticipantRecord(ctx context.Context, tenant, id string) (store.ParticipantRecord, error)
+	CreateParticipant(ctx context.Context, tenant string, p store.Participant, bindingIDs map[string]string) error
+	ReplaceParticipant(ctx context.Context, tenant string, cur store.ParticipantRecord, next store.Participant, bindingIDs map[string]string) error
+	DeleteParticipant(ctx context.Context, tenant string, cur store.ParticipantRecord) error
+	SetDisabled(ctx context.Context, tenant, id string, disabled bool, at int64) (store.Participant, error)
+	AddBinding(ctx context.Context, tenant, id, agent, bindingID string, at int64) error
+	RemoveBinding(ctx context.Context, tenant, id, agent string, at int64) error
+	SetAvatar(ctx context.Context, tenant, id string, a store.Avatar, at int64) (store.Participant, error)
+	ListParticipants(ctx context.Context, tenant, agent string, pageSize int, pageToken string) ([]store.Participant, string, error)
+	LoadParticipantDetails(ctx context.Context, tenant string, ps []store.Participant, bindings bool) (store.ParticipantDetails, error)
+	MemberRoles(ctx context.Context, tenant, subject string, agents []string) (map[string]string, error)
+	GetOAuthConnection(ctx context.Context, tenant, connector, provider string) (store.OAuthConnection, error)
+	PutOAuthConnection(ctx context.Context, tenant string, c store.OAuthConnection) error
+	DeleteOAuthConnection(ctx context.Context, tenant, connector, provider string) error
+}
+
+// Service handles the routes.
+type Service struct {
+	store      Store
+	authz      *authz.Authorizer
+	connectors ConnectorReader
+	avatars    *Avatars
+	slack      SlackOAuth
+	now        func() time.Time
+	log        *slog.Logger
+}
+
+// New returns a Service. With av.Blobs nil the avatar routes answer 503,
+// and so do the Slack OAuth routes when so is not configured.
+func New(st Store, az *authz.Authorizer, cr ConnectorReader, av Avatars, so SlackOAuth) *Service {
+	return &Service{store: st, authz: az, connectors: cr, avatars: &av, slack: so, now: time.Now, log: slog.Default()}
+}
+
+// FromPlatform builds the service from p: connectors from the table,
+// avatar fetcher, S3 bucket and Slack OAuth settings from p.Getenv (see
+// FetcherFromEnv, BlobsFromEnv and SlackOAuthFromEnv). It makes no
+// network call.
+func FromPlatform(p *platform.Platform) (*Service, error) {
+	f, err := FetcherFromEnv(p.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	av := Avatars{Fetcher: f, Blobs: BlobsFromEnv(p.AWS, p.Getenv)}
+	s := New(p.Store, p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), av, SlackOAuthFromEnv(p.Getenv, f))
+	if p.Logger != nil {
+		s.log = p.Logger
+	}
+	return s, nil
+}
+
+// Routes builds the service from p and returns its routes; a nil p gives
+// metadata-only routes.
+func Routes(p *platform.Platform) ([]httpapi.Route, error) {
+	if p == nil {
+		return (*Service)(nil).Routes(), nil
+	}
+	s, err := FromPlatform(p)
+	if err != nil {
+		return nil, err
+	}
+	return s.Routes(), nil
+}
+
+// Routes returns the route table entries of this resource. Custom verbs
+// share a pattern with their resource ({participant} may end in
+// ":disable" or ":enable"; {action} is "avatar:syncFromChannel").
+func (s *Service) Routes() []httpapi.Route {
+	one := base + "/{participant}"
+	return append([]httpapi.Route{
+		{Function: Function, Method: http.MethodPost, Path: base, Handle: s.create},
+		{Function: Function, Method: http.MethodGet, Path: base, Handle: s.list},
+		{Function: Function, Method: http.MethodGet, Path: one, Handle: s.get},
+		{Function: Function, Method: http.MethodPatch, Path: one, Handle: s.patch},
+		{Function: Function, Method: http.MethodDelete, Path: one, Handle: s.delete},
+		{Function: Function, Method: http.MethodPost, Path: one, Handle: s.verb},
+		{Function: Function, Method: http.MethodPut, Path: one + "/bindings/{agentId}", Handle: s.putBinding},
+		{Function: Function, Method: http.MethodDelete, Path: one + "/bindings/{agentId}", Handle: s.deleteBinding},
+		{Function: Function, Method: http.MethodPost, Path: one + "/{action}", Handle: s.action},
+		{Function: Function, Method: http.MethodGet, Path: one + "/avatar", Handle: s.getAvatar},
+	}, s.oauthRoutes()...)
+}
+
+// pathID reads {participant} and its verb.
+func pathID(r *http.Request) (id, verb string, err error) {
+	idv, verb := httpapi.SplitVerb(r.PathValue("participant"))
+	id, err = httpapi.ParseID("participant", idv)
+	return id, verb, err
+}
+
+// load reads the participant named by the path and checks the caller
+// holds at least want on one of its agents.
+func (s *Service) load(r *http.Request, want authz.Role) (string, store.ParticipantRecord, *caller, error) {
+	tenant, err := httpapi.Tenant(r)
+	if err != nil {
+		return "", store.ParticipantRecord{}, nil, err
+	}
+	if _, _, err := authz.TenantRole(r.Context(), tenant); err != nil {
+		return "", store.ParticipantRecord{}, nil, httpapi.Translate(err)
+	}
+	id, _, err := pathID(r)
+	if err != nil {
+		return "", store.ParticipantRecord{}, nil, err
+	}
+	rec, err := s.store.GetParticipantRecord(r.Context(), tenant, id)
+	if err != nil {
+		return "", store.ParticipantRecord{}, nil, httpapi.Translate(err)
+	}
+	c, err := s.caller(r.Context(), tenant, rec.AgentIDs)
+	if err != nil {
+		return "", store.ParticipantRecord{}, nil, err
+	}
+	if err := c.requireAny(rec.AgentIDs, want); err != nil {
+		return "", store.ParticipantRecord{}, nil, err
+	}
+	return tenant, rec, c, nil
+}
+
+func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
+	if _, verb, _ := pathID(r); verb != "" {
+		return problem.NotFound("no route for GET with verb :" + verb)
+	}
+	tenant, rec, _, err := s.load(r, authz.Viewer)
+	if err != nil {
+		return err
+	}
+	v, err := s.viewOne(r.Context(), tenant, rec)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, v)
+}
+
+// ListResponse is one page of participants.
+type ListResponse struct {
+	Participants  []View `json:"participants"`
+	NextPageToken string `json:"nextPageToken"`
+}
+
+func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := httpapi.Tenant(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	for k := range q {
+		switch k {
+		case "agentId", "pageSize", "pageToken":
+		default:
+			return problem.BadRequest("unknown-parameter", "unknown query parameter "+strconv.Quote(k))
+		}
+	}
+	agent := q.Get("agentId")
+	if agent != "" && !httpapi.ValidAgentID(agent) {
+		return problem.BadRequest("invalid-agent-id", "agentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
+	}
+	size := defPageSize
+	if v := q.Get("pageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPageSize {
+			return problem.BadRequest("invalid-page-size", "pageSize must be an integer from 1 to 100")
+		}
+		size = n
+	}
+	_, trole, err := authz.TenantRole(r.Context(), tenant)
+	if err != nil {
+		return httpapi.Translate(err)
+	}
+	if agent == "" {
+		// Tenant-wide lists show every agent's participants: tenant ADMINs only.
+		if trole != "ADMIN" {
+			return problem.BadRequest("agent-id-required", "agentId is required unless the caller is a tenant ADMIN")
+		}
+	} else if _, err := s.authz.Require(r.Context(), tenant, agent, authz.Viewer); err != nil {
+		return httpapi.Translate(err)
+	}
+	ps, next, err := s.store.ListParticipants(r.Context(), tenant, agent, size, q.Get("pageToken"))
+	if err != nil {
+		return httpapi.Translate(err)
+	}
+	views, err := s.viewMany(r.Context(), tenant, ps)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, ListResponse{Participants: views, NextPageToken: next})
+}
+
+func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
+	tenant, err := httpapi.Tenant(r)
+	if err != nil {
+		return err
+	}
+	var in input
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	p, err := in.forCreate()
+	if err != nil {
+		return err
+	}
+	if _, _, err := authz.TenantRole(r.Context(), tenant); err != nil {
+		return httpapi.Translate(err)
+	}
+	c, err := s.caller(r.Context(), tenant, p.AgentIDs)
+	if err != nil {
+		return err
+	}
+	if len(p.AgentIDs) == 0 && !c.admin {
+		return problem.Forbidden("only a tenant ADMIN may create a participant bound to no agent; name agentIds")
+	}
+	if err := c.requireEach(p.AgentIDs, authz.Editor); err != nil {
+		return err
+	}
+	now := s.now().UnixMilli()
+	p.ID, p.CreatedAt, p.ModifiedAt = uuid.NewString(), now, now
+	bindingIDs := map[string]string{}
+	for _, a := range p.AgentIDs {
+		bindingIDs[a] = uuid.NewString()
+	}
+	if err := s.store.CreateParticipant(r.Context(), tenant, p, bindingIDs); err != nil {
+		return translate(err)
+	}
+	rec, err := s.store.GetParticipantRecord(r.Context(), tenant, p.ID)
+	if err != nil {
+		return httpapi.Translate(err)
+	}
+	v, err := s.viewOne(r.Context(), tenant, rec)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/v1/tenants/"+tenant+"/participants/"+p.ID)
+	return httpapi.WriteJSON(w, http.StatusCreated, v)
+}
+
+func (s *Service) patch(w http.ResponseWriter, r *http.Request) error {
+	if _, verb, _ := pathID(r); verb != "" {
+		return problem.NotFound("no route for PATCH with verb :" + verb)
+	}
+	var in input
+	if err := httpapi.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := in.validate(); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		tenant, rec, c, err := s.load(r, authz.Editor)
+		if err != nil {
+			return err
+		}
+		next, err := in.applyTo(tenant, rec.Participant)
+		if err != nil {
+			return err
+		}
+		added, removed := diffAgents(rec, next.AgentIDs)
+		if err := c.loadMore(r.Context(), s.store, tenant, added...); err != nil {
+			return err
+		}
+		if err := c.requireEach(append(added, removed...), authz.Editor); err != nil {
+			return err
+		}
+		next.ModifiedAt = max(s.now().UnixMilli(), rec.ModifiedAt+1)
+		bindingIDs := map[string]string{}
+		for _, a := range added {
+			bindingIDs[a] = uuid.NewString()
+		}
+		err = s.store.ReplaceParticipant(r.Context(), tenant, rec, next, bindingIDs)
+		if isRetryable(err) && attempt < writeRetries {
+			continue
+		}
+		if err != nil {
+			return translate(err)
+		}
+		return s.writeOne(w, r, tenant, rec.ID, http.StatusOK)
+	}
+}
+
+func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
+	if _, verb, _ := pathID(r); verb != "" {
+		return problem.NotFound("no route for DELETE with verb :" + verb)
+	}
+	for attempt := 1; ; attempt++ {
+		tenant, rec, _, err := s.load(r, authz.Editor)
+		if err != nil {
+			return err
+		}
+		err = s.store.DeleteParticipant(r.Context(), tenant, rec)
+		if isRetryable(err) && attempt < writeRetries {
+			continue
+		}
+		if err != nil {
+			return translate(err)
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// verb serves POST {id}:disable and {id}:enable.
+func (s *Service) verb(w http.ResponseWriter, r *http.Request) error {
+	_, verb, _ := pathID(r)
+	if verb != "disable" && verb != "enable" {
+		return problem.NotFound("unknown action " + strconv.Quote(verb) + "; use :disable or :enable")
+	}
+	var empty struct{}
+	if err := httpapi.DecodeJSON(r, &empty); err != nil {
+		return err
+	}
+	tenant, rec, _, err := s.load(r, authz.Editor)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.SetDisabled(r.Context(), tenant, rec.ID, verb == "disable", s.now().UnixMilli()); err != nil {
+		return httpapi.Translate(err)
+	}
+	return s.writeOne(w, r, tenant, rec.ID, http.StatusOK)
+}
+
+// bindingTarget validates {agentId} and checks the caller may change the
+// participant's bindings to it: EDITOR on the participant and on agent.
+func (s *Service) bindingTarget(r *http.Request) (string, store.ParticipantRecord, string, error) {
+	agent := r.PathValue("agentId")
+	if !httpapi.ValidAgentID(agent) {
+		return "", store.ParticipantRecord{}, "", problem.BadRequest("invalid-agent-id", "agentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
+	}
+	tenant, rec, c, err := s.load(r, authz.Editor)
+	if err != nil {
+		return "", store.ParticipantRecord{}, "", err
+	}
+	if err := c.loadMore(r.Context(), s.store, tenant, agent); err != nil {
+		return "", store.ParticipantRecord{}, "", err
+	}
+	if err := c.requireEach([]string{agent}, authz.Editor); err != nil {
+		return "", store.ParticipantRecord{}, "", err
+	}
+	return tenant, rec, agent, nil
+}
+
+func (s *Service) putBinding(w http.ResponseWriter, r *http.Request) error {
+	var empty struct{}
+	if err := httpapi.DecodeJSON(r, &empty); err != nil {
+		return err
+	}
+	tenant, rec, agent, err := s.bindingTarget(r)
+	if err != nil {
+		return err
+	}
+	_, bound := rec.Binding(agent)
+	if !bound || !contains(rec.AgentIDs, agent) {
+		if err := s.store.AddBinding(r.Context(), tenant, rec.ID, agent, uuid.NewString(), s.now().UnixMilli()); err != nil {
+			return translate(err)
+		}
+	}
+	return s.writeOne(w, r, tenant, rec.ID, http.StatusOK)
+}
+
+func (s *Service) deleteBinding(w http.ResponseWriter, r *http.Request) error {
+	tenant, rec, agent, err := s.bindingTarget(r)
+	if err != nil {
+		return err
+	}
+	_, bound := rec.Binding(agent)
+	if bound || contains(rec.AgentIDs, agent) {
+		if err := s.store.RemoveBinding(r.Context(), tenant, rec.ID, agent, s.now().UnixMilli()); err != nil {
+			return translate(err)
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// action serves POST {id}/{action}: today only avatar:syncFromChannel.
+func (s *Service) action(w http.ResponseWriter, r *http.Request) error {
+	if a := r.PathValue("action"); a != "avatar:syncFromChannel" {
+		return problem.NotFound("unknown action " + strconv.Quote(a) + "; use avatar:syncFromChannel")
+	}
+	return s.syncFromChannel(w, r)
+}
+
+// writeOne re-reads the participant and writes its view.
+func (s *Service) writeOne(w http.ResponseWriter, r *http.Request, tenant, id string, status int) error {
+	rec, err := s.store.GetParticipantRecord(r.Context(), tenant, id)
+	if err != nil {
+		return httpapi.Translate(err)
+	}
+	v, err := s.viewOne(r.Context(), tenant, rec)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, status, v)
+}
+
+func diffAgents(rec store.ParticipantRecord, next []string) (added, removed []string) {
+	old := map[string]bool{}
+	for _, a := range rec.AgentIDs {
+		old[a] = true
+	}
+	for _, b := range rec.Bindings {
+		old[b.AgentID] = true
+	}
+	now := map[string]bool{}
+	for _, a := range next {
+		now[a] = true
+		if !old[a] {
+			added = append(added, a)
+		}
+	}
+	for a := range old {
+		if !now[a] {
+			removed = append(removed, a)
+		}
+	}
+	return added, removed
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// isRetryable reports a lost optimistic-concurrency race (not a channel
+// owned by someone else).
+func isRetryable(err error) bool {
+	var taken *store.ChannelTakenError
+	return errors.Is(err, store.ErrConflict) && !errors.As(err, &taken)
+}
+
+// translate maps this package's store errors, then the common ones.
+func translate(err error) error {
+	if errors.Is(err, store.ErrTooMany) {
+		return problem.Wrap(err, http.StatusBadRequest, "too-many",
+			"a participant has at most "+strconv.Itoa(store.MaxChannels)+" channels and "+strconv.Itoa(store.MaxAgents)+" agents")
+	}
+	return httpapi.Translate(err)
+}

@@ -1,0 +1,236 @@
+package participants
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+// Health reasons: why a channel, or the participant, is not reachable.
+const (
+	ReasonChannelDisabled   = "CHANNEL_DISABLED"
+	ReasonConnectorNotFound = "CONNECTOR_NOT_FOUND"
+	ReasonInvalidFormat     = "INVALID_FORMAT" // the address cannot be one of the provider's
+	ReasonNoChannels        = "NO_CHANNELS"
+)
+
+// Key statuses of a channel's connector webhook key.
+const (
+	KeyUnspecified = "UNSPECIFIED" // no connector
+	KeyActive      = "ACTIVE"
+	KeyMissing     = "MISSING"
+)
+
+// ScopePerConnector: every binding reached through a connector shares
+// the connector's one inbound URL.
+const ScopePerConnector = "PER_CONNECTOR"
+
+// View is a participant as the API renders it (seed 001, plus the avatar
+// source fields). Unset optional values are null.
+type View struct {
+	ID                   string        `json:"id"`
+	Kind                 string        `json:"kind"`
+	DisplayName          string        `json:"displayName"`
+	Email                *string       `json:"email"`
+	RelatedAgentID       *string       `json:"relatedAgentId"`
+	Channels             []ChannelView `json:"channels"`
+	AgentIDs             []string      `json:"agentIds"`
+	DisabledAt           *int64        `json:"disabledAt"`
+	Health               Health        `json:"health"`
+	ChannelActivations   []Activation  `json:"channelActivations"`
+	AvatarFileID         *string       `json:"avatarFileId"`
+	AvatarSource         *string       `json:"avatarSource"`
+	AvatarSourceConfigID *string       `json:"avatarSourceConfigId"`
+	AvatarSourceAddress  *string       `json:"avatarSourceAddress"`
+	AvatarSyncedAt       *int64        `json:"avatarSyncedAt"`
+	CreatedAt            int64         `json:"createdAt"`
+	ModifiedAt           int64         `json:"modifiedAt"`
+}
+
+// ChannelView is one channel.
+type ChannelView struct {
+	IntegrationConfigID string  `json:"integrationConfigId"`
+	Address             string  `json:"address"`
+	Priority            int     `json:"priority"`
+	Label               *string `json:"label"`
+	Disabled            bool    `json:"disabled"`
+}
+
+// Health says whether the participant can be reached. Channels are in
+// the order of the participant's channels.
+type Health struct {
+	Reachable bool            `json:"reachable"`
+	Channels  []ChannelHealth `json:"channels"`
+	Reason    *string         `json:"reason"`
+}
+
+// ChannelHealth is one channel's state; Reason is null when usable.
+type ChannelHealth struct {
+	Address       string  `json:"address"`
+	Reason        *string `json:"reason"`
+	KeyStatus     string  `json:"keyStatus"`
+	KeyPrefix     *string `json:"keyPrefix"`
+	LastMessageAt *int64  `json:"lastMessageAt"`
+}
+
+// Activation is one binding reached through one channel.
+type Activation struct {
+	AgentID             string  `json:"agentId"`
+	BindingID           string  `json:"bindingId"`
+	IntegrationConfigID string  `json:"integrationConfigId"`
+	Provider            *string `json:"provider"`
+	Address             string  `json:"address"`
+	WebhookURL          *string `json:"webhookUrl"`
+	WebhookURLTemplate  *string `json:"webhookUrlTemplate"`
+	WebhookKeyPrefix    *string `json:"webhookKeyPrefix"`
+	Scope               string  `json:"scope"`
+}
+
+func str(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func num(n int64) *int64 {
+	if n == 0 {
+		return nil
+	}
+	return &n
+}
+
+// addressFormats are the sender address shapes of each provider (what
+// the webhooks record): Slack user ids, Telegram numeric ids, WhatsApp
+// wa_id digits, E.164 phone numbers, Teams AAD object ids or Bot
+// Framework user ids.
+var addressFormats = map[string]*regexp.Regexp{
+	"SLACK":      regexp.MustCompile(`^[UWB][A-Z0-9]{2,}$`),
+	"TELEGRAM":   regexp.MustCompile(`^-?[0-9]{1,20}$`),
+	"WHATSAPP":   regexp.MustCompile(`^[0-9]{6,15}$`),
+	"TWILIO_SMS": regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`),
+	"TEAMS":      regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9]+:.+)$`),
+}
+
+// render builds the view of one participant.
+func render(p store.Participant, bindings []store.Binding, last map[store.ChannelKey]int64, conns map[string]Connector) View {
+	v := View{
+		ID: p.ID, Kind: p.Kind, DisplayName: p.DisplayName, Email: str(p.Email), RelatedAgentID: str(p.RelatedAgentID),
+		Channels: make([]ChannelView, 0, len(p.Channels)), AgentIDs: append([]string{}, p.AgentIDs...),
+		DisabledAt: num(p.DisabledAt), ChannelActivations: []Activation{},
+		AvatarFileID: str(p.AvatarFileID), AvatarSource: str(p.AvatarSource), AvatarSourceConfigID: str(p.AvatarSourceConfigID),
+		AvatarSourceAddress: str(p.AvatarSourceAddress), AvatarSyncedAt: num(p.AvatarSyncedAt),
+		CreatedAt: p.CreatedAt, ModifiedAt: p.ModifiedAt,
+		Health: Health{Channels: make([]ChannelHealth, 0, len(p.Channels))},
+	}
+	for _, c := range p.Channels {
+		v.Channels = append(v.Channels, ChannelView{IntegrationConfigID: c.IntegrationConfigID, Address: c.Address,
+			Priority: c.Priority, Label: str(c.Label), Disabled: c.Disabled})
+		h := ChannelHealth{Address: c.Address, KeyStatus: KeyUnspecified, LastMessageAt: num(last[c.Key()])}
+		conn, ok := conns[c.IntegrationConfigID]
+		var reason string
+		switch {
+		case !ok:
+			reason = ReasonConnectorNotFound
+		case c.Disabled:
+			reason = ReasonChannelDisabled
+		case addressFormats[conn.Provider] != nil && !addressFormats[conn.Provider].MatchString(c.Address):
+			reason = ReasonInvalidFormat
+		}
+		if ok {
+			h.KeyStatus, h.KeyPrefix = KeyMissing, str(conn.WebhookKeyPrefix)
+			if conn.WebhookKeyPrefix != "" {
+				h.KeyStatus = KeyActive
+			}
+		}
+		if reason == "" {
+			v.Health.Reachable = true
+		} else {
+			h.Reason = str(reason)
+			if v.Health.Reason == nil {
+				v.Health.Reason = str(reason)
+			}
+		}
+		v.Health.Channels = append(v.Health.Channels, h)
+	}
+	switch {
+	case v.Health.Reachable:
+		v.Health.Reason = nil
+	case len(p.Channels) == 0:
+		v.Health.Reason = str(ReasonNoChannels)
+	}
+	for _, b := range bindings {
+		for _, c := range p.Channels {
+			a := Activation{AgentID: b.AgentID, BindingID: b.BindingID, IntegrationConfigID: c.IntegrationConfigID,
+				Address: c.Address, Scope: ScopePerConnector}
+			if conn, ok := conns[c.IntegrationConfigID]; ok {
+				a.Provider, a.WebhookURL = str(conn.Provider), str(conn.WebhookURL)
+				a.WebhookURLTemplate, a.WebhookKeyPrefix = str(conn.WebhookURLTemplate), str(conn.WebhookKeyPrefix)
+			}
+			v.ChannelActivations = append(v.ChannelActivations, a)
+		}
+	}
+	return v
+}
+
+// viewOne renders a record read with its bindings.
+func (s *Service) viewOne(ctx context.Context, tenant string, rec store.ParticipantRecord) (View, error) {
+	return s.viewWith(ctx, tenant, rec, nil)
+}
+
+// viewWith is viewOne with some connectors already read.
+func (s *Service) viewWith(ctx context.Context, tenant string, rec store.ParticipantRecord, known map[string]Connector) (View, error) {
+	d, err := s.store.LoadParticipantDetails(ctx, tenant, []store.Participant{rec.Participant}, false)
+	if err != nil {
+		return View{}, err
+	}
+	var ids []string
+	for _, id := range channelConnectors(rec.Participant) {
+		if _, ok := known[id]; !ok {
+			ids = append(ids, id)
+		}
+	}
+	conns, err := readConnectors(ctx, s.connectors, tenant, ids)
+	if err != nil {
+		return View{}, fmt.Errorf("participants: connectors: %w", err)
+	}
+	for id, c := range known {
+		conns[id] = c
+	}
+	return render(rec.Participant, rec.Bindings, d.LastMessageAt, conns), nil
+}
+
+// viewMany renders a page: one BatchGet for bindings and channel
+// activity, one read per distinct connector.
+func (s *Service) viewMany(ctx context.Context, tenant string, ps []store.Participant) ([]View, error) {
+	out := make([]View, 0, len(ps))
+	if len(ps) == 0 {
+		return out, nil
+	}
+	d, err := s.store.LoadParticipantDetails(ctx, tenant, ps, true)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, p := range ps {
+		ids = append(ids, channelConnectors(p)...)
+	}
+	conns, err := readConnectors(ctx, s.connectors, tenant, ids)
+	if err != nil {
+		return nil, fmt.Errorf("participants: connectors: %w", err)
+	}
+	for _, p := range ps {
+		out = append(out, render(p, d.Bindings[p.ID], d.LastMessageAt, conns))
+	}
+	return out, nil
+}
+
+func channelConnectors(p store.Participant) []string {
+	ids := make([]string, 0, len(p.Channels))
+	for _, c := range p.Channels {
+		ids = append(ids, c.IntegrationConfigID)
+	}
+	return ids
+}

@@ -1,0 +1,268 @@
+package participants_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/uuid"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/gatehouse/gatehouse/pkg/accessrequests"
+	"github.com/gatehouse/gatehouse/pkg/apitest"
+	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
+	"github.com/gatehouse/gatehouse/pkg/blob/blobtest"
+	"github.com/gatehouse/gatehouse/pkg/connectors"
+	"github.com/gatehouse/gatehouse/pkg/dynamotest"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/participants"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+func TestMain(m *testing.M) { dynamotest.Main(m) }
+
+const (
+	tenant     = "acme"
+	publicBase = "https://gatehouse.example"
+	stateKey   = "0123456789abcdef0123456789abcdef-test-state-key"
+)
+
+// world is an API with participants and access requests over a fresh
+// table, an in-process S3, the provider stand-in, one connector per
+// provider on agent-1 and a subject for every role.
+type world struct {
+	*apitest.Env
+	std    *avatarstandin.Server
+	s3     *s3.Client
+	bucket string
+	env    map[string]string
+	tokens map[string]string // admin, agentadmin, editor, viewer, nobody, stranger
+	conns  map[string]string // provider -> connector id
+	rawTbl dynamo.Table      // the table, for item-level assertions
+	ctx    context.Context
+}
+
+func ourRoutes(p *platform.Platform) ([]httpapi.Route, error) {
+	a, err := accessrequests.Routes(p)
+	if err != nil {
+		return nil, err
+	}
+	b, err := participants.Routes(p)
+	return append(a, b...), err
+}
+
+// newWorld builds a world; extra env entries override the defaults ("" unsets).
+func newWorld(t testing.TB, extra map[string]string) *world {
+	t.Helper()
+	std := avatarstandin.New()
+	t.Cleanup(std.Close)
+	srv := blobtest.NewServer()
+	t.Cleanup(srv.Close)
+	client := blobtest.NewClient(srv.URL)
+	bucket := "avatars-" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	if err := blobtest.CreateBucket(context.Background(), client, bucket); err != nil {
+		t.Fatal(err)
+	}
+	env := std.Env()
+	env["AVATAR_BUCKET"] = bucket
+	env["S3_ENDPOINT"] = srv.URL
+	env["SLACK_OAUTH_STATE_KEY"] = stateKey
+	env["PUBLIC_BASE_URL"] = publicBase
+	for k, v := range extra {
+		if v == "" {
+			delete(env, k)
+		} else {
+			env[k] = v
+		}
+	}
+	e := apitest.NewWith(t, ourRoutes, env)
+	w := &world{Env: e, std: std, s3: client, bucket: bucket, env: env, tokens: map[string]string{}, conns: map[string]string{},
+		rawTbl: e.Platform.Store.Table(), ctx: context.Background()}
+	e.SeedMember(t, tenant, "agent-1", "agentadmin", store.RoleAdmin)
+	e.SeedMember(t, tenant, "agent-1", "editor", store.RoleEditor)
+	e.SeedMember(t, tenant, "agent-2", "editor", store.RoleEditor)
+	e.SeedMember(t, tenant, "agent-1", "viewer", store.RoleViewer)
+	e.SeedMember(t, tenant, "agent-9", "nobody", store.RoleEditor) // a role elsewhere only
+	w.tokens["admin"] = e.Token(t, "admin", map[string]string{tenant: "ADMIN"})
+	for _, s := range []string{"agentadmin", "editor", "viewer", "nobody"} {
+		w.tokens[s] = e.Token(t, s, map[string]string{tenant: "MEMBER"})
+	}
+	w.tokens["stranger"] = e.Token(t, "stranger", map[string]string{"other": "ADMIN"})
+
+	repo := connectors.NewRepo(e.Platform.Store)
+	now := time.Now().UnixMilli()
+	creds := map[string]map[string]string{
+		"SLACK":      {"signingSecret": "slack-signing-secret-123456", "botToken": "xoxb-bot-token-not-for-avatars"},
+		"TELEGRAM":   {"botToken": avatarstandin.TelegramToken, "secretToken": "tg-secret"},
+		"TEAMS":      {"appId": avatarstandin.TeamsAppID, "appPassword": avatarstandin.TeamsPassword, "tenantId": avatarstandin.TeamsTenant},
+		"WHATSAPP":   {"appSecret": "wa-app-secret", "verifyToken": "wa-verify", "accessToken": "wa-access", "phoneNumberId": "123456"},
+		"TWILIO_SMS": {"accountSid": "AC" + strings.Repeat("0", 32), "authToken": "twilio-token"},
+	}
+	for _, prov := range connectors.Providers {
+		c := connectors.Connector{ID: uuid.NewString(), Provider: prov, AgentID: "agent-1", DisplayName: prov,
+			Credentials: creds[prov], WebhookKey: connectors.NewWebhookKey(), CreatedAt: now, ModifiedAt: now}
+		if err := repo.Create(context.Background(), tenant, c); err != nil {
+			t.Fatal(err)
+		}
+		w.conns[prov] = c.ID
+	}
+	return w
+}
+
+func path(parts ...string) string {
+	return "/v1/tenants/" + tenant + "/participants" + strings.Join(parts, "")
+}
+
+func decode(t testing.TB, body string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatalf("body %q: %v", body, err)
+	}
+	return m
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// create makes a participant as admin and returns its id.
+func (w *world) create(t testing.TB, body map[string]any) string {
+	t.Helper()
+	if body["kind"] == nil {
+		body["kind"] = "PERSON"
+	}
+	if body["displayName"] == nil {
+		body["displayName"] = "Dana Scully"
+	}
+	r := w.Do(t, "POST", path(), w.tokens["admin"], mustJSON(body))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	return decode(t, r.Body)["id"].(string)
+}
+
+func ch(conn, addr string) map[string]any {
+	return map[string]any{"integrationConfigId": conn, "address": addr}
+}
+
+// get reads a participant as admin.
+func (w *world) get(t testing.TB, id string) map[string]any {
+	t.Helper()
+	r := w.Do(t, "GET", path("/", id), w.tokens["admin"], "")
+	if r.Status != http.StatusOK {
+		t.Fatalf("get %s: %d %s", id, r.Status, r.Body)
+	}
+	return decode(t, r.Body)
+}
+
+// items returns every item of the table whose PK starts with prefix.
+func (w *world) items(t testing.TB, prefix string) []map[string]any {
+	t.Helper()
+	var all []map[string]any
+	if err := w.rawTbl.Scan().Filter("begins_with(PK, ?)", prefix).All(w.ctx, &all); err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+// rawParticipant reads the participant item as stored.
+func (w *world) rawParticipant(t testing.TB, id string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	err := w.rawTbl.Get("PK", store.ParticipantPK(tenant, id)).Range("SK", dynamo.Equal, store.ParticipantSK).Consistent(true).One(w.ctx, &m)
+	if err != nil {
+		t.Fatalf("raw participant %s: %v", id, err)
+	}
+	return m
+}
+
+// objects lists the keys in the avatar bucket.
+func (w *world) objects(t testing.TB) []string {
+	t.Helper()
+	out, err := w.s3.ListObjectsV2(w.ctx, &s3.ListObjectsV2Input{Bucket: aws.String(w.bucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, *o.Key)
+	}
+	return keys
+}
+
+// connectSlack runs the OAuth flow through the API and the stand-in's
+// authorize page.
+func (w *world) connectSlack(t testing.TB) {
+	t.Helper()
+	r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/integrationConfigs/"+w.conns["SLACK"]+"/slackOAuth", w.tokens["agentadmin"], "")
+	if r.Status != http.StatusOK {
+		t.Fatalf("connect: %d %s", r.Status, r.Body)
+	}
+	authorize := decode(t, r.Body)["authorizeUrl"].(string)
+	cb := w.followAuthorize(t, authorize)
+	r = w.Do(t, "GET", cb, "", "")
+	if r.Status != http.StatusOK {
+		t.Fatalf("callback: %d %s", r.Status, r.Body)
+	}
+}
+
+// followAuthorize opens the authorize URL like a browser and returns the
+// callback path and query Slack redirects to.
+func (w *world) followAuthorize(t testing.TB, authorize string) string {
+	t.Helper()
+	u, err := url.Parse(authorize)
+	if err != nil || !strings.HasPrefix(authorize, w.std.URL()) {
+		t.Fatalf("authorize URL %q is not the stand-in's", authorize)
+	}
+	client := &http.Client{
+		Transport:     &http.Transport{TLSClientConfig: tlsConfig(w.std)},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	resp, err := client.Get(u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || err != nil || !strings.HasPrefix(loc.String(), publicBase+"/v1/oauth/slack/callback") {
+		t.Fatalf("authorize: %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return loc.RequestURI()
+}
+
+func tlsConfig(std *avatarstandin.Server) *tls.Config {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM([]byte(std.CertPEM()))
+	return &tls.Config{RootCAs: pool}
+}
+
+func errType(t testing.TB, body string) string {
+	t.Helper()
+	typ, _ := decode(t, body)["type"].(string)
+	return strings.TrimPrefix(typ, "https://gatehouse.dev/problems/")
+}
+
+func fmtKeys(m map[string]any) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return fmt.Sprint(ks)
+}
