@@ -290,11 +290,11 @@ func (s *Service) claim(ctx context.Context, rec Recipient, op string) (Recipien
 		if cur.Status != StatusWaiting {
 			return rec, "", notWaiting(cur.Status)
 		}
-		if cur.Decision == "" || cur.DecisionUntil < s.now().UnixMilli() {
-			continue // released or expired meanwhile
-		}
 		if s.now().After(deadline) {
 			return rec, "", fail(CodeConflict, "reason", "DecisionInProgress")
+		}
+		if cur.Decision == "" || cur.DecisionUntil < s.now().UnixMilli() {
+			continue // released or expired meanwhile: claim again at once
 		}
 		select {
 		case <-ctx.Done():

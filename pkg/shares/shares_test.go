@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -42,7 +43,7 @@ type world struct {
 	tokens map[string]string
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	kc := keycloaktest.NewServer(realm, nil)
 	if err := kc.Start(); err != nil {
@@ -74,7 +75,7 @@ func newWorld(t *testing.T) *world {
 
 // envelope decodes an error body, failing unless it is exactly the shares
 // envelope with one error.
-func envelope(t *testing.T, r apitest.Response) shares.EnvelopeError {
+func envelope(t testing.TB, r apitest.Response) shares.EnvelopeError {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("content type = %q, want application/json", ct)
@@ -89,7 +90,7 @@ func envelope(t *testing.T, r apitest.Response) shares.EnvelopeError {
 }
 
 // wantError checks status, errorCode and extension of an error answer.
-func wantError(t *testing.T, r apitest.Response, status int, code string, ext map[string]any) {
+func wantError(t testing.TB, r apitest.Response, status int, code string, ext map[string]any) {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status = %d, want %d: %s", r.Status, status, r.Body)
@@ -106,7 +107,7 @@ func wantError(t *testing.T, r apitest.Response, status int, code string, ext ma
 	}
 }
 
-func decode[T any](t *testing.T, body string) T {
+func decode[T any](t testing.TB, body string) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal([]byte(body), &v); err != nil {
@@ -116,7 +117,7 @@ func decode[T any](t *testing.T, body string) T {
 }
 
 // document registers a document of the token's organization.
-func (w *world) document(t *testing.T, token, name string) shares.Document {
+func (w *world) document(t testing.TB, token, name string) shares.Document {
 	t.Helper()
 	r := w.Do(t, "POST", "/v1/documents", token, fmt.Sprintf(`{"filename":%q,"displayName":%q,"assetId":"asset-1","category":"contract","mimetype":"application/pdf"}`, name+".pdf", name))
 	if r.Status != http.StatusCreated {
@@ -129,13 +130,13 @@ func (w *world) document(t *testing.T, token, name string) shares.Document {
 	return shares.Document{ID: d.ID, DisplayName: name}
 }
 
-func (w *world) share(t *testing.T, token, docID, email string) apitest.Response {
+func (w *world) share(t testing.TB, token, docID, email string) apitest.Response {
 	t.Helper()
 	return w.Do(t, "POST", "/v1/shares/"+docID, token, fmt.Sprintf(`{"recipientEmail":%q,"assetId":"asset-1","message":"Please review"}`, email))
 }
 
 // invited shares a new document of orgA with email and returns the recipient.
-func (w *world) invited(t *testing.T, email string) shares.RecipientView {
+func (w *world) invited(t testing.TB, email string) shares.RecipientView {
 	t.Helper()
 	doc := w.document(t, w.tokens["admin"], "Offer "+email)
 	r := w.share(t, w.tokens["puser"], doc.ID, email)
@@ -145,7 +146,7 @@ func (w *world) invited(t *testing.T, email string) shares.RecipientView {
 	return decode[shares.RecipientView](t, r.Body)
 }
 
-func (w *world) recipient(t *testing.T, org, id string) shares.Recipient {
+func (w *world) recipient(t testing.TB, org, id string) shares.Recipient {
 	t.Helper()
 	rec, err := shares.NewStore(w.Platform.Store).GetRecipient(context.Background(), org, id)
 	if err != nil {
@@ -155,7 +156,7 @@ func (w *world) recipient(t *testing.T, org, id string) shares.Recipient {
 }
 
 // outbox returns the outbox messages in the table (a test-only Scan).
-func (w *world) outbox(t *testing.T) []store.OutboxMessage {
+func (w *world) outbox(t testing.TB) []store.OutboxMessage {
 	t.Helper()
 	var msgs []store.OutboxMessage
 	err := w.Platform.Store.Table().Scan().Filter("begins_with(PK, ?)", "OUTBOX#").Consistent(true).All(context.Background(), &msgs)
@@ -166,7 +167,7 @@ func (w *world) outbox(t *testing.T) []store.OutboxMessage {
 }
 
 // mails returns the e-mails queued for to, with the given subject prefix.
-func (w *world) mails(t *testing.T, to, subjectPrefix string) []mail.Message {
+func (w *world) mails(t testing.TB, to, subjectPrefix string) []mail.Message {
 	t.Helper()
 	var out []mail.Message
 	for _, m := range w.outbox(t) {
@@ -186,7 +187,7 @@ func (w *world) mails(t *testing.T, to, subjectPrefix string) []mail.Message {
 }
 
 // items counts every item of the table (a test-only Scan).
-func (w *world) items(t *testing.T) int {
+func (w *world) items(t testing.TB) int {
 	t.Helper()
 	n, err := w.Platform.Store.Table().Scan().Consistent(true).Count(context.Background())
 	if err != nil {
@@ -876,4 +877,58 @@ func isPermanent(err error) bool { return errors.Is(err, store.ErrPermanent) }
 
 func newKeycloakClient(w *world) (*keycloak.Client, error) {
 	return keycloak.New(keycloak.Config{BaseURL: w.kc.URL, Realm: realm, ClientID: keycloaktest.DefaultClientID, ClientSecret: keycloaktest.DefaultClientSecret})
+}
+
+// Without Keycloak settings the routes still mount (every Lambda and test
+// builds all routes); what needs Keycloak answers 500, the rest works.
+func TestWithoutKeycloak(t *testing.T) {
+	e := apitest.NewWith(t, shares.Routes, nil)
+	admin := e.Mint(t, devissuer.Claims{Subject: "ada", Organization: orgA, RealmRoles: []string{"admin"}})
+	r := e.Do(t, "POST", "/v1/documents", admin, `{"filename":"a.pdf"}`)
+	if r.Status != 201 {
+		t.Fatalf("register: %d %s", r.Status, r.Body)
+	}
+	id := decode[shares.Document](t, r.Body).ID
+	wantError(t, e.Do(t, "POST", "/v1/shares/"+id, admin, `{"recipientEmail":"x@example.com"}`), 500, "InternalServerError", nil)
+	if r := e.Do(t, "GET", "/v1/shares/"+orgA+"/pending-requests", admin, ""); r.Status != 200 {
+		t.Errorf("pending: %d %s", r.Status, r.Body)
+	}
+}
+
+// A decision in flight holds a claim: another one waits for it (up to
+// Service.Wait), and takes over a claim whose holder died (lease expired).
+func TestDecisionClaim(t *testing.T) {
+	w := newWorld(t)
+	kc, err := newKeycloakClient(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := shares.NewStore(w.Platform.Store)
+	svc := shares.New(st, kc, nil)
+	svc.Wait = 300 * time.Millisecond
+	decline := func(id string) apitest.Response {
+		// The same table and issuer, served by svc.
+		defer func(h http.Handler) { w.Handler = h }(w.Handler)
+		w.Handler = w.Platform.Handler(svc.Routes())
+		return w.Do(t, "POST", "/v1/shares/"+id+"/decline", w.tokens["admin"], "")
+	}
+
+	held := w.invited(t, "held@example.com")
+	now := time.Now()
+	if _, err := st.Claim(context.Background(), orgA, held.UserID, "ACCEPT:other", now.UnixMilli(), now.Add(time.Minute).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	deletes := w.kc.Calls("DELETE", w.kc.UsersPath())
+	wantError(t, decline(held.UserID), 409, "Conflict", map[string]any{"reason": "DecisionInProgress"})
+	if w.kc.Calls("DELETE", w.kc.UsersPath()) != deletes {
+		t.Error("Keycloak called while another decision held the claim")
+	}
+
+	dead := w.invited(t, "dead@example.com")
+	if _, err := st.Claim(context.Background(), orgA, dead.UserID, "ACCEPT:crashed", now.Add(-time.Minute).UnixMilli(), now.Add(-time.Second).UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	if r := decline(dead.UserID); r.Status != 204 {
+		t.Fatalf("decline over an expired claim: %d %s", r.Status, r.Body)
+	}
 }
