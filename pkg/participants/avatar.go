@@ -105,7 +105,9 @@ func S3Client(awsCfg aws.Config, endpoint string) *s3.Client {
 	})
 }
 
-var errAvatarsOff = problem.New(http.StatusServiceUnavailable, "avatars-not-configured", "avatar storage is not configured (AVATAR_BUCKET)")
+func errAvatarsOff() error {
+	return problem.New(http.StatusServiceUnavailable, "avatars-not-configured", "avatar storage is not configured (AVATAR_BUCKET)")
+}
 
 // errConnectorNotFound: the channel's connector does not exist.
 var errConnectorNotFound = errors.New("participants: connector not found")
@@ -139,8 +141,8 @@ func (s *Service) syncFromChannel(w http.ResponseWriter, r *http.Request) error 
 		return problem.New(http.StatusBadRequest, "channel-not-on-participant",
 			"the participant has no channel "+cfg+" / "+*b.Address).With("integrationConfigId", cfg).With("address", *b.Address)
 	}
-	if s.avatars == nil || s.avatars.Blobs == nil {
-		return errAvatarsOff
+	if s.avatars.Blobs == nil {
+		return errAvatarsOff()
 	}
 	p, conn, err := s.syncAvatar(r.Context(), tenant, rec.ID, ch)
 	if err != nil {
@@ -240,8 +242,8 @@ func (s *Service) getAvatar(w http.ResponseWriter, r *http.Request) error {
 	if key == "" || !strings.HasPrefix(key, "avatars/"+tenant+"/"+rec.ID+"/") {
 		return noAvatar
 	}
-	if s.avatars == nil || s.avatars.Blobs == nil {
-		return errAvatarsOff
+	if s.avatars.Blobs == nil {
+		return errAvatarsOff()
 	}
 	u, err := s.avatars.Blobs.PresignGet(r.Context(), key, PresignTTL)
 	if errors.Is(err, blob.ErrNotFound) {
@@ -265,7 +267,7 @@ func (s *Service) HandleAvatarSync(ctx context.Context, m store.OutboxMessage) e
 	if err := json.Unmarshal([]byte(m.Payload), &pl); err != nil || pl.Tenant == "" || pl.ParticipantID == "" {
 		return fmt.Errorf("%w: avatar.sync payload is malformed", store.ErrPermanent)
 	}
-	if s.avatars == nil || s.avatars.Blobs == nil {
+	if s.avatars.Blobs == nil {
 		return fmt.Errorf("%w: AVATAR_BUCKET is not configured", store.ErrPermanent)
 	}
 	rec, err := s.store.GetParticipantRecord(ctx, pl.Tenant, pl.ParticipantID)

@@ -14,7 +14,6 @@ package participants
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -63,16 +62,15 @@ type Service struct {
 	store      Store
 	authz      *authz.Authorizer
 	connectors ConnectorReader
-	avatars    *Avatars
+	avatars    Avatars
 	slack      SlackOAuth
 	now        func() time.Time
-	log        *slog.Logger
 }
 
 // New returns a Service. With av.Blobs nil the avatar routes answer 503,
 // and so do the Slack OAuth routes when so is not configured.
 func New(st Store, az *authz.Authorizer, cr ConnectorReader, av Avatars, so SlackOAuth) *Service {
-	return &Service{store: st, authz: az, connectors: cr, avatars: &av, slack: so, now: time.Now, log: slog.Default()}
+	return &Service{store: st, authz: az, connectors: cr, avatars: av, slack: so, now: time.Now}
 }
 
 // FromPlatform builds the service from p: connectors from the table,
@@ -85,11 +83,7 @@ func FromPlatform(p *platform.Platform) (*Service, error) {
 		return nil, err
 	}
 	av := Avatars{Fetcher: f, Blobs: BlobsFromEnv(p.AWS, p.Getenv)}
-	s := New(p.Store, p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), av, SlackOAuthFromEnv(p.Getenv, f))
-	if p.Logger != nil {
-		s.log = p.Logger
-	}
-	return s, nil
+	return New(p.Store, p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), av, SlackOAuthFromEnv(p.Getenv, f)), nil
 }
 
 // Routes builds the service from p and returns its routes; a nil p gives

@@ -61,8 +61,10 @@ func (o SlackOAuth) configured() bool {
 
 func (o SlackOAuth) redirectURL() string { return o.PublicBase + callbackPath }
 
-var errOAuthOff = problem.New(http.StatusServiceUnavailable, "slack-oauth-not-configured",
-	"Slack OAuth is not configured (SLACK_OAUTH_CLIENT_ID, SLACK_OAUTH_CLIENT_SECRET, SLACK_OAUTH_STATE_KEY, PUBLIC_BASE_URL)")
+func errOAuthOff() error {
+	return problem.New(http.StatusServiceUnavailable, "slack-oauth-not-configured",
+		"Slack OAuth is not configured (SLACK_OAUTH_CLIENT_ID, SLACK_OAUTH_CLIENT_SECRET, SLACK_OAUTH_STATE_KEY, PUBLIC_BASE_URL)")
+}
 
 func (s *Service) oauthRoutes() []httpapi.Route {
 	return []httpapi.Route{
@@ -119,7 +121,7 @@ func (s *Service) oauthConnect(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !s.slack.configured() {
-		return errOAuthOff
+		return errOAuthOff()
 	}
 	tenant, c, err := s.slackConnector(r, authz.Admin)
 	if err != nil {
@@ -188,7 +190,7 @@ func (s *Service) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 		return problem.BadRequest("oauth-denied", "Slack did not authorize the app: "+truncate(e, 64))
 	}
 	if !s.slack.configured() {
-		return errOAuthOff
+		return errOAuthOff()
 	}
 	raw, err := avatar.VerifyState(s.slack.StateKey, q.Get("state"), s.now(), StateTTL)
 	if err != nil {

@@ -143,8 +143,11 @@ func (s *Store) CreateParticipant(ctx context.Context, tenant string, p Particip
 // since cur was read, and with *ChannelTakenError when an added channel
 // belongs to another participant.
 func (s *Store) ReplaceParticipant(ctx context.Context, tenant string, cur ParticipantRecord, next Participant, bindingIDs map[string]string) error {
-	if err := checkBounds(next); err != nil {
-		return err
+	// Approvals may have grown a participant past the bounds; a change
+	// that does not grow it further is still allowed.
+	if len(next.Channels) > MaxChannels && len(next.Channels) > len(cur.Channels) ||
+		len(next.AgentIDs) > MaxAgents && len(next.AgentIDs) > len(cur.AgentIDs) {
+		return fmt.Errorf("%w: at most %d channels and %d agents", ErrTooMany, MaxChannels, MaxAgents)
 	}
 	next.ID, next.CreatedAt = cur.ID, cur.CreatedAt
 	oldCh := map[ChannelKey]bool{}

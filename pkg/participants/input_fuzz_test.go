@@ -1,0 +1,54 @@
+package participants
+
+import (
+	"testing"
+	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/store"
+)
+
+// FuzzParticipantInput feeds POST/PATCH bodies through the strict decoder
+// and the validation; whatever it accepts must respect the bounds the
+// store relies on (one transaction of at most 100 actions).
+func FuzzParticipantInput(f *testing.F) {
+	f.Add(`{"kind":"PERSON","displayName":"Dana","channels":[{"integrationConfigId":"497f6eca-6276-4993-bfeb-53cbbbba6f08","address":"U1"}],"agentIds":["a","a"]}`)
+	f.Add(`{"displayName":null,"channels":null,"avatarFileId":""}`)
+	f.Add(`{"kind":"GROUP","displayName":"  x ","email":"x@y.example","relatedAgentId":"bot.1"}`)
+	f.Add(`{"channels":[{"integrationConfigId":"497f6eca-6276-4993-bfeb-53cbbbba6f08","address":" U1"}]}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		var in input
+		if err := httpapi.UnmarshalStrict([]byte(body), &in); err != nil {
+			return
+		}
+		if err := in.validate(); err != nil {
+			return
+		}
+		if len(in.channels) > store.MaxChannels || len(in.agentIDs) > store.MaxAgents {
+			t.Fatalf("accepted %d channels, %d agents", len(in.channels), len(in.agentIDs))
+		}
+		seen := map[store.ChannelKey]bool{}
+		for _, c := range in.channels {
+			if seen[c.Key()] || c.Address == "" || utf8.RuneCountInString(c.Address) > maxAddress {
+				t.Fatalf("accepted channel %+v", c)
+			}
+			seen[c.Key()] = true
+		}
+		for i, a := range in.agentIDs {
+			if !httpapi.ValidAgentID(a) || i > 0 && in.agentIDs[i-1] >= a {
+				t.Fatalf("agentIds %v not valid, sorted and unique", in.agentIDs)
+			}
+		}
+		if in.DisplayName != nil && (*in.DisplayName == "" || utf8.RuneCountInString(*in.DisplayName) > maxDisplayName) {
+			t.Fatalf("accepted displayName %q", *in.DisplayName)
+		}
+		p, err := in.forCreate()
+		if err == nil && (p.Kind == "" || p.DisplayName == "" || p.Channels == nil) {
+			t.Fatalf("forCreate accepted %+v", p)
+		}
+		cur := store.Participant{ID: "497f6eca-6276-4993-bfeb-53cbbbba6f08", Kind: store.KindPerson, DisplayName: "cur"}
+		if next, err := in.applyTo("acme", cur); err == nil && (next.Kind != cur.Kind || next.ID != cur.ID) {
+			t.Fatalf("applyTo changed kind or id: %+v", next)
+		}
+	})
+}
