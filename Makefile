@@ -32,9 +32,10 @@ test: deps
 	FUZZTIME=$${FUZZTIME:-2s} $(GO) run ./cmd/withdynamo -- bash .ci/fuzz.sh
 	$(GO) run ./cmd/withdynamo -- $(GO) test -count=1 -timeout 15m ./...
 
-## bench: benchmarks against DynamoDB Local (ns/op and DynamoDB calls/op)
+## bench: benchmarks against DynamoDB Local (ns/op and DynamoDB calls/op), then the Lambda size and init budget
 bench: deps
 	$(GO) run ./cmd/withdynamo -- $(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+	$(GO) run ./cmd/lambdabudget
 
 ## build-<LogicalId>: what `sam build` calls (BuildMethod: makefile)
 build-%Function:
