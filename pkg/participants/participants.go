@@ -356,6 +356,9 @@ func (s *Service) verb(w http.ResponseWriter, r *http.Request) error {
 // bindingTarget validates {agentId} and checks the caller may change the
 // participant's bindings to it: EDITOR on the participant and on agent.
 func (s *Service) bindingTarget(r *http.Request) (string, store.ParticipantRecord, string, error) {
+	if _, verb, _ := pathID(r); verb != "" {
+		return "", store.ParticipantRecord{}, "", problem.NotFound("no bindings under :" + verb)
+	}
 	agent := r.PathValue("agentId")
 	if !httpapi.ValidAgentID(agent) {
 		return "", store.ParticipantRecord{}, "", problem.BadRequest("invalid-agent-id", "agentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
@@ -408,6 +411,9 @@ func (s *Service) deleteBinding(w http.ResponseWriter, r *http.Request) error {
 
 // action serves POST {id}/{action}: today only avatar:syncFromChannel.
 func (s *Service) action(w http.ResponseWriter, r *http.Request) error {
+	if _, verb, _ := pathID(r); verb != "" {
+		return problem.NotFound("no actions under :" + verb)
+	}
 	if a := r.PathValue("action"); a != "avatar:syncFromChannel" {
 		return problem.NotFound("unknown action " + strconv.Quote(a) + "; use avatar:syncFromChannel")
 	}
