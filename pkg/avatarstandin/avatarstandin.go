@@ -120,14 +120,14 @@ func (s *Server) CertPEM() string {
 // Env is the settings pointing pkg/participants' avatar fetcher here.
 func (s *Server) Env() map[string]string {
 	return map[string]string{
-		"AVATAR_SLACK_BASE_URL":    s.srv.URL + "/slack/api/",
-		"AVATAR_TELEGRAM_BASE_URL": s.srv.URL + "/telegram",
-		"AVATAR_GRAPH_BASE_URL":    s.srv.URL + "/graph/v1.0",
-		"AVATAR_LOGIN_BASE_URL":    s.srv.URL + "/login",
-		"AVATAR_CA_PEM":            s.CertPEM(),
-		"AVATAR_ALLOW_LOOPBACK":    "true",
-		"SLACK_OAUTH_CLIENT_ID":          SlackClientID,
-		"SLACK_OAUTH_CLIENT_SECRET":      SlackClientSecret,
+		"AVATAR_SLACK_BASE_URL":     s.srv.URL + "/slack/api/",
+		"AVATAR_TELEGRAM_BASE_URL":  s.srv.URL + "/telegram",
+		"AVATAR_GRAPH_BASE_URL":     s.srv.URL + "/graph/v1.0",
+		"AVATAR_LOGIN_BASE_URL":     s.srv.URL + "/login",
+		"AVATAR_CA_PEM":             s.CertPEM(),
+		"AVATAR_ALLOW_LOOPBACK":     "true",
+		"SLACK_OAUTH_CLIENT_ID":     SlackClientID,
+		"SLACK_OAUTH_CLIENT_SECRET": SlackClientSecret,
 	}
 }
 
