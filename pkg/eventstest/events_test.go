@@ -49,6 +49,9 @@ type expectation struct {
 	// env, when set, gives the settings the platform's Getenv answers
 	// (e.g. the URL of a stand-in it starts).
 	env func(t *testing.T) map[string]string
+	// prepare, when set, adjusts the event before it runs (e.g. re-signs
+	// a webhook whose signature covers the current time).
+	prepare func(t *testing.T, ev *events.APIGatewayV2HTTPRequest)
 }
 
 var expect = map[string]expectation{
@@ -341,6 +344,14 @@ func runEvent(t *testing.T, name string, v1 bool) {
 	var got response
 	for _, n := range append(append([]string{}, ex.before...), name) {
 		ev := readEvent(t, n)
+		if prep := expect[n].prepare; prep != nil {
+			prep(t, &ev.APIGatewayV2HTTPRequest)
+			raw, err := json.Marshal(ev.APIGatewayV2HTTPRequest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev.raw = raw
+		}
 		route := checkShape(t, n, ev, rs)
 		payload := ev.raw
 		if v1 {

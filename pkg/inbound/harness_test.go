@@ -163,6 +163,11 @@ func (w *world) post(t testing.TB, method, target string, header http.Header, bo
 	}
 	rec := httptest.NewRecorder()
 	w.Handler.ServeHTTP(rec, req)
+	if w.OpenAPI != nil {
+		if _, err := w.OpenAPI.CheckResponse(context.Background(), req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+			t.Errorf("response disagrees with the OpenAPI document: %v\nbody: %.500s", err, rec.Body.String())
+		}
+	}
 	return rec
 }
 

@@ -196,6 +196,7 @@ func readBody(r *http.Request) ([]byte, error) {
 }
 
 func ack(w http.ResponseWriter) error {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	return nil

@@ -30,7 +30,10 @@
 //     stream record, which is how the retry comes back to step 1.
 //
 // Handlers must be idempotent: a crash between a handler's success and
-// the SENT write redelivers the message once the lease expires.
+// the SENT write redelivers the message once the lease expires. A message
+// of a kind without a handler is left PENDING (and logged): another
+// dispatcher that knows the kind may deliver it; touching the item after
+// a deploy that registers the kind re-drives it.
 package outbox
 
 import (
@@ -149,6 +152,9 @@ type Change struct {
 	Status        string
 	Attempts      int
 	NextAttemptAt int64 // epoch ms
+	// Kind lets a dispatcher skip kinds it has no handler for without a
+	// write; "" means unknown (then the claim tells).
+	Kind string
 }
 
 // item is an outbox message with the dispatcher's claim attributes.
@@ -189,6 +195,12 @@ func (d *Dispatcher) Process(ctx context.Context, c Change) error {
 	if c.Status != store.OutboxPending || c.MessageID == "" {
 		return nil
 	}
+	if _, ok := d.handlers[c.Kind]; c.Kind != "" && !ok {
+		// Another dispatcher (a newer deploy, or the dev server's feature
+		// drains) may know the kind: leave the message to it.
+		d.log.ErrorContext(ctx, "outbox: no handler for kind; message left PENDING", "outboxId", c.MessageID, "kind", c.Kind)
+		return nil
+	}
 	deadline := d.now().Add(d.MaxWait)
 	if dl, ok := ctx.Deadline(); ok {
 		// Leave time for one handler call and the outcome write.
@@ -203,6 +215,9 @@ func (d *Dispatcher) Process(ctx context.Context, c Change) error {
 		}
 		it, tok, err := d.claim(ctx, c)
 		if err == nil {
+			if _, ok := d.handlers[it.Kind]; !ok {
+				return d.release(ctx, it, tok)
+			}
 			return d.deliver(ctx, it, tok)
 		}
 		if !dynamo.IsCondCheckFailed(err) {
@@ -317,12 +332,21 @@ func (d *Dispatcher) deliver(ctx context.Context, it item, tok string) error {
 	return nil
 }
 
+// release gives back a claim on a message of a kind this dispatcher has
+// no handler for, unchanged but for modifiedAt.
+func (d *Dispatcher) release(ctx context.Context, it item, tok string) error {
+	d.log.ErrorContext(ctx, "outbox: no handler for kind; message left PENDING", "outboxId", it.ID, "kind", it.Kind)
+	err := d.key(it.ID).Set("status", store.OutboxPending).Set("modifiedAt", d.now().UnixMilli()).Remove("leaseUntil", "claimToken").
+		If("claimToken = ?", tok).Run(ctx)
+	if err != nil && !dynamo.IsCondCheckFailed(err) {
+		return fmt.Errorf("%w: release: %v", ErrRetryLater, err)
+	}
+	return nil
+}
+
 // call runs the kind's handler with a timeout; a panic is a transient failure.
 func (d *Dispatcher) call(ctx context.Context, m store.OutboxMessage) (err error) {
-	h, ok := d.handlers[m.Kind]
-	if !ok {
-		return fmt.Errorf("%w: no handler for kind %q", store.ErrPermanent, m.Kind)
-	}
+	h := d.handlers[m.Kind]
 	ctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
 	defer cancel()
 	defer func() {

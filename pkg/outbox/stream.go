@@ -48,7 +48,7 @@ func ChangeFromLambda(r events.DynamoDBEventRecord) (Change, bool) {
 		return ""
 	}
 	img := r.Change.NewImage
-	return change(r.Change.SequenceNumber, str(r.Change.Keys, "PK"), str(img, "status"), num(img, "attempts"), num(img, "nextAttemptAt"))
+	return change(r.Change.SequenceNumber, str(r.Change.Keys, "PK"), str(img, "status"), num(img, "attempts"), num(img, "nextAttemptAt"), str(img, "kind"))
 }
 
 // ChangeFromStream reads an outbox change from a DynamoDB Streams record
@@ -74,15 +74,15 @@ func ChangeFromStream(r streamtypes.Record) (Change, bool) {
 	if r.Dynamodb.SequenceNumber != nil {
 		seq = *r.Dynamodb.SequenceNumber
 	}
-	return change(seq, str(r.Dynamodb.Keys, "PK"), str(img, "status"), num(img, "attempts"), num(img, "nextAttemptAt"))
+	return change(seq, str(r.Dynamodb.Keys, "PK"), str(img, "status"), num(img, "attempts"), num(img, "nextAttemptAt"), str(img, "kind"))
 }
 
-func change(seq, pk, status, attempts, next string) (Change, bool) {
+func change(seq, pk, status, attempts, next, kind string) (Change, bool) {
 	id, ok := strings.CutPrefix(pk, pkPrefix)
 	if !ok || id == "" || status == "" {
 		return Change{}, false
 	}
-	c := Change{RecordID: seq, MessageID: id, Status: status}
+	c := Change{RecordID: seq, MessageID: id, Status: status, Kind: kind}
 	if attempts != "" {
 		n, err := strconv.Atoi(attempts)
 		if err != nil || n < 0 {

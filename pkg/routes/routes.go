@@ -4,7 +4,9 @@ package routes
 
 import (
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
+	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/inbound"
 	"github.com/gatehouse/gatehouse/pkg/members"
 	"github.com/gatehouse/gatehouse/pkg/participants"
 	"github.com/gatehouse/gatehouse/pkg/platform"
@@ -32,4 +34,6 @@ var builders = []func(p *platform.Platform) ([]httpapi.Route, error){
 	members.Routes,
 	participants.Routes,
 	shares.Routes,
+	connectors.Routes,
+	inbound.Routes,
 }

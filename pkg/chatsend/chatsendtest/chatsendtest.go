@@ -9,10 +9,11 @@
 package chatsendtest
 
 import (
-	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
@@ -59,7 +60,7 @@ func Start(log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chatsendtest: %w", err)
 	}
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := botFrameworkKey()
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -272,6 +273,46 @@ func (s *Server) teams(w http.ResponseWriter, r *http.Request) {
 	}
 	s.record(Delivery{Provider: "TEAMS", To: r.PathValue("conv"), Text: body.Text, Credential: bearer(r)})
 	writeJSON(w, http.StatusCreated, map[string]any{"id": fmt.Sprintf("1%d", time.Now().UnixNano())})
+}
+
+// botFrameworkPEM is the stand-in's Bot Framework signing key. It is fixed
+// and public (a test key, worthless anywhere else) so that a token in a
+// sample event (events/teamswebhook-message.json) verifies against any
+// running stand-in.
+const botFrameworkPEM = `-----BEGIN RSA PRIVATE KEY-----
+MIIEpAIBAAKCAQEA7qD48nvFuH45qobbTBnM5trnm4a6xubqqUY9nly+87RyytWG
+nFkeB4C8nQ1dL6W7VslaekhoiimDpxufxqHWo8sFt2vuUmDTYUs5WqVDsalCHUzU
+cn34gRR23iVCukfLmX5vLuaxkw/E/9XP2V+G9HOKQr6Xl3LkzcVJesaLKXsoj9LG
+hBbGqMGBCaVmbVL9cksAqlR6/t3mAmq5x4zwoCXXcH2wesBrQCINX8RpQ+vclIY9
+rFM7DO237S5qABs8eITRU1Vc4yEh13EBirRVSUpqADfIshfey6DHaKwOtcOFzJze
+y9lQWinW7jg6E00r8jV+pqmHSOMnWE2MEPdOvwIDAQABAoIBAAgwq4VcYijhjDEi
+InILi1DRFT9CnIkpxnFmNm8yV7Ydl2MGznFHTb821+0RVwVvoW0VHsSGVQWI7zp+
+ZDl5DIOKpaOUp2qvEBI4IWZ5uEe8u3GDVYyobi21T28dxZsxzkxyXnaJocaeX/CN
+R25P17NEKUFT2/gYEBT6lHm2SXMe9LSqB5zenHsRoEQXZ8mdF6Z0Ys1UgZtL8RiI
+LSHutTMCe+dYbn+yvni98gqaWIRjpFJAapaK4IBQu0bhq/2/e4Mf9TrmVZfJYGd/
+OmxofDBG12iN0rC8k/S8dzLrdmr1zxRZbosxdHG6ezB1ZYJFvCXmdsl+f56p2hL+
+R9c8aoECgYEA+LsJfj3DShdTbCFnpkLnOuNwTSz5uxd7oObyZy1AhxTT03L7HzUG
+c5wlWSaIEWShgKb9JFNWrwbf7kHrTjiaXvhw82oUUgQOZG7NSj5Pwo0Ddac1wNuC
+TbH42ty6u8wvisZOcSqD8D5DxJ3FmeJWheRidT1UsWKyJrLfXQ7FHPECgYEA9Zpa
+7fUw4s6mADnEhGmZmJNAOs5QtBcCKxq33h+NTsrwacHVqucygyf2A4aVXjzmuymL
+R5kCbBi6+rpUO4+Raga9LY61rl3mjy1/1iUP+zQeBKdSZEPtMt3RqYsvPKIUILdW
+v6e1BLKOQaD1qhe1HwoJb7HfaDRThGtsCkO45q8CgYEAu+pK9MZiyZIv44ylSzZW
+jeYRDS2Civfl3h09W/gTPTreAm1nDh+4fRWmHeF/gWx+m70NmSkhX2CZQ98nkFQx
+RLj8VNp6+a+40+XmUUYcakaxK20lrkvo+RwRgACtT36nGHhUASl2vsW720q7ZFRc
+vBFc1Wh9mPqQz63qFNs4znECgYB9tDYMCu2teEUgYnDBsObLX7qFHqnRsuEKPM+U
+4aNKi7YG+w2oPlLtLBvPbCexJwyVCMtfpuHFf9bbk1ifb3jmwnI7CgrVJvxllc0T
+Rr7qPJ+MlDMoXFfgLAYud62CpBYXNJ8y0txkfhsvXfm+yAmMzG9N+sU0qWuBoBWZ
+H1ZYwwKBgQDP8s2YmiBRWUObY+HY/cvZ5lIPr+Ab3UZ4XJ6nH5ZDl1XgCoLpBFjf
+RxfHIkhPLzODnT5CCVXNXj66zFTOJivl1B7EWLrduxhvVnp7HAQw5GTc8XAH537l
+hLsIGkv+MgQSdlwyG6/nXBnus7B0+xr3i6XFBUDgyGJqa39u0REvZA==
+-----END RSA PRIVATE KEY-----`
+
+func botFrameworkKey() (*rsa.PrivateKey, error) {
+	b, _ := pem.Decode([]byte(botFrameworkPEM))
+	if b == nil {
+		return nil, fmt.Errorf("chatsendtest: bad key")
+	}
+	return x509.ParsePKCS1PrivateKey(b.Bytes)
 }
 
 // BotFrameworkIssuer is the iss of Bot Framework tokens.

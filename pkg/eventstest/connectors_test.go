@@ -1,0 +1,67 @@
+package eventstest_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/gatehouse/gatehouse/pkg/chatsend/chatsendtest"
+	"github.com/gatehouse/gatehouse/pkg/devserver"
+)
+
+// Expectations of the connector and webhook events (pkg/connectors,
+// pkg/inbound): the webhooks write to the demo connectors, whose secrets
+// and webhook keys are the dev server's (devserver.DemoCredentials,
+// devserver.DemoWebhookKey).
+func init() {
+	telegram := devserver.DemoID("connector/TELEGRAM")
+	for name, ex := range map[string]expectation{
+		"connectors-list.json":          {status: 200},
+		"connectors-get.json":           {status: 200, fields: map[string]any{"id": telegram, "provider": "TELEGRAM", "agentId": devserver.DemoAgent}},
+		"connectors-create.json":        {status: 201, fields: map[string]any{"provider": "TELEGRAM", "displayName": "Sales on Telegram", "createdBy": "alice"}},
+		"connectors-update.json":        {status: 200, fields: map[string]any{"id": telegram, "displayName": "Support on Telegram"}},
+		"connectors-delete.json":        {status: 204},
+		"connectors-rotatewebhook.json": {status: 200, fields: map[string]any{"id": devserver.DemoID("connector/WHATSAPP")}},
+		"slackwebhook-message.json":     {status: 200, prepare: resignSlack},
+		"telegramwebhook-message.json":  {status: 200},
+		"whatsappwebhook-verify.json":   {status: 200},
+		"whatsappwebhook-message.json":  {status: 200},
+		"twiliowebhook-message.json":    {status: 200, env: twilioEnv},
+		"teamswebhook-message.json":     {status: 200, env: teamsEnv},
+	} {
+		expect[name] = ex
+	}
+}
+
+// resignSlack gives the Slack event a current timestamp and its signature:
+// Slack signs the time, and refuses deliveries older than five minutes.
+func resignSlack(t *testing.T, ev *events.APIGatewayV2HTTPRequest) {
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	m := hmac.New(sha256.New, []byte(devserver.DemoCredentials["SLACK"]["signingSecret"]))
+	fmt.Fprintf(m, "v0:%s:%s", ts, ev.Body)
+	ev.Headers["x-slack-request-timestamp"] = ts
+	ev.Headers["x-slack-signature"] = "v0=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// twilioEnv: the event is signed for the URL Twilio was given, the stage's
+// execute-api URL.
+func twilioEnv(t *testing.T) map[string]string {
+	return map[string]string{"PUBLIC_BASE_URL": "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod"}
+}
+
+// teamsEnv serves Bot Framework's OpenID metadata and keys from the
+// stand-in whose (fixed, test-only) key signed the event's token.
+func teamsEnv(t *testing.T) map[string]string {
+	si, err := chatsendtest.Start(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(si.Close)
+	return map[string]string{"TEAMS_OPENID_METADATA_URL": si.Env()["TEAMS_OPENID_METADATA_URL"]}
+}
