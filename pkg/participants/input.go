@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -182,7 +183,9 @@ func (in *input) forCreate() (store.Participant, error) {
 }
 
 // avatarKey matches an object this service stored for one participant.
-var avatarKey = regexp.MustCompile(`^avatars/([A-Za-z0-9_-]+)/([0-9a-f-]{36})/[0-9a-f]{64}\.(png|jpg|gif|webp)$`)
+var avatarKey = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^avatars/([A-Za-z0-9_-]+)/([0-9a-f-]{36})/[0-9a-f]{64}\.(png|jpg|gif|webp)$`)
+})
 
 // applyTo returns cur with a validated PATCH body applied.
 func (in *input) applyTo(tenant string, cur store.Participant) (store.Participant, error) {
@@ -210,7 +213,7 @@ func (in *input) applyTo(tenant string, cur store.Participant) (store.Participan
 		case f == "":
 			next.AvatarFileID, next.AvatarSource, next.AvatarSourceConfigID, next.AvatarSourceAddress, next.AvatarSyncedAt = "", "", "", "", 0
 		default:
-			m := avatarKey.FindStringSubmatch(f)
+			m := avatarKey().FindStringSubmatch(f)
 			if m == nil || m[1] != tenant || m[2] != cur.ID {
 				return next, bad("invalid-avatar-file-id", "avatarFileId must be \"\" (clear) or an avatar stored for this participant")
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"sync"
 
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
@@ -105,13 +106,22 @@ func num(n int64) *int64 {
 // addressFormats are the sender address shapes of each provider (what
 // the webhooks record): Slack user ids, Telegram numeric ids, WhatsApp
 // wa_id digits, E.164 phone numbers, Teams AAD object ids or Bot
-// Framework user ids.
-var addressFormats = map[string]*regexp.Regexp{
-	"SLACK":      regexp.MustCompile(`^[UWB][A-Z0-9]{2,}$`),
-	"TELEGRAM":   regexp.MustCompile(`^-?[0-9]{1,20}$`),
-	"WHATSAPP":   regexp.MustCompile(`^[0-9]{6,15}$`),
-	"TWILIO_SMS": regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`),
-	"TEAMS":      regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9]+:.+)$`),
+// Framework user ids. Compiled on first use: Lambda init stays cheap.
+var addressFormats = sync.OnceValue(func() map[string]*regexp.Regexp {
+	return map[string]*regexp.Regexp{
+		"SLACK":      regexp.MustCompile(`^[UWB][A-Z0-9]{2,}$`),
+		"TELEGRAM":   regexp.MustCompile(`^-?[0-9]{1,20}$`),
+		"WHATSAPP":   regexp.MustCompile(`^[0-9]{6,15}$`),
+		"TWILIO_SMS": regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`),
+		"TEAMS":      regexp.MustCompile(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9]+:.+)$`),
+	}
+})
+
+// validAddress reports whether address can be one of provider's; an
+// unknown provider accepts anything.
+func validAddress(provider, address string) bool {
+	re := addressFormats()[provider]
+	return re == nil || re.MatchString(address)
 }
 
 // render builds the view of one participant.
@@ -136,7 +146,7 @@ func render(p store.Participant, bindings []store.Binding, last map[store.Channe
 			reason = ReasonConnectorNotFound
 		case c.Disabled:
 			reason = ReasonChannelDisabled
-		case addressFormats[conn.Provider] != nil && !addressFormats[conn.Provider].MatchString(c.Address):
+		case !validAddress(conn.Provider, c.Address):
 			reason = ReasonInvalidFormat
 		}
 		if ok {
