@@ -36,7 +36,11 @@ const (
 	maxAddress   = 256
 	maxEventID   = 1024
 	maxName      = 150
-	maxEventText = 64 << 10 // keeps an event well inside EventBridge's 256 KB
+	maxRef       = 2048     // reply targets, service URLs, ids
+	maxEventText = 64 << 10 // bytes of text in an event
+	// maxDetail keeps an event inside EventBridge's 256 KB and its outbox
+	// item inside DynamoDB's 400 KB, however the text escapes in JSON.
+	maxDetail = 200 << 10
 )
 
 // Outcome is what became of one message; tests and logs read it.
@@ -78,8 +82,9 @@ func (s *Service) dedupe(tenant, connector string, m webhook.Message, now time.T
 
 // receive decides one message (see the package documentation).
 func (s *Service) receive(ctx context.Context, rc connectors.Resolved, m webhook.Message, from string) error {
-	if m.SenderAddress == "" || len(m.SenderAddress) > maxAddress || m.EventID == "" || len(m.EventID) > maxEventID {
-		s.log.WarnContext(ctx, "inbound message skipped", "provider", m.Provider, "reason", "address or event id missing or too long")
+	if m.SenderAddress == "" || len(m.SenderAddress) > maxAddress || m.EventID == "" || len(m.EventID) > maxEventID ||
+		len(m.ReplyTo) > maxRef || len(m.ServiceURL) > maxRef || len(from) > maxAddress {
+		s.log.WarnContext(ctx, "inbound message skipped", "provider", m.Provider, "reason", "address, event id or reply target missing or too long")
 		return nil
 	}
 	// A channel can change owner between the read and the write; the
@@ -355,14 +360,21 @@ type MessageAccepted struct {
 func acceptedEvent(rc connectors.Resolved, m webhook.Message, participant string, now time.Time) (store.OutboxMessage, error) {
 	d := MessageAccepted{
 		Tenant: rc.Tenant, IntegrationConfigID: rc.Connector.ID, Provider: rc.Connector.Provider, AgentID: rc.Connector.AgentID,
-		ParticipantID: participant, Address: m.SenderAddress, DisplayName: m.DisplayName, ConversationID: m.ConversationID,
-		ConversationName: m.ConversationName, Text: m.Text, MessageID: m.MessageID, EventID: m.EventID,
+		ParticipantID: participant, Address: m.SenderAddress, DisplayName: truncate(m.DisplayName, maxName),
+		ConversationID: truncateBytes(m.ConversationID, maxRef), ConversationName: truncate(m.ConversationName, maxName),
+		Text: m.Text, MessageID: truncateBytes(m.MessageID, maxRef), EventID: m.EventID,
 		ReplyTo: m.ReplyTo, ServiceURL: m.ServiceURL, ReceivedAt: now.UnixMilli(),
 	}
 	if len(d.Text) > maxEventText {
 		d.Text, d.TextTruncated = truncateBytes(d.Text, maxEventText), true
 	}
 	detail, err := json.Marshal(d)
+	// Text that escapes to more than it weighs (control characters) is
+	// cut further until the event fits.
+	for err == nil && len(detail) > maxDetail {
+		d.Text, d.TextTruncated = truncateBytes(d.Text, len(d.Text)/2), true
+		detail, err = json.Marshal(d)
+	}
 	if err != nil {
 		return store.OutboxMessage{}, err
 	}
@@ -378,7 +390,11 @@ func acceptedEvent(rc connectors.Resolved, m webhook.Message, participant string
 	}, nil
 }
 
+// truncateBytes cuts s to at most n bytes on a rune boundary.
 func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
 	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}

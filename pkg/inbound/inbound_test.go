@@ -411,7 +411,7 @@ func TestRejectAndBlock(t *testing.T) {
 }
 
 // approve makes the sender a participant bound to the agent.
-func (w *world) approve(t *testing.T, provider, addr string) string {
+func (w *world) approve(t testing.TB, provider, addr string) string {
 	t.Helper()
 	w.seq++
 	if res := w.send(t, w.message(provider, addr, eventID(provider, 500000+w.seq))); res.Code != 200 {
@@ -709,4 +709,64 @@ func TestStoreFailureIs5xx(t *testing.T) {
 func ExampleHookPath() {
 	fmt.Println(inbound.HookPath(connectors.TwilioSMS))
 	// Output: /v1/hooks/twilio_sms/{key}
+}
+
+// The provider's answers decide the onboarding message's fate: 5xx is
+// retried with backoff until it goes through; a 4xx (chat not found) fails
+// the message at once; so does a connector deleted meanwhile.
+func TestOnboardingDeliveryFailures(t *testing.T) {
+	w := newWorld(t)
+	w.startDispatcher(t)
+	p := connectors.Telegram
+	tests := []struct {
+		name     string
+		statuses []int
+		status   string
+		calls    int
+	}{
+		{"transient then delivered", []int{503, 502}, store.OutboxSent, 3},
+		{"permanent", []int{400}, store.OutboxFailed, 1},
+	}
+	find := func(t *testing.T, want int, id string) store.OutboxMessage {
+		for _, x := range w.waitOutbox(t, inbound.KindChatSend, want) {
+			if strings.Contains(x.Payload, id) || x.ID == id {
+				return x
+			}
+		}
+		t.Fatalf("no outbox message for %s", id)
+		return store.OutboxMessage{}
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := w.connector(t, p, true)
+			calls := w.standIn.Calls(p)
+			w.standIn.FailNext(p, tt.statuses...)
+			n := len(w.outboxItems(t, inbound.KindChatSend))
+			if res := w.send(t, w.messageOn(c, sender(p, 80+i), eventID(p, 80+i))); res.Code != 200 {
+				t.Fatal(res.Code)
+			}
+			m := find(t, n+1, c.ID)
+			if m.Status != tt.status || m.Attempts != tt.calls {
+				t.Errorf("outbox %+v, want %s after %d attempts", m, tt.status, tt.calls)
+			}
+			if got := w.standIn.Calls(p) - calls; got != tt.calls {
+				t.Errorf("provider calls = %d, want %d", got, tt.calls)
+			}
+			if tt.status == store.OutboxFailed && m.LastError == "" {
+				t.Error("no lastError on a FAILED message")
+			}
+		})
+	}
+	t.Run("connector deleted", func(t *testing.T) {
+		n := len(w.outboxItems(t, inbound.KindChatSend))
+		payload, _ := json.Marshal(inbound.ChatSend{IntegrationConfigID: "00000000-0000-4000-8000-00000000dead", Provider: p, ReplyTo: "1", Text: "hi"})
+		tx := w.Table.DB.WriteTx()
+		store.EnqueueOutbox(store.OutboxMessage{ID: "orphan", Kind: inbound.KindChatSend, Tenant: tenant, Payload: string(payload)})(tx, w.Table.Store.Table())
+		if err := tx.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if m := find(t, n+1, "orphan"); m.Status != store.OutboxFailed || m.Attempts != 1 || !strings.Contains(m.LastError, "no longer exists") {
+			t.Errorf("outbox %+v, want FAILED at once", m)
+		}
+	})
 }
