@@ -2,13 +2,11 @@ package inbound
 
 import (
 	"encoding/json"
-	"errors"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/pkg/connectors"
-	"github.com/gatehouse/gatehouse/pkg/store"
 	"github.com/gatehouse/gatehouse/pkg/webhook"
 )
 
@@ -57,16 +55,4 @@ func FuzzTruncate(f *testing.F) {
 			t.Fatalf("truncate(%q, %d) = %q", s, n, got)
 		}
 	})
-}
-
-// Without EVENT_BUS_NAME (the dev server) events are logged, not sent; a
-// payload that is not an event fails for good.
-func TestPutEventWithoutBus(t *testing.T) {
-	d := &Deliverer{}
-	if err := d.PutEvent(t.Context(), store.OutboxMessage{Payload: `{"source":"gatehouse","detailType":"InboundMessageAccepted","detail":{}}`}); err != nil {
-		t.Errorf("PutEvent = %v", err)
-	}
-	if err := d.PutEvent(t.Context(), store.OutboxMessage{Payload: `{`}); !errors.Is(err, store.ErrPermanent) {
-		t.Errorf("PutEvent(bad) = %v, want ErrPermanent", err)
-	}
 }

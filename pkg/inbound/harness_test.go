@@ -30,6 +30,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
+	"github.com/gatehouse/gatehouse/pkg/inbound/deliver"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/store"
@@ -126,7 +127,7 @@ func (w *world) connector(t testing.TB, provider string, onboarding bool) connec
 
 // startDispatcher runs the real dispatcher over the table's stream, on its
 // own DynamoDB client so that it does not count toward the API's calls.
-// Its handlers are inbound.OutboxHandlers, wired from the environment as
+// Its handlers are deliver.OutboxHandlers, wired from the environment as
 // in the Lambda (EventBridge is a stand-in).
 func (w *world) startDispatcher(t testing.TB) *outbox.Dispatcher {
 	t.Helper()
@@ -134,7 +135,7 @@ func (w *world) startDispatcher(t testing.TB) *outbox.Dispatcher {
 	p := *w.Platform
 	p.DB, p.Store = db, store.New(db, w.Table.Name)
 	p.Getenv = func(k string) string { return w.env[k] }
-	hs, err := inbound.OutboxHandlers(&p)
+	hs, err := deliver.OutboxHandlers(&p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,8 +27,8 @@
 // InboundMessageAccepted event (outbox kind "event.put"), all in the
 // transaction that also writes the dedupe marker, so an event is emitted
 // exactly once per provider event id. The webhook makes no outbound call:
-// the dispatcher (pkg/outbox) delivers outbox items; OutboxHandlers are this
-// package's kinds.
+// the dispatcher (pkg/outbox) delivers outbox items, this package's kinds
+// through pkg/inbound/deliver.
 //
 // Environment (platform.Getenv):
 //

@@ -48,7 +48,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/guregu/dynamo/v2"
 
-	"github.com/gatehouse/gatehouse/pkg/inbound"
+	"github.com/gatehouse/gatehouse/pkg/inbound/deliver"
 	"github.com/gatehouse/gatehouse/pkg/participants"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/shares"
@@ -58,7 +58,7 @@ import (
 // builders collects every feature package's outbox handlers. Append
 // yours: kind names must be unique across packages.
 var builders = []func(p *platform.Platform) (map[string]store.OutboxHandler, error){
-	inbound.OutboxHandlers,      // chat.send, event.put
+	deliver.OutboxHandlers,      // chat.send, event.put (pkg/inbound's kinds)
 	shares.OutboxHandlers,       // mail.send
 	participants.OutboxHandlers, // avatar.sync
 }

@@ -1,4 +1,8 @@
-package inbound
+// Package deliver delivers the outbox kinds pkg/inbound enqueues:
+// "chat.send" (onboarding messages, through pkg/chatsend) and "event.put"
+// (InboundMessageAccepted, to EventBridge). It is apart from pkg/inbound so
+// that the webhook Lambdas do not link the outbound clients.
+package deliver
 
 import (
 	"context"
@@ -13,6 +17,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/chatsend"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
+	"github.com/gatehouse/gatehouse/pkg/inbound"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
@@ -32,7 +37,7 @@ type EventPutter interface {
 	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
 }
 
-// OutboxHandlers returns this package's outbox kinds for the dispatcher:
+// OutboxHandlers returns pkg/inbound's outbox kinds for the dispatcher:
 // "chat.send" (onboarding messages, through pkg/chatsend) and "event.put"
 // (InboundMessageAccepted, to EventBridge; logged when EVENT_BUS_NAME is
 // not set, as on the dev server).
@@ -68,7 +73,7 @@ type Deliverer struct {
 
 // Handlers maps kinds to the Deliverer's methods.
 func (d *Deliverer) Handlers() map[string]store.OutboxHandler {
-	return map[string]store.OutboxHandler{KindChatSend: d.SendChat, KindEventPut: d.PutEvent}
+	return map[string]store.OutboxHandler{inbound.KindChatSend: d.SendChat, inbound.KindEventPut: d.PutEvent}
 }
 
 func permanent(format string, args ...any) error {
@@ -78,7 +83,7 @@ func permanent(format string, args ...any) error {
 // SendChat delivers a "chat.send" message with the connector's current
 // credentials.
 func (d *Deliverer) SendChat(ctx context.Context, m store.OutboxMessage) error {
-	var p ChatSend
+	var p inbound.ChatSend
 	if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
 		return permanent("chat.send payload: %v", err)
 	}
@@ -108,7 +113,7 @@ func (d *Deliverer) SendChat(ctx context.Context, m store.OutboxMessage) error {
 
 // PutEvent publishes an "event.put" message.
 func (d *Deliverer) PutEvent(ctx context.Context, m store.OutboxMessage) error {
-	var ev Event
+	var ev inbound.Event
 	if err := json.Unmarshal([]byte(m.Payload), &ev); err != nil {
 		return permanent("event.put payload: %v", err)
 	}
