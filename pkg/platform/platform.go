@@ -14,7 +14,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/gatehouse/gatehouse/pkg/auth"
@@ -83,16 +84,29 @@ func FromEnv(ctx context.Context) (*Platform, error) {
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx,
-		// No shared config files in Lambda: skip looking for them.
-		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(dynamo.RetryTxConflicts)
-		}))
-	if err != nil {
-		return nil, fmt.Errorf("platform: aws config: %w", err)
+	return New(c, AWSConfigFromEnv(os.Getenv))
+}
+
+// AWSConfigFromEnv builds the AWS config from the variables Lambda sets
+// (AWS_REGION and the execution role's AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, valid for the life of the
+// execution environment). Unlike config.LoadDefaultConfig it links no
+// STS/SSO/IMDS clients and reads no file, which keeps every function
+// binary small and its init cheap.
+func AWSConfigFromEnv(getenv func(string) string) aws.Config {
+	region := getenv("AWS_REGION")
+	if region == "" {
+		region = getenv("AWS_DEFAULT_REGION")
 	}
-	return New(c, awsCfg)
+	return aws.Config{
+		Region: region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
+			getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN"))),
+		HTTPClient: awshttp.NewBuildableClient(),
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(dynamo.RetryTxConflicts)
+		},
+	}
 }
 
 // New builds a Platform from explicit configuration.
