@@ -1,21 +1,21 @@
 // Command initbaseline is the bare Lambda bootstrap the functions' init
 // time is measured against (DESIGN.md, performance budget): aws-lambda-go
 // and the api-proxy adapter serving a trivial handler, after creating the
-// same AWS SDK clients the functions create: the default config and a
-// DynamoDB client always, plus one client per baseline_<service> build tag
-// (files <service>.go; cmd/lambdabudget sets the tags of each function's
-// services). It reads no settings of its own and is never deployed.
+// same AWS SDK clients the functions create: the config built from
+// Lambda's environment and a DynamoDB client always, plus one client per
+// baseline_<service> build tag (files <service>.go; cmd/lambdabudget sets
+// the tags of each function's services). It is never deployed.
 package main
 
 import (
-	"context"
-	"log"
 	"net/http"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 )
@@ -24,11 +24,18 @@ import (
 var extra []func(aws.Config) any
 
 func main() {
-	cfg, err := config.LoadDefaultConfig(context.Background(),
-		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
-		config.WithRetryer(func() aws.Retryer { return retry.NewStandard() }))
-	if err != nil {
-		log.Fatal(err)
+	// The same construction as platform.AWSConfigFromEnv (the functions'
+	// config), without importing the platform and its dependencies.
+	region := os.Getenv("AWS_REGION")
+	if region == "" {
+		region = os.Getenv("AWS_DEFAULT_REGION")
+	}
+	cfg := aws.Config{
+		Region: region,
+		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
+			os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN"))),
+		HTTPClient: awshttp.NewBuildableClient(),
+		Retryer:    func() aws.Retryer { return retry.NewStandard() },
 	}
 	clients := []any{dynamodb.NewFromConfig(cfg)}
 	for _, c := range extra {

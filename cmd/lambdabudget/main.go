@@ -176,8 +176,9 @@ func build(root, dir, goos, goarch string, fns []function) error {
 	return nil
 }
 
-// configServices are the AWS SDK services every baseline has: config
-// imports the first four, and the baseline always creates DynamoDB.
+// configServices are not baseline tags: the baseline always creates
+// DynamoDB, and the other four are only config.LoadDefaultConfig's
+// credential clients.
 var configServices = map[string]bool{"sts": true, "sso": true, "ssooidc": true, "signin": true, "dynamodb": true}
 
 // baselines builds one baseline per set of service clients the functions
