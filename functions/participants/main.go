@@ -1,5 +1,5 @@
-// Command participants is the ParticipantsFunction Lambda: participants,
-// bindings, avatar sync and the Slack OAuth connection avatar sync uses.
+// Command participants is the ParticipantsFunction Lambda: participants
+// and their bindings.
 package main
 
 import (
@@ -16,7 +16,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	routes, err := participants.Routes(p)
+	routes, err := participants.ParticipantRoutes(p)
 	if err != nil {
 		log.Fatal(err)
 	}

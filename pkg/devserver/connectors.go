@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
+	"github.com/gatehouse/gatehouse/pkg/outbox/kinds"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
@@ -88,7 +89,7 @@ func startProviderStandIn(ctx context.Context, h Hook) (func(), error) {
 // startDispatcher runs the outbox dispatcher (every registered kind) over
 // DynamoDB Local's stream, as DispatcherFunction does in AWS.
 func startDispatcher(ctx context.Context, p *platform.Platform, h Hook) (func(), error) {
-	d, err := outbox.FromPlatform(p)
+	d, err := outbox.FromBuilders(p, kinds.All()...)
 	if err != nil {
 		return nil, err
 	}

@@ -77,13 +77,13 @@ var expect = map[string]expectation{
 	"participants-bind.json":    {status: 200, fields: map[string]any{"agentIds": []string{"billing-bot", "support-bot"}}},
 	"participants-unbind.json":  {status: 204},
 	// No AVATAR_BUCKET here: the sync says so (with one, see make dev).
-	"participants-avatarsync.json": {before: []string{"participants-patch.json"}, status: 503, fields: map[string]any{"type": "https://gatehouse.dev/problems/avatars-not-configured"}},
-	"participants-avatar.json":     {status: 404, fields: map[string]any{"type": "https://gatehouse.dev/problems/no-avatar"}},
+	"avatars-avatarsync.json": {before: []string{"participants-patch.json"}, status: 503, fields: map[string]any{"type": "https://gatehouse.dev/problems/avatars-not-configured"}},
+	"avatars-avatar.json":     {status: 404, fields: map[string]any{"type": "https://gatehouse.dev/problems/no-avatar"}},
 	// Slack OAuth of the demo Slack connector; not configured here (no SLACK_OAUTH_*).
-	"participants-slackoauthconnect.json":    {status: 503, fields: map[string]any{"type": "https://gatehouse.dev/problems/slack-oauth-not-configured"}},
-	"participants-slackoauthstatus.json":     {status: 200, fields: map[string]any{"connected": false}},
-	"participants-slackoauthdisconnect.json": {status: 204},
-	"participants-slackoauthcallback.json":   {status: 400, fields: map[string]any{"type": "https://gatehouse.dev/problems/oauth-denied"}},
+	"avatars-slackoauthconnect.json":    {status: 503, fields: map[string]any{"type": "https://gatehouse.dev/problems/slack-oauth-not-configured"}},
+	"avatars-slackoauthstatus.json":     {status: 200, fields: map[string]any{"connected": false}},
+	"avatars-slackoauthdisconnect.json": {status: 204},
+	"avatars-slackoauthcallback.json":   {status: 400, fields: map[string]any{"type": "https://gatehouse.dev/problems/oauth-denied"}},
 
 	"shares-createdocument.json":  {claims: &sharesAdmin, status: 201, fields: map[string]any{"organizationId": devserver.DemoOrg, "displayName": "Terms 2027"}},
 	"shares-getdocument.json":     {claims: &sharesAdmin, status: 200, fields: map[string]any{"id": devserver.DemoDocuments["Price list 2027"]}},
@@ -313,8 +313,14 @@ func TestEvents(t *testing.T) {
 }
 
 func runEvent(t *testing.T, name string, v1 bool) {
-	fn, rs := functionOf(t, name)
+	fn, _ := functionOf(t, name)
 	ex, known := expect[name]
+	// The functions serving this event and the events it needs first.
+	fns := map[string]bool{fn: true}
+	for _, n := range ex.before {
+		f, _ := functionOf(t, n)
+		fns[f] = true
+	}
 	var env map[string]string
 	if ex.env != nil {
 		env = ex.env(t)
@@ -325,7 +331,7 @@ func runEvent(t *testing.T, name string, v1 bool) {
 		all, err := routes.All(p)
 		var own []httpapi.Route
 		for _, r := range all {
-			if r.Function == fn {
+			if fns[r.Function] {
 				own = append(own, r)
 			}
 		}
@@ -352,6 +358,7 @@ func runEvent(t *testing.T, name string, v1 bool) {
 			}
 			ev.raw = raw
 		}
+		_, rs := functionOf(t, n)
 		route := checkShape(t, n, ev, rs)
 		payload := ev.raw
 		if v1 {

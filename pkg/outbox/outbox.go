@@ -6,8 +6,8 @@
 //
 // Each feature package exposes its kinds as a builder
 // func(*platform.Platform) (map[string]store.OutboxHandler, error); the
-// builders list below collects them. To add a kind, append your package's
-// builder there (a kind may be claimed by one package only).
+// registry in pkg/outbox/kinds collects them. To add a kind, append your
+// package's builder there (a kind may be claimed by one package only).
 //
 // # Delivery
 //
@@ -48,38 +48,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/guregu/dynamo/v2"
 
-	"github.com/gatehouse/gatehouse/pkg/inbound/deliver"
-	"github.com/gatehouse/gatehouse/pkg/participants"
-	"github.com/gatehouse/gatehouse/pkg/platform"
-	"github.com/gatehouse/gatehouse/pkg/shares"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
-
-// builders collects every feature package's outbox handlers. Append
-// yours: kind names must be unique across packages.
-var builders = []func(p *platform.Platform) (map[string]store.OutboxHandler, error){
-	deliver.OutboxHandlers,      // chat.send, event.put (pkg/inbound's kinds)
-	shares.OutboxHandlers,       // mail.send
-	participants.OutboxHandlers, // avatar.sync
-}
-
-// Handlers builds every registered handler from p.
-func Handlers(p *platform.Platform) (map[string]store.OutboxHandler, error) {
-	all := map[string]store.OutboxHandler{}
-	for _, build := range builders {
-		hs, err := build(p)
-		if err != nil {
-			return nil, err
-		}
-		for kind, h := range hs {
-			if _, dup := all[kind]; dup {
-				return nil, fmt.Errorf("outbox: kind %q registered twice", kind)
-			}
-			all[kind] = h
-		}
-	}
-	return all, nil
-}
 
 // SENDING is the status of a claimed message (the store defines the others).
 const statusSending = "SENDING"
@@ -133,15 +103,6 @@ func New(st *store.Store, handlers map[string]store.OutboxHandler, log *slog.Log
 		MaxAttempts: DefaultMaxAttempts, Backoff: DefaultBackoff, Lease: DefaultLease, SendTimeout: DefaultSendTimeout,
 		MaxWait: DefaultMaxWait, SentTTL: DefaultSentTTL, FailedTTL: DefaultFailedTTL, now: time.Now,
 	}
-}
-
-// FromPlatform returns a Dispatcher with every registered handler.
-func FromPlatform(p *platform.Platform) (*Dispatcher, error) {
-	hs, err := Handlers(p)
-	if err != nil {
-		return nil, err
-	}
-	return New(p.Store, hs, p.Logger), nil
 }
 
 // Change is one stream record of an outbox item, as the dispatcher needs it.

@@ -27,8 +27,14 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
-// Function is the Lambda (template.yaml logical id) serving these routes.
+// Function is the Lambda (template.yaml logical id) serving the
+// participant and binding routes.
 const Function = "ParticipantsFunction"
+
+// AvatarsFunction serves the avatar and Slack OAuth routes. It is apart so
+// that ParticipantsFunction links no S3 client and no provider SDK (the
+// 10 MiB binary budget).
+const AvatarsFunction = "AvatarsFunction"
 
 const (
 	base        = "/v1/tenants/{tenant}/participants"
@@ -86,8 +92,8 @@ func FromPlatform(p *platform.Platform) (*Service, error) {
 	return New(p.Store, p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), av, SlackOAuthFromEnv(p.Getenv, f)), nil
 }
 
-// Routes builds the service from p and returns its routes; a nil p gives
-// metadata-only routes.
+// Routes builds the service from p and returns all its routes (both
+// functions'); a nil p gives metadata-only routes.
 func Routes(p *platform.Platform) ([]httpapi.Route, error) {
 	if p == nil {
 		return (*Service)(nil).Routes(), nil
@@ -99,12 +105,33 @@ func Routes(p *platform.Platform) ([]httpapi.Route, error) {
 	return s.Routes(), nil
 }
 
+// ParticipantRoutes are ParticipantsFunction's routes, built without the
+// avatar fetcher, S3 or Slack OAuth.
+func ParticipantRoutes(p *platform.Platform) ([]httpapi.Route, error) {
+	s := New(p.Store, p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), Avatars{}, SlackOAuth{})
+	return s.participantRoutes(), nil
+}
+
+// AvatarRoutes are AvatarsFunction's routes.
+func AvatarRoutes(p *platform.Platform) ([]httpapi.Route, error) {
+	s, err := FromPlatform(p)
+	if err != nil {
+		return nil, err
+	}
+	return s.avatarRoutes(), nil
+}
+
 // Routes returns the route table entries of this resource. Custom verbs
 // share a pattern with their resource ({participant} may end in
 // ":disable" or ":enable"; {action} is "avatar:syncFromChannel").
 func (s *Service) Routes() []httpapi.Route {
-	one := base + "/{participant}"
-	return append([]httpapi.Route{
+	return append(s.participantRoutes(), s.avatarRoutes()...)
+}
+
+const one = base + "/{participant}"
+
+func (s *Service) participantRoutes() []httpapi.Route {
+	return []httpapi.Route{
 		{Function: Function, Method: http.MethodPost, Path: base, Handle: s.create},
 		{Function: Function, Method: http.MethodGet, Path: base, Handle: s.list},
 		{Function: Function, Method: http.MethodGet, Path: one, Handle: s.get},
@@ -113,8 +140,13 @@ func (s *Service) Routes() []httpapi.Route {
 		{Function: Function, Method: http.MethodPost, Path: one, Handle: s.verb},
 		{Function: Function, Method: http.MethodPut, Path: one + "/bindings/{agentId}", Handle: s.putBinding},
 		{Function: Function, Method: http.MethodDelete, Path: one + "/bindings/{agentId}", Handle: s.deleteBinding},
-		{Function: Function, Method: http.MethodPost, Path: one + "/{action}", Handle: s.action},
-		{Function: Function, Method: http.MethodGet, Path: one + "/avatar", Handle: s.getAvatar},
+	}
+}
+
+func (s *Service) avatarRoutes() []httpapi.Route {
+	return append([]httpapi.Route{
+		{Function: AvatarsFunction, Method: http.MethodPost, Path: one + "/{action}", Handle: s.action},
+		{Function: AvatarsFunction, Method: http.MethodGet, Path: one + "/avatar", Handle: s.getAvatar},
 	}, s.oauthRoutes()...)
 }
 

@@ -26,7 +26,7 @@ import (
 //	DELETE .../integrationConfigs/{id}/slackOAuth   forget the token (agent ADMIN)
 //	GET    /v1/oauth/slack/callback?code&state     public: Slack redirects here
 const (
-	oauthPath    = "/v1/tenants/{tenant}/integrationConfigs/{integrationConfig}/slackOAuth"
+	oauthPath    = "/v1/tenants/{tenant}/integrationConfigs/{idverb}/slackOAuth"
 	callbackPath = "/v1/oauth/slack/callback"
 	// StateTTL bounds how long an authorize URL can be completed.
 	StateTTL = 10 * time.Minute
@@ -68,10 +68,10 @@ func errOAuthOff() error {
 
 func (s *Service) oauthRoutes() []httpapi.Route {
 	return []httpapi.Route{
-		{Function: Function, Method: http.MethodPost, Path: oauthPath, Handle: s.oauthConnect},
-		{Function: Function, Method: http.MethodGet, Path: oauthPath, Handle: s.oauthStatus},
-		{Function: Function, Method: http.MethodDelete, Path: oauthPath, Handle: s.oauthDisconnect},
-		{Function: Function, Method: http.MethodGet, Path: callbackPath, Public: true, Handle: s.oauthCallback},
+		{Function: AvatarsFunction, Method: http.MethodPost, Path: oauthPath, Handle: s.oauthConnect},
+		{Function: AvatarsFunction, Method: http.MethodGet, Path: oauthPath, Handle: s.oauthStatus},
+		{Function: AvatarsFunction, Method: http.MethodDelete, Path: oauthPath, Handle: s.oauthDisconnect},
+		{Function: AvatarsFunction, Method: http.MethodGet, Path: callbackPath, Public: true, Handle: s.oauthCallback},
 	}
 }
 
@@ -85,7 +85,7 @@ func (s *Service) slackConnector(r *http.Request, want authz.Role) (string, Conn
 	if _, _, err := authz.TenantRole(r.Context(), tenant); err != nil {
 		return "", Connector{}, httpapi.Translate(err)
 	}
-	id, err := httpapi.ParseID("integrationConfig", r.PathValue("integrationConfig"))
+	id, err := httpapi.ParseID("integrationConfig", r.PathValue("idverb"))
 	if err != nil {
 		return "", Connector{}, err
 	}

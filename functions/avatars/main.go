@@ -1,0 +1,24 @@
+// Command avatars is the AvatarsFunction Lambda: avatar:syncFromChannel,
+// the avatar download redirect and the Slack OAuth connection.
+package main
+
+import (
+	"context"
+	"log"
+
+	"github.com/gatehouse/gatehouse/pkg/lambdahttp"
+	"github.com/gatehouse/gatehouse/pkg/participants"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+)
+
+func main() {
+	p, err := platform.FromEnv(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	routes, err := participants.AvatarRoutes(p)
+	if err != nil {
+		log.Fatal(err)
+	}
+	lambdahttp.Start(p.Handler(routes))
+}
