@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultDirFrom is the From address of a Dir unless its From field is changed.
@@ -105,7 +107,7 @@ func render(w io.Writer, c checked, date time.Time, messageID string) error {
 	h.field("Date", date.Format(time.RFC1123Z))
 	h.field("From", addressString(c.from))
 	h.field("To", addressString(c.to))
-	h.field("Subject", mime.QEncoding.Encode("utf-8", c.Subject))
+	h.field("Subject", encodeSubject(c.Subject))
 	h.field("Message-ID", messageID)
 	h.field("MIME-Version", "1.0")
 	if h.err != nil {
@@ -165,6 +167,25 @@ func writeQP(w io.Writer, body string) error {
 type headerWriter struct {
 	w   io.Writer
 	err error
+}
+
+// encodeSubject encodes non-ASCII subjects as RFC 2047 words. A subject
+// that itself looks like an encoded word ("=?...?=") is encoded in full, so
+// a reader shows it literally instead of decoding it.
+func encodeSubject(s string) string {
+	if !strings.Contains(s, "=?") {
+		return mime.QEncoding.Encode("utf-8", s)
+	}
+	var words []string
+	for len(s) > 0 {
+		n := min(len(s), 45) // 45 bytes -> 60 base64 chars: a word stays within 75
+		for n < len(s) && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		words = append(words, "=?utf-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(words, " ")
 }
 
 func (h *headerWriter) field(name, value string) {
