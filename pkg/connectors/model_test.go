@@ -3,8 +3,6 @@ package connectors
 import (
 	"testing"
 	"unicode/utf8"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 func TestMask(t *testing.T) {
@@ -75,26 +73,4 @@ func TestValidWebhookKey(t *testing.T) {
 			t.Errorf("ValidWebhookKey(%q) = true", k)
 		}
 	}
-}
-
-// FuzzDecodeToken: a client's pageToken is either refused or names the
-// partition it was asked for.
-func FuzzDecodeToken(f *testing.F) {
-	tok, _ := encodeToken(map[string]types.AttributeValue{
-		"PK": &types.AttributeValueMemberS{Value: "T#a#CFG#1"}, "SK": &types.AttributeValueMemberS{Value: "CFG"},
-		"GSI1PK": &types.AttributeValueMemberS{Value: "T#a#AG#x#CFG"}, "GSI1SK": &types.AttributeValueMemberS{Value: "1"},
-	})
-	f.Add(tok)
-	f.Add("")
-	f.Add("e30")
-	f.Fuzz(func(t *testing.T, tok string) {
-		lek, err := decodeToken(tok, "GSI1PK", "T#a#AG#x#CFG")
-		if err != nil || lek == nil {
-			return
-		}
-		pk, ok := lek["GSI1PK"].(*types.AttributeValueMemberS)
-		if !ok || pk.Value != "T#a#AG#x#CFG" || len(lek) != 4 {
-			t.Fatalf("accepted %v", lek)
-		}
-	})
 }

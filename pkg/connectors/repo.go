@@ -2,14 +2,11 @@ package connectors
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/gatehouse/gatehouse/pkg/store"
@@ -163,16 +160,8 @@ func (r *Repo) List(ctx context.Context, tenant, agent string, pageSize int, pag
 	if agent != "" {
 		index, attr, pk = store.GSI1, "GSI1PK", byAgentPK(tenant, agent)
 	}
-	start, err := decodeToken(pageToken, attr, pk)
-	if err != nil {
-		return nil, "", err
-	}
-	q := r.table.Get(attr, pk).Index(index).Order(dynamo.Descending).Limit(pageSize)
-	if start != nil {
-		q = q.StartFrom(start)
-	}
-	var items []item
-	lek, err := q.AllWithLastEvaluatedKey(ctx, &items)
+	q := r.table.Get(attr, pk).Index(index).Order(dynamo.Descending)
+	items, next, err := store.QueryPage[item](ctx, q, attr, pk, pageSize, pageToken)
 	if err != nil {
 		return nil, "", fmt.Errorf("connectors: list: %w", err)
 	}
@@ -180,55 +169,7 @@ func (r *Repo) List(ctx context.Context, tenant, agent string, pageSize int, pag
 	for _, it := range items {
 		out = append(out, it.Connector)
 	}
-	var next string
-	if len(out) == pageSize {
-		if next, err = encodeToken(lek); err != nil {
-			return nil, "", err
-		}
-	}
 	return out, next, nil
-}
-
-func encodeToken(lek dynamo.PagingKey) (string, error) {
-	if len(lek) == 0 {
-		return "", nil
-	}
-	m := map[string]string{}
-	for k, v := range lek {
-		s, ok := v.(*types.AttributeValueMemberS)
-		if !ok {
-			return "", fmt.Errorf("connectors: unexpected key attribute %s", k)
-		}
-		m[k] = s.Value
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// decodeToken accepts only tokens issued for the partition being listed.
-func decodeToken(tok, attr, pk string) (dynamo.PagingKey, error) {
-	if tok == "" {
-		return nil, nil
-	}
-	if len(tok) > 2048 {
-		return nil, store.ErrInvalidPageToken
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return nil, store.ErrInvalidPageToken
-	}
-	var m map[string]string
-	if err := json.Unmarshal(b, &m); err != nil || len(m) != 4 || m[attr] != pk || m["PK"] == "" || m["SK"] == "" {
-		return nil, store.ErrInvalidPageToken
-	}
-	lek := dynamo.PagingKey{}
-	for k, v := range m {
-		lek[k] = &types.AttributeValueMemberS{Value: v}
-	}
-	return lek, nil
 }
 
 // Resolved is the connector a webhook key names.

@@ -2,8 +2,6 @@ package shares
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -322,16 +320,8 @@ func runCond(ctx context.Context, tx *dynamo.WriteTx, op string) error {
 // first, and the next page's token ("" when none): one Query.
 func (s *Store) ListRecipients(ctx context.Context, org, status string, pageSize int, pageToken string) ([]Recipient, string, error) {
 	pk := recipientsPK(org, status)
-	start, err := decodePageToken(pageToken, pk)
-	if err != nil {
-		return nil, "", err
-	}
-	q := s.table.Get("GSI1PK", pk).Index(store.GSI1).Order(dynamo.Descending).Limit(pageSize)
-	if start != nil {
-		q = q.StartFrom(start)
-	}
-	var items []recipientItem
-	lek, err := q.AllWithLastEvaluatedKey(ctx, &items)
+	q := s.table.Get("GSI1PK", pk).Index(store.GSI1).Order(dynamo.Descending)
+	items, next, err := store.QueryPage[recipientItem](ctx, q, "GSI1PK", pk, pageSize, pageToken)
 	if err != nil {
 		return nil, "", fmt.Errorf("shares: list recipients: %w", err)
 	}
@@ -339,51 +329,5 @@ func (s *Store) ListRecipients(ctx context.Context, org, status string, pageSize
 	for _, it := range items {
 		out = append(out, it.Recipient)
 	}
-	var next string
-	if len(out) == pageSize && len(lek) > 0 {
-		if next, err = encodePageToken(lek); err != nil {
-			return nil, "", err
-		}
-	}
 	return out, next, nil
-}
-
-// The page token is the LastEvaluatedKey as base64 JSON; it must name
-// the partition it was issued for.
-func encodePageToken(lek dynamo.PagingKey) (string, error) {
-	m := map[string]string{}
-	for k, v := range lek {
-		sv, ok := v.(*types.AttributeValueMemberS)
-		if !ok {
-			return "", fmt.Errorf("shares: unexpected key attribute %s", k)
-		}
-		m[k] = sv.Value
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return "", err
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-func decodePageToken(tok, gsiPK string) (dynamo.PagingKey, error) {
-	if tok == "" {
-		return nil, nil
-	}
-	if len(tok) > 2048 {
-		return nil, store.ErrInvalidPageToken
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return nil, store.ErrInvalidPageToken
-	}
-	var m map[string]string
-	if err := json.Unmarshal(b, &m); err != nil || len(m) != 4 || m["GSI1PK"] != gsiPK || m["PK"] == "" || m["SK"] == "" || m["GSI1SK"] == "" {
-		return nil, store.ErrInvalidPageToken
-	}
-	lek := dynamo.PagingKey{}
-	for k, v := range m {
-		lek[k] = &types.AttributeValueMemberS{Value: v}
-	}
-	return lek, nil
 }

@@ -331,31 +331,17 @@ func (s *Store) ListAccessRequests(ctx context.Context, tenant string, f ListFil
 	default:
 		index, pkAttr, pk = GSI4, "GSI4PK", arTenantPK(tenant)
 	}
-	start, err := decodePageToken(f.PageToken, pkAttr, pk)
-	if err != nil {
-		return nil, "", err
-	}
-	q := s.table.Get(pkAttr, pk).Index(index).Order(dynamo.Descending).Limit(f.PageSize)
+	q := s.table.Get(pkAttr, pk).Index(index).Order(dynamo.Descending)
 	if filter != "" {
 		q = q.Filter(filter, args...)
 	}
-	if start != nil {
-		q = q.StartFrom(start)
-	}
-	var items []accessRequestItem
-	lek, err := q.AllWithLastEvaluatedKey(ctx, &items)
+	items, next, err := QueryPage[accessRequestItem](ctx, q, pkAttr, pk, f.PageSize, f.PageToken)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: list access requests: %w", err)
 	}
 	out := make([]AccessRequest, 0, len(items))
 	for _, it := range items {
 		out = append(out, it.AccessRequest)
-	}
-	var next string
-	if len(out) == f.PageSize {
-		if next, err = encodePageToken(lek); err != nil {
-			return nil, "", err
-		}
 	}
 	return out, next, nil
 }

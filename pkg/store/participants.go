@@ -383,24 +383,10 @@ func (s *Store) ListParticipants(ctx context.Context, tenant, agent string, page
 	if agent != "" {
 		index, pkAttr, pk = GSI1, "GSI1PK", BindingsByAgentPK(tenant, agent)
 	}
-	start, err := decodePageToken(pageToken, pkAttr, pk)
-	if err != nil {
-		return nil, "", err
-	}
-	q := s.table.Get(pkAttr, pk).Index(index).Order(dynamo.Descending).Limit(pageSize)
-	if start != nil {
-		q = q.StartFrom(start)
-	}
-	var items []partitionItem
-	lek, err := q.AllWithLastEvaluatedKey(ctx, &items)
+	q := s.table.Get(pkAttr, pk).Index(index).Order(dynamo.Descending)
+	items, next, err := QueryPage[partitionItem](ctx, q, pkAttr, pk, pageSize, pageToken)
 	if err != nil {
 		return nil, "", fmt.Errorf("store: list participants: %w", err)
-	}
-	var next string
-	if len(items) == pageSize {
-		if next, err = encodePageToken(lek); err != nil {
-			return nil, "", err
-		}
 	}
 	if agent == "" {
 		out := make([]Participant, 0, len(items))

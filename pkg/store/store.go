@@ -138,9 +138,9 @@ func condFailedAt(err error) []int {
 	return out
 }
 
-// pageToken is the opaque form of a LastEvaluatedKey, bound to the
-// partition it was issued for so it cannot be replayed elsewhere.
-func encodePageToken(lek dynamo.PagingKey) (string, error) {
+// EncodePageToken is the opaque form of a LastEvaluatedKey: its string
+// key attributes as base64url JSON ("" for none).
+func EncodePageToken(lek dynamo.PagingKey) (string, error) {
 	if len(lek) == 0 {
 		return "", nil
 	}
@@ -159,7 +159,10 @@ func encodePageToken(lek dynamo.PagingKey) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-func decodePageToken(tok, pkAttr, pkValue string) (dynamo.PagingKey, error) {
+// DecodePageToken reverses EncodePageToken, accepting only a token issued
+// for the partition pkAttr = pkValue, so a token cannot be replayed on
+// another partition (another tenant's, say). "" decodes to nil.
+func DecodePageToken(tok, pkAttr, pkValue string) (dynamo.PagingKey, error) {
 	if tok == "" {
 		return nil, nil
 	}
@@ -182,6 +185,33 @@ func decodePageToken(tok, pkAttr, pkValue string) (dynamo.PagingKey, error) {
 		lek[k] = &types.AttributeValueMemberS{Value: v}
 	}
 	return lek, nil
+}
+
+// QueryPage runs q (a Query on the partition pkAttr = pk, already given its
+// index, order and filters) for one page of at most pageSize items from
+// pageToken, decoding them as T, and returns the next page's token ("" on
+// the last page).
+func QueryPage[T any](ctx context.Context, q *dynamo.Query, pkAttr, pk string, pageSize int, pageToken string) ([]T, string, error) {
+	start, err := DecodePageToken(pageToken, pkAttr, pk)
+	if err != nil {
+		return nil, "", err
+	}
+	q = q.Limit(pageSize)
+	if start != nil {
+		q = q.StartFrom(start)
+	}
+	var items []T
+	lek, err := q.AllWithLastEvaluatedKey(ctx, &items)
+	if err != nil {
+		return nil, "", err
+	}
+	var next string
+	if len(items) == pageSize {
+		if next, err = EncodePageToken(lek); err != nil {
+			return nil, "", err
+		}
+	}
+	return items, next, nil
 }
 
 // Ping checks the table is reachable.
