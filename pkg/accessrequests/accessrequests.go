@@ -28,8 +28,6 @@ const (
 
 	maxNote        = 4000
 	maxDisplayName = 150
-	maxPageSize    = 100
-	defPageSize    = 50
 )
 
 // Store is the persistence the service needs.
@@ -126,43 +124,20 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	for k := range q {
-		switch k {
-		case "agentId", "status", "participantId", "pageSize", "pageToken":
-		default:
-			return problem.BadRequest("unknown-parameter", "unknown query parameter "+strconv.Quote(k))
-		}
+	lp, err := httpapi.ParseList(r, "status", "participantId")
+	if err != nil {
+		return err
 	}
-	f := store.ListFilter{AgentID: q.Get("agentId"), Status: q.Get("status"), PageSize: defPageSize, PageToken: q.Get("pageToken")}
+	f := store.ListFilter{AgentID: lp.AgentID, Status: lp.Query.Get("status"), PageSize: lp.PageSize, PageToken: lp.PageToken}
 	if f.Status != "" && !statuses[f.Status] {
 		return problem.BadRequest("invalid-status", "status must be one of PENDING, APPROVED, REJECTED, BLOCKED")
 	}
-	if f.AgentID != "" && !httpapi.ValidAgentID(f.AgentID) {
-		return problem.BadRequest("invalid-agent-id", "agentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
-	}
-	if v := q.Get("participantId"); v != "" {
+	if v := lp.Query.Get("participantId"); v != "" {
 		if f.ParticipantID, err = httpapi.ParseID("participantId", v); err != nil {
 			return err
 		}
 	}
-	if v := q.Get("pageSize"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			return problem.BadRequest("invalid-page-size", "pageSize must be an integer from 1 to 100")
-		}
-		f.PageSize = n
-	}
-	_, trole, err := authz.TenantRole(r.Context(), tenant)
-	if err != nil {
-		return httpapi.Translate(err)
-	}
-	if f.AgentID == "" {
-		// Tenant-wide lists show every agent's requests: tenant ADMINs only.
-		if trole != "ADMIN" {
-			return problem.BadRequest("agent-id-required", "agentId is required unless the caller is a tenant ADMIN")
-		}
-	} else if _, err := s.authz.Require(r.Context(), tenant, f.AgentID, authz.Viewer); err != nil {
+	if err := s.authz.RequireList(r.Context(), tenant, f.AgentID); err != nil {
 		return httpapi.Translate(err)
 	}
 	items, next, err := s.store.ListAccessRequests(r.Context(), tenant, f)

@@ -55,6 +55,8 @@ func (r Role) String() string {
 var (
 	ErrNoAccess  = errors.New("authz: no access")
 	ErrForbidden = errors.New("authz: role too weak")
+	// ErrAgentRequired means a tenant-wide list was asked by a non-ADMIN.
+	ErrAgentRequired = errors.New("authz: agent required")
 )
 
 // MemberReader reads agent roles.
@@ -118,4 +120,22 @@ func (a *Authorizer) Require(ctx context.Context, tenant, agent string, want Rol
 		return got, ErrForbidden
 	}
 	return got, nil
+}
+
+// RequireList checks who may list an agent's objects: any role on agent,
+// or, with agent "", a tenant ADMIN (a tenant-wide list shows every
+// agent's objects).
+func (a *Authorizer) RequireList(ctx context.Context, tenant, agent string) error {
+	_, trole, err := TenantRole(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	if agent == "" {
+		if trole != "ADMIN" {
+			return ErrAgentRequired
+		}
+		return nil
+	}
+	_, err = a.Require(ctx, tenant, agent, Viewer)
+	return err
 }

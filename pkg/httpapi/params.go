@@ -3,6 +3,9 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
 
 	"github.com/google/uuid"
 
@@ -62,6 +65,8 @@ func Translate(err error) error {
 		return problem.Wrap(err, http.StatusConflict, "channel-taken", "the channel already belongs to participant "+taken.ParticipantID).With("participantId", taken.ParticipantID)
 	case errors.Is(err, authz.ErrNoAccess), errors.Is(err, store.ErrNotFound):
 		return problem.Wrap(err, http.StatusNotFound, "not-found", "no such resource")
+	case errors.Is(err, authz.ErrAgentRequired):
+		return problem.Wrap(err, http.StatusBadRequest, "agent-id-required", "agentId is required unless the caller is a tenant ADMIN")
 	case errors.Is(err, authz.ErrForbidden):
 		return problem.Wrap(err, http.StatusForbidden, "forbidden", "your role does not allow this action")
 	case errors.Is(err, store.ErrParticipantMissing):
@@ -72,4 +77,46 @@ func Translate(err error) error {
 		return problem.Wrap(err, http.StatusConflict, "conflict", "the resource was changed concurrently; retry")
 	}
 	return err
+}
+
+// Page sizes of every list.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 100
+)
+
+// ListParams are the query parameters of an agent-scoped list.
+type ListParams struct {
+	AgentID   string
+	PageSize  int
+	PageToken string
+	// Query holds every parameter, for the extra ones a list allows.
+	Query url.Values
+}
+
+// ParseList reads agentId, pageSize (1..100, default 50) and pageToken,
+// refusing any parameter other than those and extra.
+func ParseList(r *http.Request, extra ...string) (ListParams, error) {
+	q := r.URL.Query()
+	for k := range q {
+		switch k {
+		case "agentId", "pageSize", "pageToken":
+		default:
+			if !slices.Contains(extra, k) {
+				return ListParams{}, problem.BadRequest("unknown-parameter", "unknown query parameter "+strconv.Quote(k))
+			}
+		}
+	}
+	lp := ListParams{AgentID: q.Get("agentId"), PageSize: DefaultPageSize, PageToken: q.Get("pageToken"), Query: q}
+	if lp.AgentID != "" && !ValidAgentID(lp.AgentID) {
+		return ListParams{}, problem.BadRequest("invalid-agent-id", "agentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
+	}
+	if v := q.Get("pageSize"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxPageSize {
+			return ListParams{}, problem.BadRequest("invalid-page-size", "pageSize must be an integer from 1 to 100")
+		}
+		lp.PageSize = n
+	}
+	return lp, nil
 }

@@ -37,9 +37,7 @@ const Function = "ParticipantsFunction"
 const AvatarsFunction = "AvatarsFunction"
 
 const (
-	base        = "/v1/tenants/{tenant}/participants"
-	maxPageSize = 100
-	defPageSize = 50
+	base = "/v1/tenants/{tenant}/participants"
 	// writeRetries bounds how often a read-modify-write is redone when
 	// another writer changed the participant in between.
 	writeRetries = 3
@@ -211,39 +209,14 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	for k := range q {
-		switch k {
-		case "agentId", "pageSize", "pageToken":
-		default:
-			return problem.BadRequest("unknown-parameter", "unknown query parameter "+strconv.Quote(k))
-		}
-	}
-	agent := q.Get("agentId")
-	if agent != "" && !httpapi.ValidAgentID(agent) {
-		return problem.BadRequest("invalid-agent-id", "agentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
-	}
-	size := defPageSize
-	if v := q.Get("pageSize"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			return problem.BadRequest("invalid-page-size", "pageSize must be an integer from 1 to 100")
-		}
-		size = n
-	}
-	_, trole, err := authz.TenantRole(r.Context(), tenant)
+	lp, err := httpapi.ParseList(r)
 	if err != nil {
+		return err
+	}
+	if err := s.authz.RequireList(r.Context(), tenant, lp.AgentID); err != nil {
 		return httpapi.Translate(err)
 	}
-	if agent == "" {
-		// Tenant-wide lists show every agent's participants: tenant ADMINs only.
-		if trole != "ADMIN" {
-			return problem.BadRequest("agent-id-required", "agentId is required unless the caller is a tenant ADMIN")
-		}
-	} else if _, err := s.authz.Require(r.Context(), tenant, agent, authz.Viewer); err != nil {
-		return httpapi.Translate(err)
-	}
-	ps, next, err := s.store.ListParticipants(r.Context(), tenant, agent, size, q.Get("pageToken"))
+	ps, next, err := s.store.ListParticipants(r.Context(), tenant, lp.AgentID, lp.PageSize, lp.PageToken)
 	if err != nil {
 		return httpapi.Translate(err)
 	}
