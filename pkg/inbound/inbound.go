@@ -134,6 +134,11 @@ func Routes(p *platform.Platform) ([]httpapi.Route, error) {
 	return New(p.Store, connectors.NewRepo(p.Store), cfg).Routes(), nil
 }
 
+// RoutesOf returns the route builder of one provider's Lambda.
+func RoutesOf(function string) func(p *platform.Platform) ([]httpapi.Route, error) {
+	return func(p *platform.Platform) ([]httpapi.Route, error) { return FunctionRoutes(p, function) }
+}
+
 // FunctionRoutes returns the routes one provider's Lambda serves.
 func FunctionRoutes(p *platform.Platform, function string) ([]httpapi.Route, error) {
 	all, err := Routes(p)

@@ -13,6 +13,9 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/platform"
 )
 
 // Handler returns a Lambda handler that serves h for either event version.
@@ -68,4 +71,20 @@ func stripStage(path, stage string) string {
 // Start runs h as this Lambda's handler; it never returns.
 func Start(h http.Handler) {
 	lambda.Start(Handler(h))
+}
+
+// Run builds the platform from the environment and serves the routes build
+// returns. It returns only when the configuration is wrong; main decides
+// what to do then.
+func Run(build func(p *platform.Platform) ([]httpapi.Route, error)) error {
+	p, err := platform.FromEnv(context.Background())
+	if err != nil {
+		return err
+	}
+	routes, err := build(p)
+	if err != nil {
+		return err
+	}
+	Start(p.Handler(routes))
+	return nil
 }
