@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -37,23 +38,30 @@ type credentialSpec struct {
 	required []string
 	optional []string
 	// format checks individual fields; nil entries accept any value.
-	format map[string]*regexp.Regexp
+	format map[string]func(string) bool
+}
+
+// pattern compiles expr on first use: compiling at package init would
+// cost every webhook Lambda's cold start.
+func pattern(expr string) func(string) bool {
+	re := sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+	return func(s string) bool { return re().MatchString(s) }
 }
 
 var (
-	telegramSecret = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-	telegramToken  = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{1,200}$`)
-	twilioSID      = regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`)
-	digits         = regexp.MustCompile(`^[0-9]{1,32}$`)
-	guid           = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	telegramSecret = pattern(`^[A-Za-z0-9_-]{1,256}$`)
+	telegramToken  = pattern(`^[0-9]{1,20}:[A-Za-z0-9_-]{1,200}$`)
+	twilioSID      = pattern(`^AC[0-9a-fA-F]{32}$`)
+	digits         = pattern(`^[0-9]{1,32}$`)
+	guid           = pattern(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
 var specs = map[string]credentialSpec{
 	Slack:     {required: []string{"signingSecret", "botToken"}},
-	Telegram:  {required: []string{"botToken", "secretToken"}, format: map[string]*regexp.Regexp{"botToken": telegramToken, "secretToken": telegramSecret}},
-	WhatsApp:  {required: []string{"appSecret", "verifyToken", "accessToken", "phoneNumberId"}, format: map[string]*regexp.Regexp{"phoneNumberId": digits}},
-	TwilioSMS: {required: []string{"accountSid", "authToken"}, format: map[string]*regexp.Regexp{"accountSid": twilioSID}},
-	Teams:     {required: []string{"appId", "appPassword"}, optional: []string{"tenantId"}, format: map[string]*regexp.Regexp{"appId": guid, "tenantId": guid}},
+	Telegram:  {required: []string{"botToken", "secretToken"}, format: map[string]func(string) bool{"botToken": telegramToken, "secretToken": telegramSecret}},
+	WhatsApp:  {required: []string{"appSecret", "verifyToken", "accessToken", "phoneNumberId"}, format: map[string]func(string) bool{"phoneNumberId": digits}},
+	TwilioSMS: {required: []string{"accountSid", "authToken"}, format: map[string]func(string) bool{"accountSid": twilioSID}},
+	Teams:     {required: []string{"appId", "appPassword"}, optional: []string{"tenantId"}, format: map[string]func(string) bool{"appId": guid, "tenantId": guid}},
 }
 
 // Providers lists the provider enum in a stable order.
@@ -175,7 +183,7 @@ func checkCredential(provider, field, v string) error {
 			return badField("invalid-credential", "credentials."+field+" must not contain spaces or control characters")
 		}
 	}
-	if re := specs[provider].format[field]; re != nil && !re.MatchString(v) {
+	if valid := specs[provider].format[field]; valid != nil && !valid(v) {
 		return badField("invalid-credential", "credentials."+field+" is not a valid "+strings.ToLower(provider)+" "+field)
 	}
 	return nil
