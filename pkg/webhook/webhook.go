@@ -78,15 +78,14 @@ func ignored() Result { return Result{Ignored: true} }
 // equalHMACHex reports whether gotHex is the hex HMAC-SHA256 of parts under key,
 // in constant time.
 func equalHMACHex(key []byte, gotHex string, parts ...[]byte) bool {
-	got, err := hex.DecodeString(gotHex)
-	if err != nil || len(got) != sha256.Size {
-		return false
-	}
 	mac := hmac.New(sha256.New, key)
 	for _, p := range parts {
 		mac.Write(p)
 	}
-	return hmac.Equal(mac.Sum(nil), got)
+	// Compare the lowercase hex the providers send, byte for byte: one
+	// accepted spelling per signature.
+	want := hex.AppendEncode(nil, mac.Sum(nil))
+	return hmac.Equal(want, []byte(gotHex))
 }
 
 // equalSecret compares two shared secrets in constant time; hashing first
