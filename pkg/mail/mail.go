@@ -85,6 +85,11 @@ func parseAddress(field, s string) (*mail.Address, error) {
 	if !utf8.ValidString(a.Name) || strings.ContainsFunc(a.Address, isControl) {
 		return nil, fmt.Errorf("%w: %s %q", ErrInvalid, field, s)
 	}
+	// Only addresses that survive being written and read again: net/mail
+	// accepts some (a quoted blank local part) that it cannot write back.
+	if back, err := mail.ParseAddress(addressString(a)); err != nil || back.Address != a.Address {
+		return nil, fmt.Errorf("%w: %s %q cannot be written as a header", ErrInvalid, field, s)
+	}
 	return a, nil
 }
 
