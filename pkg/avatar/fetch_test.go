@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
 )
 
 var allCreds = Credentials{
@@ -26,28 +28,28 @@ const aadUser = "6e1b3f4a-8c2d-4e5f-9a0b-1c2d3e4f5a6b"
 func TestFetch(t *testing.T) {
 	s := newStandIn(t)
 	pngImg, jpgImg, gifImg, webpImg := encodePNG(t, 64, 48), encodeJPEG(t, 32, 32), encodeGIF(t, 16, 8), webp1x1(t)
-	s.images["original.png"] = pngImg
-	s.images["1024.jpg"] = jpgImg
-	s.images["512.gif"] = gifImg
-	s.images["photos/file_0.jpg"] = encodeJPEG(t, 160, 160)
-	s.images["photos/file_2.jpg"] = encodeJPEG(t, 640, 640)
-	s.images["photos/page.html"] = []byte("<!doctype html><html><body>hi</body></html>")
+	original, i1024, i512 := s.SetImage("original.png", pngImg), s.SetImage("1024.jpg", jpgImg), s.SetImage("512.gif", gifImg)
 
-	s.slackUsers["U0ORIGINAL"] = slackProfile(true, map[string]string{
-		"image_original": s.url("/img/original.png"), "image_1024": s.url("/img/1024.jpg"), "image_512": s.url("/img/512.gif"),
+	s.SetSlackUserImages("U0ORIGINAL", true, map[string]string{"image_original": original, "image_1024": i1024, "image_512": i512})
+	s.SetSlackUserImages("W0NOORIGINAL", true, map[string]string{"image_1024": i1024, "image_512": i512})
+	s.SetSlackUserImages("U0ONLY512", true, map[string]string{"image_512": i512})
+	s.SetSlackUserImages("U0DEFAULT", false, map[string]string{"image_512": i512})
+
+	// The largest size is not listed last: the fetcher must compare sizes.
+	s.SetTelegramSizes("1001", []avatarstandin.TelegramSize{
+		{FileID: "small", Width: 160, Height: 160, FileSize: 1000},
+		{FileID: "big", Width: 640, Height: 640, FileSize: 1000},
+		{FileID: "mid", Width: 320, Height: 320, FileSize: 1000},
 	})
-	s.slackUsers["W0NOORIGINAL"] = slackProfile(true, map[string]string{"image_1024": s.url("/img/1024.jpg"), "image_512": s.url("/img/512.gif")})
-	s.slackUsers["U0ONLY512"] = slackProfile(true, map[string]string{"image_512": s.url("/img/512.gif")})
-	s.slackUsers["U0DEFAULT"] = slackProfile(false, map[string]string{"image_512": s.url("/img/512.gif")})
+	s.SetTelegramSizes("1002", nil) // privacy settings hide the photos
+	s.SetTelegramSizes("1003", []avatarstandin.TelegramSize{{FileID: "html", Width: 640, Height: 640, FileSize: 1000}})
+	s.SetTelegramFile("small", "photos/file_0.jpg", encodeJPEG(t, 160, 160))
+	s.SetTelegramFile("big", "photos/file_2.jpg", encodeJPEG(t, 640, 640))
+	s.SetTelegramFile("html", "photos/page.html", []byte("<!doctype html><html><body>hi</body></html>"))
 
-	s.tgPhotos["1001"] = [][]map[string]any{{tgSize("small", 160, 160), tgSize("big", 640, 640), tgSize("mid", 320, 320)}}
-	s.tgPhotos["1002"] = nil // privacy settings hide the photos
-	s.tgPhotos["1003"] = [][]map[string]any{{tgSize("html", 640, 640)}}
-	s.tgFiles["small"], s.tgFiles["big"], s.tgFiles["html"] = "photos/file_0.jpg", "photos/file_2.jpg", "photos/page.html"
+	s.SetGraphPhoto(aadUser, webpImg)
 
-	s.graphPhotos[aadUser] = webpImg
-
-	f := NewFetcher(s.config())
+	f := NewFetcher(standInConfig(s))
 	tests := []struct {
 		name     string
 		provider string
@@ -117,8 +119,8 @@ func TestFetch(t *testing.T) {
 			}
 		})
 	}
-	if s.tokenCalls != 1 {
-		t.Errorf("Entra token requested %d times, want 1 (cached across fetches)", s.tokenCalls)
+	if n := s.TokenGrants(); n != 1 {
+		t.Errorf("Entra token requested %d times, want 1 (cached across fetches)", n)
 	}
 }
 
@@ -153,15 +155,16 @@ func assertNoSecret(t *testing.T, err error) {
 // refused with ErrRefused, whatever the provider's API says.
 func TestDownloadRefused(t *testing.T) {
 	s := newStandIn(t)
-	s.images["page.html"] = []byte("<!DOCTYPE html><html><head><title>x</title></head><body>not an image</body></html>")
-	s.images["vector.svg"] = []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>`)
-	s.images["bare.svg"] = []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>`)
-	s.images["huge.png"] = pngHeader(100000, 100000)
-	s.images["ok.png"] = encodePNG(t, 4, 4)
-	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(s.images["ok.png"]) }))
+	pageHTML := s.SetImage("page.html", []byte("<!DOCTYPE html><html><head><title>x</title></head><body>not an image</body></html>"))
+	vectorSVG := s.SetImage("vector.svg", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>`))
+	bareSVG := s.SetImage("bare.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>`))
+	hugePNG := s.SetImage("huge.png", pngHeader(100000, 100000))
+	okBody := encodePNG(t, 4, 4)
+	okPNG := s.SetImage("ok.png", okBody)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(okBody) }))
 	t.Cleanup(plain.Close)
 
-	redirectTo := func(to string) string { return s.url("/redirect?to=" + url.QueryEscape(to)) }
+	redirectTo := func(to string) string { return s.ImageURL("/redirect?to=" + url.QueryEscape(to)) }
 	tests := []struct {
 		name     string
 		imageURL string
@@ -174,33 +177,31 @@ func TestDownloadRefused(t *testing.T) {
 			}},
 		{name: "private address, refused at dial", imageURL: "https://10.0.0.1/a.png",
 			tweak: func(c *Config) { c.AllowedHosts[ProviderSlack] = append(c.AllowedHosts[ProviderSlack], "10.0.0.1") }},
-		{name: "loopback without AllowLoopback", imageURL: s.url("/img/ok.png"), tweak: func(c *Config) { c.AllowLoopback = false }},
+		{name: "loopback without AllowLoopback", imageURL: okPNG, tweak: func(c *Config) { c.AllowLoopback = false }},
 		{name: "name resolving to loopback", imageURL: "https://localhost/a.png",
 			tweak: func(c *Config) { c.AllowLoopback = false; c.AllowedHosts[ProviderSlack] = []string{"localhost"} }},
 		{name: "plain http", imageURL: plain.URL + "/a.png"},
 		{name: "host not on the allow-list", imageURL: "https://evil.example.com/a.png"},
 		{name: "look-alike host", imageURL: "https://avatars.slack-edge.com.evil.example/a.png"},
-		{name: "credentials in URL", imageURL: strings.Replace(s.url("/img/ok.png"), "https://", "https://user:pw@", 1)},
+		{name: "credentials in URL", imageURL: strings.Replace(okPNG, "https://", "https://user:pw@", 1)},
 		{name: "redirect to metadata address", imageURL: redirectTo("https://169.254.169.254/latest/meta-data/")},
 		{name: "redirect to allowed private address", imageURL: redirectTo("https://10.0.0.1/a.png"),
 			tweak: func(c *Config) { c.AllowedHosts[ProviderSlack] = append(c.AllowedHosts[ProviderSlack], "10.0.0.1") }},
 		{name: "redirect to plain http", imageURL: redirectTo(plain.URL + "/a.png")},
-		{name: "four redirects", imageURL: redirectTo(redirectTo(redirectTo(redirectTo(s.url("/img/ok.png")))))},
-		{name: "50 MB body", imageURL: s.url("/big")},
-		{name: "50 MB body without length", imageURL: s.url("/big-unsized")},
-		{name: "50 MB body with lying Content-Length", imageURL: s.url("/big-lying")},
-		{name: "slow body beyond timeout", imageURL: s.url("/slow"), tweak: func(c *Config) { c.Timeout = 300 * time.Millisecond }},
-		{name: "HTML labelled image/png", imageURL: s.url("/img/page.html")},
-		{name: "SVG labelled image/png", imageURL: s.url("/img/vector.svg")},
-		{name: "bare SVG labelled image/png", imageURL: s.url("/img/bare.svg")},
-		{name: "PNG claiming 100000x100000", imageURL: s.url("/img/huge.png")},
+		{name: "four redirects", imageURL: redirectTo(redirectTo(redirectTo(redirectTo(okPNG))))},
+		{name: "50 MB body", imageURL: s.ImageURL("/big-sized.png")},
+		{name: "50 MB body without length", imageURL: s.ImageURL("/big.png")},
+		{name: "50 MB body with lying Content-Length", imageURL: s.ImageURL("/big-lying.png")},
+		{name: "slow body beyond timeout", imageURL: s.ImageURL("/slow.png"), tweak: func(c *Config) { c.Timeout = 300 * time.Millisecond }},
+		{name: "HTML labelled image/png", imageURL: pageHTML},
+		{name: "SVG labelled image/png", imageURL: vectorSVG},
+		{name: "bare SVG labelled image/png", imageURL: bareSVG},
+		{name: "PNG claiming 100000x100000", imageURL: hugePNG},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s.mu.Lock()
-			s.slackUsers["U0EVIL"] = slackProfile(true, map[string]string{"image_original": tt.imageURL})
-			s.mu.Unlock()
-			cfg := s.config()
+			s.SetSlackUserImages("U0EVIL", true, map[string]string{"image_original": tt.imageURL})
+			cfg := standInConfig(s)
 			if tt.tweak != nil {
 				tt.tweak(&cfg)
 			}
@@ -221,11 +222,10 @@ func TestDownloadRefused(t *testing.T) {
 func TestDownloadFollowsAllowedRedirect(t *testing.T) {
 	s := newStandIn(t)
 	want := encodePNG(t, 8, 8)
-	s.images["ok.png"] = want
-	s.slackUsers["U0GRAVATAR"] = slackProfile(true, map[string]string{
-		"image_original": s.url("/redirect?to=" + url.QueryEscape(s.url("/img/ok.png"))),
+	s.SetSlackUserImages("U0GRAVATAR", true, map[string]string{
+		"image_original": s.ImageURL("/redirect?to=" + url.QueryEscape(s.SetImage("ok.png", want))),
 	})
-	got, err := NewFetcher(s.config()).Fetch(t.Context(), ProviderSlack, allCreds, "U0GRAVATAR")
+	got, err := NewFetcher(standInConfig(s)).Fetch(t.Context(), ProviderSlack, allCreds, "U0GRAVATAR")
 	if err != nil {
 		t.Fatalf("Fetch via redirect: %v", err)
 	}
@@ -237,10 +237,10 @@ func TestDownloadFollowsAllowedRedirect(t *testing.T) {
 // The caller's cancellation is not a refusal: it must not become a 400.
 func TestFetchCallerCancelled(t *testing.T) {
 	s := newStandIn(t)
-	s.slackUsers["U0SLOW"] = slackProfile(true, map[string]string{"image_original": s.url("/slow")})
+	s.SetSlackUserImages("U0SLOW", true, map[string]string{"image_original": s.ImageURL("/slow.png")})
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
-	_, err := NewFetcher(s.config()).Fetch(ctx, ProviderSlack, allCreds, "U0SLOW")
+	_, err := NewFetcher(standInConfig(s)).Fetch(ctx, ProviderSlack, allCreds, "U0SLOW")
 	if err == nil || errors.Is(err, ErrRefused) {
 		t.Fatalf("Fetch with cancelled caller = %v, want a non-refusal error", err)
 	}
@@ -300,9 +300,8 @@ func TestConfigFromEnv(t *testing.T) {
 
 func BenchmarkFetchSlack(b *testing.B) {
 	s := newStandIn(b)
-	s.images["original.png"] = encodePNG(b, 512, 512)
-	s.slackUsers["U0BENCH"] = slackProfile(true, map[string]string{"image_original": s.url("/img/original.png")})
-	f := NewFetcher(s.config())
+	s.SetSlackUserImages("U0BENCH", true, map[string]string{"image_original": s.SetImage("original.png", encodePNG(b, 512, 512))})
+	f := NewFetcher(standInConfig(s))
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {

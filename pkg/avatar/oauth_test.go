@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
 )
 
 var stateKey = []byte("0123456789abcdef0123456789abcdef")
@@ -27,7 +29,7 @@ func TestSlackAuthorizeURL(t *testing.T) {
 	}
 
 	s := newStandIn(t)
-	if got := NewFetcher(s.config()).SlackAuthorizeURL("c", "r", "s"); !strings.HasPrefix(got, s.url("/oauth/v2/authorize?")) {
+	if got := NewFetcher(standInConfig(s)).SlackAuthorizeURL("c", "r", "s"); !strings.HasPrefix(got, s.URL()+"/slack/oauth/v2/authorize?") {
 		t.Errorf("Fetcher.SlackAuthorizeURL = %s, want the stand-in's authorize endpoint", got)
 	}
 }
@@ -73,20 +75,24 @@ func TestState(t *testing.T) {
 
 func TestExchangeSlackCode(t *testing.T) {
 	s := newStandIn(t)
-	f := NewFetcher(s.config())
+	f := NewFetcher(standInConfig(s))
 	const redirect = "https://gatehouse.example/oauth/slack/callback"
+	const clientID, clientSecret = avatarstandin.SlackClientID, avatarstandin.SlackClientSecret
 	tests := []struct {
 		name                string
 		id, secret, code    string
 		wantToken, wantTeam string
 		wantErr             bool
 	}{
-		{name: "good code", id: "client-1", secret: "secret-1", code: "good-code", wantToken: slackToken, wantTeam: "T9TK3CUKW"},
-		{name: "used code", id: "client-1", secret: "secret-1", code: "used-code", wantErr: true},
-		{name: "wrong secret", id: "client-1", secret: "nope", code: "good-code", wantErr: true},
+		{name: "good code", id: clientID, secret: clientSecret, code: "good-code", wantToken: slackToken, wantTeam: avatarstandin.SlackTeamID},
+		{name: "used code", id: clientID, secret: clientSecret, code: "used-code", wantErr: true},
+		{name: "wrong secret", id: clientID, secret: "nope", code: "good-code", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			// Codes are one-use: issue good-code afresh, so that only the
+			// secret is wrong in "wrong secret"; used-code is never valid.
+			s.IssueSlackCode("good-code", redirect)
 			token, team, err := f.ExchangeSlackCode(t.Context(), tt.id, tt.secret, tt.code, redirect)
 			if tt.wantErr {
 				if err == nil {

@@ -3,17 +3,22 @@
 // (users.info, the OAuth v2 authorize page and oauth.v2.access), the
 // Telegram Bot API (getUserProfilePhotos, getFile, file download),
 // Entra ID client credentials and Microsoft Graph profile photos; plus an
-// image host with hostile paths (redirects, a 50 MB body, a slow body)
+// image host with hostile paths (redirects, 50 MB bodies with no, a true
+// and a lying Content-Length, a slow body)
 // for refusal tests. Tests, benchmarks and the dev server use it.
 package avatarstandin
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
+	"crypto/x509"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
@@ -36,7 +41,9 @@ const (
 	TeamsAppID        = "11111111-2222-3333-4444-555555555555"
 	TeamsPassword     = "standin-teams-password"
 	TeamsTenant       = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
-	graphToken        = "standin-graph-token"
+	// GraphToken is the access token the Entra endpoint grants and Graph
+	// accepts; no error message should ever contain it.
+	GraphToken = "standin-graph-token"
 )
 
 // Server is the stand-in. Its methods are safe for concurrent use.
@@ -46,21 +53,25 @@ type Server struct {
 	// that connectors made by hand in a local run work; the Slack client
 	// id and secret are still checked.
 	Lenient bool
+	// StrictTelegramLimit makes getUserProfilePhotos answer 400 unless
+	// the request asks for limit=1, as avatar sync does.
+	StrictTelegramLimit bool
 
 	mu          sync.Mutex
 	slackUsers  map[string]map[string]any // user id -> profile
-	tgPhotos    map[string][]string       // user id -> file ids of the newest photo's sizes
+	tgPhotos    map[string][]TelegramSize // user id -> the newest photo's sizes
 	tgFiles     map[string]string         // file id -> file path (under /img/)
 	graphPhotos map[string][]byte         // AAD object id -> photo
 	images      map[string][]byte         // name under /img/ -> body
 	codes       map[string]string         // OAuth code -> redirect_uri
 	calls       map[string]int
+	grants      int // Entra tokens granted
 }
 
 // New starts a stand-in on 127.0.0.1 with a self-signed certificate.
 func New() *Server {
 	s := &Server{
-		slackUsers: map[string]map[string]any{}, tgPhotos: map[string][]string{}, tgFiles: map[string]string{},
+		slackUsers: map[string]map[string]any{}, tgPhotos: map[string][]TelegramSize{}, tgFiles: map[string]string{},
 		graphPhotos: map[string][]byte{}, images: map[string][]byte{}, codes: map[string]string{}, calls: map[string]int{},
 	}
 	mux := http.NewServeMux()
@@ -93,6 +104,22 @@ func New() *Server {
 			}
 		}
 	})
+	mux.HandleFunc("GET /big-sized.png", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Header().Set("Content-Length", strconv.Itoa(50<<20))
+		writeBig(w, r)
+	})
+	mux.HandleFunc("GET /big-lying.png", func(w http.ResponseWriter, r *http.Request) {
+		// net/http will not send more than a declared Content-Length, so
+		// write the response by hand: a small length and a chunked body.
+		conn, bw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		bw.WriteString("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 1024\r\nTransfer-Encoding: chunked\r\n\r\n")
+		writeChunked(bw, 50<<20)
+	})
 	s.srv = httptest.NewTLSServer(s.count(mux))
 	return s
 }
@@ -106,6 +133,31 @@ func (s *Server) count(h http.Handler) http.Handler {
 	})
 }
 
+func writeBig(w http.ResponseWriter, r *http.Request) {
+	w.Write(PNGHeader(10, 10))
+	buf := make([]byte, 1<<20)
+	for range 50 {
+		if _, err := w.Write(buf); err != nil || r.Context().Err() != nil {
+			return
+		}
+	}
+}
+
+func writeChunked(bw *bufio.ReadWriter, n int) {
+	head := PNGHeader(10, 10)
+	fmt.Fprintf(bw, "%x\r\n%s\r\n", len(head), head)
+	buf := make([]byte, 1<<20)
+	for sent := 0; sent < n; sent += len(buf) {
+		fmt.Fprintf(bw, "%x\r\n", len(buf))
+		bw.Write(buf)
+		if _, err := bw.WriteString("\r\n"); err != nil {
+			return
+		}
+	}
+	bw.WriteString("0\r\n\r\n")
+	bw.Flush()
+}
+
 // Close stops the server.
 func (s *Server) Close() { s.srv.Close() }
 
@@ -115,6 +167,13 @@ func (s *Server) URL() string { return s.srv.URL }
 // CertPEM is the server certificate, for a client's root pool.
 func (s *Server) CertPEM() string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw}))
+}
+
+// RootCAs is a pool holding the server certificate.
+func (s *Server) RootCAs() *x509.CertPool {
+	pool := x509.NewCertPool()
+	pool.AddCert(s.srv.Certificate())
+	return pool
 }
 
 // Env is the settings pointing pkg/participants' avatar fetcher here.
@@ -136,6 +195,30 @@ func (s *Server) Calls(path string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.calls[path]
+}
+
+// TokenGrants reports how many Entra access tokens were granted (refused
+// token requests do not count).
+func (s *Server) TokenGrants() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.grants
+}
+
+// PNGHeader returns a PNG signature and a valid IHDR claiming w x h
+// pixels, with no pixel data: enough for image.DecodeConfig.
+func PNGHeader(w, h uint32) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
+	binary.Write(&b, binary.BigEndian, uint32(len(ihdr)))
+	chunk := append([]byte("IHDR"), ihdr...)
+	b.Write(chunk)
+	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
+	return b.Bytes()
 }
 
 // PNG returns a w x h PNG filled with c.
@@ -160,22 +243,42 @@ func (s *Server) SetImage(name string, body []byte) string {
 	return s.srv.URL + "/img/" + url.PathEscape(name)
 }
 
-// ImageURL returns the URL of a stand-in path such as "/big.png".
+// ImageURL returns the URL of a stand-in path such as "/big.png":
+// "/big.png" streams 50 MB without a Content-Length, "/big-sized.png"
+// declares its 50 MB, "/big-lying.png" declares 1024 bytes and sends 50 MB
+// chunked, and "/slow.png" stalls after 40 bytes.
 func (s *Server) ImageURL(path string) string { return s.srv.URL + path }
 
 // SetSlackUser makes users.info answer for id; custom false is Slack's
 // default avatar. imageURL becomes image_original.
 func (s *Server) SetSlackUser(id string, custom bool, imageURL string) {
+	s.SetSlackUserImages(id, custom, map[string]string{"image_512": imageURL, "image_original": imageURL})
+}
+
+// SetSlackUserImages makes users.info answer for id with exactly the
+// given image fields (image_original, image_1024, image_512, ...) besides
+// image_24; custom false is Slack's default avatar.
+func (s *Server) SetSlackUserImages(id string, custom bool, images map[string]string) {
 	p := map[string]any{
 		"avatar_hash": "g1234567890a", "real_name": "Stand-in User", "display_name": "standin",
 		"real_name_normalized": "Stand-in User", "display_name_normalized": "standin",
 		"team": SlackTeamID, "is_custom_image": custom,
-		"image_24":  "https://secure.gravatar.com/avatar/x.jpg?s=24",
-		"image_512": imageURL, "image_original": imageURL,
+		"image_24": "https://secure.gravatar.com/avatar/x.jpg?s=24",
+	}
+	for k, v := range images {
+		p[k] = v
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.slackUsers[id] = p
+}
+
+// IssueSlackCode makes code a valid one-time OAuth code for redirectURI,
+// as if the consent page had issued it.
+func (s *Server) IssueSlackCode(code, redirectURI string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.codes[code] = redirectURI
 }
 
 // SetTelegramPhoto gives a Telegram user a profile photo whose largest
@@ -188,11 +291,39 @@ func (s *Server) SetTelegramPhoto(userID string, body []byte) {
 		return
 	}
 	small, large := "small-"+userID, "large-"+userID
-	s.tgPhotos[userID] = []string{small, large}
+	s.tgPhotos[userID] = []TelegramSize{
+		{FileID: small, Width: 160, Height: 160, FileSize: 1000},
+		{FileID: large, Width: 640, Height: 640, FileSize: 2000},
+	}
 	s.tgFiles[small] = "photos/file_small_" + userID + ".jpg"
 	s.tgFiles[large] = "photos/file_" + userID + ".jpg"
 	s.images["photos/file_small_"+userID+".jpg"] = body
 	s.images["photos/file_"+userID+".jpg"] = body
+}
+
+// TelegramSize is one PhotoSize of a Telegram profile photo.
+type TelegramSize struct {
+	FileID        string
+	Width, Height int
+	FileSize      int
+}
+
+// SetTelegramSizes gives a Telegram user a profile photo with exactly
+// these sizes, in this order; nil or empty means an empty photo list.
+// Serve their files with SetTelegramFile.
+func (s *Server) SetTelegramSizes(userID string, sizes []TelegramSize) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tgPhotos[userID] = sizes
+}
+
+// SetTelegramFile makes getFile answer for fileID with filePath and serves
+// body as that file's download.
+func (s *Server) SetTelegramFile(fileID, filePath string, body []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tgFiles[fileID] = filePath
+	s.images[filePath] = body
 }
 
 // SetGraphPhoto gives an AAD user a profile photo.
@@ -321,12 +452,15 @@ func (s *Server) telegram(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 400, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: user not found"})
 			return
 		}
+		if s.StrictTelegramLimit && q.Get("limit") != "1" {
+			writeJSON(w, 400, map[string]any{"ok": false, "error_code": 400, "description": "stand-in expects limit=1"})
+			return
+		}
 		photos := [][]map[string]any{}
 		if len(sizes) > 0 {
 			var row []map[string]any
-			for i, f := range sizes {
-				d := 160 * (i + 1) * (i + 1)
-				row = append(row, map[string]any{"file_id": f, "file_unique_id": "u" + f, "file_size": 1000 * (i + 1), "width": d, "height": d})
+			for _, z := range sizes {
+				row = append(row, map[string]any{"file_id": z.FileID, "file_unique_id": "u" + z.FileID, "file_size": z.FileSize, "width": z.Width, "height": z.Height})
 			}
 			photos = append(photos, row)
 		}
@@ -366,7 +500,10 @@ func (s *Server) entraToken(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, map[string]any{"error": "invalid_request", "error_description": "AADSTS900144: bad grant or scope"})
 		return
 	}
-	writeJSON(w, 200, map[string]any{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": graphToken})
+	s.mu.Lock()
+	s.grants++
+	s.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": GraphToken})
 }
 
 // graphPhoto answers like GET /users/{id}/photo/$value.
@@ -375,7 +512,7 @@ func (s *Server) graphPhoto(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if r.Header.Get("Authorization") != "Bearer "+graphToken {
+	if r.Header.Get("Authorization") != "Bearer "+GraphToken {
 		writeJSON(w, 401, map[string]any{"error": map[string]any{"code": "InvalidAuthenticationToken", "message": "Access token is empty."}})
 		return
 	}
