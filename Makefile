@@ -29,7 +29,7 @@ token:
 ## test: vet, a short bounded fuzz pass, then every unit and integration test on one DynamoDB Local
 test: deps
 	$(GO) vet ./...
-	FUZZTIME=$${FUZZTIME:-2s} $(GO) run ./cmd/withdynamo -- bash .ci/fuzz.sh
+	FUZZTIME=$${FUZZTIME:-10000x} $(GO) run ./cmd/withdynamo -- bash .ci/fuzz.sh
 	$(GO) run ./cmd/withdynamo -- $(GO) test -count=1 -timeout 15m ./...
 
 ## bench: benchmarks against DynamoDB Local (ns/op and DynamoDB calls/op), then the Lambda size and init budget
