@@ -54,9 +54,9 @@ func NewWith(tb testing.TB, build func(p *platform.Platform) ([]httpapi.Route, e
 	}
 	jwks := httptest.NewServer(iss.JWKSHandler())
 	tb.Cleanup(jwks.Close)
-	awsCfg, _ := dynamolocal.Config(dynamotest.Endpoint(tb))
+	awsCfg, _ := dynamolocal.Config()
 	// Share the table's counting client so tests can count calls.
-	p, err := platform.New(platform.Config{Table: tbl.Name, JWTIssuer: devissuer.DefaultIssuer, JWTAudience: devissuer.DefaultAudience, JWKSURL: jwks.URL}, awsCfg)
+	p, err := platform.New(platform.Config{Table: tbl.Name, DynamoDBEndpoint: dynamotest.Endpoint(tb), JWTIssuer: devissuer.DefaultIssuer, JWTAudience: devissuer.DefaultAudience, JWKSURL: jwks.URL}, awsCfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
 	"github.com/gatehouse/gatehouse/pkg/chatsend/chatsendtest"
@@ -93,7 +94,7 @@ func startDispatcher(ctx context.Context, p *platform.Platform, h Hook) (func(),
 	if err != nil {
 		return nil, err
 	}
-	poller := &outbox.Poller{Streams: dynamodbstreams.NewFromConfig(p.AWS), Table: p.Store.Table(), Dispatcher: d, Logger: h.Logger}
+	poller := &outbox.Poller{Streams: dynamodbstreams.NewFromConfig(p.AWS, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(p.Config.DynamoDBEndpoint) }), Table: p.Store.Table(), Dispatcher: d, Logger: h.Logger}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

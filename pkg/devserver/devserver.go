@@ -102,9 +102,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	awsCfg, _ := dynamolocal.Config(ddb.Endpoint)
+	awsCfg, _ := dynamolocal.Config()
 	p, err := platform.New(platform.Config{
-		Table: o.Table, JWTIssuer: devissuer.DefaultIssuer, JWTAudience: devissuer.DefaultAudience,
+		Table: o.Table, DynamoDBEndpoint: ddb.Endpoint, JWTIssuer: devissuer.DefaultIssuer, JWTAudience: devissuer.DefaultAudience,
 		JWKSURL: base + "/dev-issuer/jwks.json",
 	}, awsCfg)
 	if err != nil {

@@ -150,9 +150,10 @@ func (c *Counter) RoundTrip(r *http.Request) (*http.Response, error) {
 // Calls returns the number of calls so far.
 func (c *Counter) Calls() int64 { return c.n.Load() }
 
-// Config returns an AWS config for a local endpoint: static credentials,
-// retries on transaction conflicts, and a call counter.
-func Config(endpoint string) (aws.Config, *Counter) {
+// Config returns an AWS config for DynamoDB Local: static credentials,
+// retries on transaction conflicts, and a call counter. The endpoint is
+// not in it: give clients platform.DynamoDBEndpoint-style options.
+func Config() (aws.Config, *Counter) {
 	counter := &Counter{next: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}}
 	cfg := aws.Config{
 		Region:      "us-east-1",
@@ -164,13 +165,13 @@ func Config(endpoint string) (aws.Config, *Counter) {
 				o.MaxBackoff = 200 * time.Millisecond
 			})
 		},
-		BaseEndpoint: aws.String(endpoint),
 	}
 	return cfg, counter
 }
 
 // Clients returns the raw and the guregu client for a local endpoint.
 func Clients(endpoint string) (*dynamodb.Client, *dynamo.DB, *Counter) {
-	cfg, counter := Config(endpoint)
-	return dynamodb.NewFromConfig(cfg), dynamo.New(cfg), counter
+	cfg, counter := Config()
+	at := func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(endpoint) }
+	return dynamodb.NewFromConfig(cfg, at), dynamo.New(cfg, at), counter
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/guregu/dynamo/v2"
 
@@ -144,7 +145,7 @@ func (w *world) startDispatcher(t testing.TB) *outbox.Dispatcher {
 	d.Backoff = func(int) time.Duration { return 50 * time.Millisecond }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	poller := &outbox.Poller{Streams: dynamodbstreams.NewFromConfig(w.Platform.AWS), Table: st.Table(), Dispatcher: d, Interval: 50 * time.Millisecond}
+	poller := &outbox.Poller{Streams: dynamodbstreams.NewFromConfig(w.Platform.AWS, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(w.Platform.Config.DynamoDBEndpoint) }), Table: st.Table(), Dispatcher: d, Interval: 50 * time.Millisecond}
 	go func() {
 		defer close(done)
 		if err := poller.Run(ctx); err != nil {

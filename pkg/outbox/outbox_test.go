@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/guregu/dynamo/v2"
 
@@ -77,10 +78,10 @@ func newEnv(t *testing.T) *env {
 // poll runs the dispatcher over the table's stream until the test ends.
 func (e *env) poll(t *testing.T) {
 	t.Helper()
-	cfg, _ := dynamolocal.Config(dynamotest.Endpoint(t))
+	cfg, _ := dynamolocal.Config()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	p := &outbox.Poller{Streams: dynamodbstreams.NewFromConfig(cfg), Table: e.tbl.Store.Table(), Dispatcher: e.d, Interval: 50 * time.Millisecond}
+	p := &outbox.Poller{Streams: dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(dynamotest.Endpoint(t)) }), Table: e.tbl.Store.Table(), Dispatcher: e.d, Interval: 50 * time.Millisecond}
 	go func() { defer close(done); _ = p.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 }

@@ -96,7 +96,6 @@ func BlobsFromEnv(awsCfg aws.Config, getenv func(string) string) AvatarBlobs {
 // local S3) is addressed path-style with its own HTTP client.
 func S3Client(awsCfg aws.Config, endpoint string) *s3.Client {
 	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		o.BaseEndpoint = nil // awsCfg may carry DynamoDB Local's
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 			o.UsePathStyle = true

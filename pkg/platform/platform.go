@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/gatehouse/gatehouse/pkg/auth"
@@ -111,16 +112,12 @@ func AWSConfigFromEnv(getenv func(string) string) aws.Config {
 
 // New builds a Platform from explicit configuration.
 func New(c Config, awsCfg aws.Config) (*Platform, error) {
-	if c.DynamoDBEndpoint != "" {
-		awsCfg = awsCfg.Copy()
-		awsCfg.BaseEndpoint = aws.String(c.DynamoDBEndpoint)
-	}
 	v, err := auth.NewVerifier(auth.Config{Issuer: c.JWTIssuer, Audience: c.JWTAudience, JWKSURL: c.JWKSURL,
 		Leeway: 30 * time.Second, HTTPTimeout: 3 * time.Second})
 	if err != nil {
 		return nil, fmt.Errorf("platform: %w", err)
 	}
-	db := dynamo.New(awsCfg)
+	db := dynamo.New(awsCfg, DynamoDBEndpoint(c.DynamoDBEndpoint))
 	st := store.New(db, c.Table)
 	return &Platform{
 		Config: c, AWS: awsCfg, DB: db, Store: st, Authz: authz.New(st), Verifier: v,
@@ -132,4 +129,15 @@ func New(c Config, awsCfg aws.Config) (*Platform, error) {
 func (p *Platform) Handler(routes []httpapi.Route) http.Handler {
 	s := &httpapi.Server{Auth: p.Verifier, Logger: p.Logger}
 	return s.Handler(routes)
+}
+
+// DynamoDBEndpoint points a DynamoDB (or DynamoDB Streams) client at
+// endpoint when it is set. The endpoint is applied per client, never to
+// the shared aws.Config, so S3, SES and EventBridge keep their own.
+func DynamoDBEndpoint(endpoint string) func(*dynamodb.Options) {
+	return func(o *dynamodb.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}
 }

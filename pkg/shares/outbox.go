@@ -83,11 +83,7 @@ func OutboxHandlers(p *platform.Platform) (map[string]store.OutboxHandler, error
 			if from == "" {
 				return nil, errors.New("shares: MAIL_FROM is not set")
 			}
-			client := sesv2.NewFromConfig(awsCfg, func(o *sesv2.Options) {
-				// The platform's BaseEndpoint, when set, is DynamoDB's
-				// (DYNAMODB_ENDPOINT), never SES's.
-				o.BaseEndpoint = nil
-			})
+			client := sesv2.NewFromConfig(awsCfg)
 			return mail.NewSES(client, from), nil
 		})
 	}

@@ -50,8 +50,6 @@ func OutboxHandlers(p *platform.Platform) (map[string]store.OutboxHandler, error
 	if bus != "" {
 		endpoint := p.Getenv("EVENTBRIDGE_API_URL")
 		events = eventbridge.NewFromConfig(p.AWS, func(o *eventbridge.Options) {
-			// p.AWS may point at DynamoDB Local; EventBridge never does.
-			o.BaseEndpoint = nil
 			if endpoint != "" {
 				o.BaseEndpoint = aws.String(endpoint)
 			}
