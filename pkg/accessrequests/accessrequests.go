@@ -32,16 +32,16 @@ const (
 
 // Store is the persistence the service needs.
 type Store interface {
-	GetAccessRequest(ctx context.Context, tenant, id string) (store.AccessRequest, error)
-	ListAccessRequests(ctx context.Context, tenant string, f store.ListFilter) ([]store.AccessRequest, string, error)
-	Decide(ctx context.Context, tenant string, cur store.AccessRequest, d store.Decision) (store.AccessRequest, error)
-	Approve(ctx context.Context, tenant string, cur store.AccessRequest, a store.Approval) (store.AccessRequest, error)
-	Unblock(ctx context.Context, tenant string, ar store.AccessRequest) error
+	GetAccessRequest(ctx context.Context, tenant, id string) (AccessRequest, error)
+	ListAccessRequests(ctx context.Context, tenant string, f ListFilter) ([]AccessRequest, string, error)
+	Decide(ctx context.Context, tenant string, cur AccessRequest, d Decision) (AccessRequest, error)
+	Approve(ctx context.Context, tenant string, cur AccessRequest, a Approval) (AccessRequest, error)
+	Unblock(ctx context.Context, tenant string, ar AccessRequest) error
 }
 
 // ApprovalHook adds writes to an approval's transaction, e.g. an outbox
 // message queuing the new participant's avatar sync.
-type ApprovalHook func(tenant string, ar store.AccessRequest, a store.Approval) []store.TxAction
+type ApprovalHook func(tenant string, ar AccessRequest, a Approval) []store.TxAction
 
 // Service handles the routes.
 type Service struct {
@@ -62,9 +62,19 @@ func Routes(p *platform.Platform) ([]httpapi.Route, error) {
 	if p == nil {
 		return (*Service)(nil).Routes(), nil
 	}
-	s := New(p.Store, p.Authz)
-	s.OnApprove = avatarsync.OnApprove // queue the new participant's avatar sync
+	s := New(NewRepo(p.Store), p.Authz)
+	s.OnApprove = queueAvatarSync
 	return s.Routes(), nil
+}
+
+// queueAvatarSync queues the avatar sync of a participant an approval
+// creates, in the approval's transaction.
+func queueAvatarSync(tenant string, ar AccessRequest, a Approval) []store.TxAction {
+	if a.Mode != ModeCreateNew {
+		return nil
+	}
+	return avatarsync.Enqueue(avatarsync.Payload{Tenant: tenant, ParticipantID: a.ParticipantID,
+		IntegrationConfigID: ar.IntegrationConfigID, Address: ar.Address}, ar.Provider, ar.ID, a.At)
 }
 
 // Routes returns the route table entries of this resource.
@@ -77,25 +87,25 @@ func (s *Service) Routes() []httpapi.Route {
 	}
 }
 
-func (s *Service) load(r *http.Request, want authz.Role) (string, store.AccessRequest, error) {
+func (s *Service) load(r *http.Request, want authz.Role) (string, AccessRequest, error) {
 	tenant, err := httpapi.Tenant(r)
 	if err != nil {
-		return "", store.AccessRequest{}, err
+		return "", AccessRequest{}, err
 	}
 	if _, _, err := authz.TenantRole(r.Context(), tenant); err != nil {
-		return "", store.AccessRequest{}, httpapi.Translate(err)
+		return "", AccessRequest{}, err
 	}
 	idv, _ := httpapi.SplitVerb(r.PathValue("idverb"))
 	id, err := httpapi.ParseID("id", idv)
 	if err != nil {
-		return "", store.AccessRequest{}, err
+		return "", AccessRequest{}, err
 	}
 	ar, err := s.store.GetAccessRequest(r.Context(), tenant, id)
 	if err != nil {
-		return "", store.AccessRequest{}, httpapi.Translate(err)
+		return "", AccessRequest{}, err
 	}
 	if _, err := s.authz.Require(r.Context(), tenant, ar.AgentID, want); err != nil {
-		return "", store.AccessRequest{}, httpapi.Translate(err)
+		return "", AccessRequest{}, err
 	}
 	return tenant, ar, nil
 }
@@ -113,11 +123,11 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
 
 // ListResponse is one page of access requests.
 type ListResponse struct {
-	ParticipantAccessRequests []store.AccessRequest `json:"participantAccessRequests"`
-	NextPageToken             string                `json:"nextPageToken"`
+	ParticipantAccessRequests []AccessRequest `json:"participantAccessRequests"`
+	NextPageToken             string          `json:"nextPageToken"`
 }
 
-var statuses = map[string]bool{store.StatusPending: true, store.StatusApproved: true, store.StatusRejected: true, store.StatusBlocked: true}
+var statuses = map[string]bool{StatusPending: true, StatusApproved: true, StatusRejected: true, StatusBlocked: true}
 
 func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	tenant, err := httpapi.Tenant(r)
@@ -128,7 +138,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := store.ListFilter{AgentID: lp.AgentID, Status: lp.Query.Get("status"), PageSize: lp.PageSize, PageToken: lp.PageToken}
+	f := ListFilter{AgentID: lp.AgentID, Status: lp.Query.Get("status"), PageSize: lp.PageSize, PageToken: lp.PageToken}
 	if f.Status != "" && !statuses[f.Status] {
 		return problem.BadRequest("invalid-status", "status must be one of PENDING, APPROVED, REJECTED, BLOCKED")
 	}
@@ -138,11 +148,11 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err := s.authz.RequireList(r.Context(), tenant, f.AgentID); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	items, next, err := s.store.ListAccessRequests(r.Context(), tenant, f)
 	if err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, ListResponse{ParticipantAccessRequests: items, NextPageToken: next})
 }
@@ -204,17 +214,17 @@ func (s *Service) act(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if ar.Status != store.StatusPending {
+	if ar.Status != StatusPending {
 		return notPending(ar)
 	}
 	p, _, _ := authz.TenantRole(r.Context(), tenant)
 	now := s.now().UnixMilli()
-	var out store.AccessRequest
+	var out AccessRequest
 	switch verb {
 	case "reject":
-		out, err = s.store.Decide(r.Context(), tenant, ar, store.Decision{Status: store.StatusRejected, By: p.Subject, Note: note, At: now})
+		out, err = s.store.Decide(r.Context(), tenant, ar, Decision{Status: StatusRejected, By: p.Subject, Note: note, At: now})
 	case "block":
-		out, err = s.store.Decide(r.Context(), tenant, ar, store.Decision{Status: store.StatusBlocked, By: p.Subject, Note: note, At: now})
+		out, err = s.store.Decide(r.Context(), tenant, ar, Decision{Status: StatusBlocked, By: p.Subject, Note: note, At: now})
 	case "approve":
 		a, aerr := resolveApproval(ar, mode, target, display)
 		if aerr != nil {
@@ -227,22 +237,22 @@ func (s *Service) act(w http.ResponseWriter, r *http.Request) error {
 		out, err = s.store.Approve(r.Context(), tenant, ar, a)
 	}
 	if err != nil {
-		if errors.Is(err, store.ErrNotPending) {
+		if errors.Is(err, ErrNotPending) {
 			return problem.Wrap(err, http.StatusConflict, "concurrent-decision", "another operator decided this request at the same time")
 		}
-		return httpapi.Translate(err)
+		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
 }
 
-func notPending(ar store.AccessRequest) error {
+func notPending(ar AccessRequest) error {
 	return problem.Newf(http.StatusBadRequest, "not-pending", "the access request is %s, not PENDING", ar.Status).With("currentStatus", ar.Status)
 }
 
-var modes = map[string]bool{store.ModeUnspecified: true, store.ModeCreateNew: true, store.ModeAddToExisting: true, store.ModeBindOnly: true}
+var modes = map[string]bool{ModeUnspecified: true, ModeCreateNew: true, ModeAddToExisting: true, ModeBindOnly: true}
 
 func validateApprove(b approveBody) (mode, target, display string, err error) {
-	mode = store.ModeUnspecified
+	mode = ModeUnspecified
 	if b.Mode != nil {
 		mode = *b.Mode
 		if !modes[mode] {
@@ -261,7 +271,7 @@ func validateApprove(b approveBody) (mode, target, display string, err error) {
 		}
 	}
 	switch mode {
-	case store.ModeAddToExisting:
+	case ModeAddToExisting:
 		if target == "" {
 			return "", "", "", problem.BadRequest("participant-id-required", "mode ADD_TO_EXISTING requires participantId")
 		}
@@ -273,16 +283,16 @@ func validateApprove(b approveBody) (mode, target, display string, err error) {
 	return mode, target, display, nil
 }
 
-func resolveApproval(ar store.AccessRequest, mode, target, display string) (store.Approval, error) {
-	if mode == store.ModeUnspecified {
-		mode = store.ModeCreateNew
+func resolveApproval(ar AccessRequest, mode, target, display string) (Approval, error) {
+	if mode == ModeUnspecified {
+		mode = ModeCreateNew
 		if ar.MatchedParticipantID != "" {
-			mode = store.ModeBindOnly
+			mode = ModeBindOnly
 		}
 	}
-	a := store.Approval{Mode: mode}
+	a := Approval{Mode: mode}
 	switch mode {
-	case store.ModeCreateNew:
+	case ModeCreateNew:
 		a.ParticipantID = uuid.NewString()
 		a.DisplayName = display
 		if a.DisplayName == "" {
@@ -294,9 +304,9 @@ func resolveApproval(ar store.AccessRequest, mode, target, display string) (stor
 		if utf8.RuneCountInString(a.DisplayName) > maxDisplayName {
 			a.DisplayName = string([]rune(a.DisplayName)[:maxDisplayName])
 		}
-	case store.ModeAddToExisting:
+	case ModeAddToExisting:
 		a.ParticipantID = target
-	case store.ModeBindOnly:
+	case ModeBindOnly:
 		if ar.MatchedParticipantID == "" {
 			return a, problem.BadRequest("no-matched-participant", "mode BIND_ONLY needs a request with a matchedParticipantId")
 		}
@@ -313,11 +323,11 @@ func (s *Service) unblock(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if ar.Status != store.StatusBlocked {
+	if ar.Status != StatusBlocked {
 		return problem.Newf(http.StatusBadRequest, "not-blocked", "the access request is %s, not BLOCKED", ar.Status).With("currentStatus", ar.Status)
 	}
 	if err := s.store.Unblock(r.Context(), tenant, ar); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -14,10 +14,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/apitest"
+	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/dynamotest"
-	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 )
 
 func TestMain(m *testing.M) { dynamotest.Main(m) }
@@ -34,10 +36,10 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	e := apitest.New(t)
 	w := &world{Env: e, tokens: map[string]string{}}
-	e.SeedMember(t, tenant, "agent-1", "agentadmin", store.RoleAdmin)
-	e.SeedMember(t, tenant, "agent-1", "editor", store.RoleEditor)
-	e.SeedMember(t, tenant, "agent-1", "viewer", store.RoleViewer)
-	e.SeedMember(t, tenant, "agent-2", "nobody", store.RoleEditor) // a role elsewhere only
+	e.SeedMember(t, tenant, "agent-1", "agentadmin", authz.RoleAdmin)
+	e.SeedMember(t, tenant, "agent-1", "editor", authz.RoleEditor)
+	e.SeedMember(t, tenant, "agent-1", "viewer", authz.RoleViewer)
+	e.SeedMember(t, tenant, "agent-2", "nobody", authz.RoleEditor) // a role elsewhere only
 	w.tokens["admin"] = e.Token(t, "admin", map[string]string{tenant: "ADMIN"})
 	for _, s := range []string{"agentadmin", "editor", "viewer", "nobody"} {
 		w.tokens[s] = e.Token(t, s, map[string]string{tenant: "MEMBER"})
@@ -59,7 +61,7 @@ func decode(t *testing.T, body string) map[string]any {
 
 func TestGetRoles(t *testing.T) {
 	w := newWorld(t)
-	ar := w.SeedRequest(t, tenant, store.AccessRequest{DisplayName: "Dana", ConversationName: "#general"})
+	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{DisplayName: "Dana", ConversationName: "#general"})
 	tests := []struct {
 		who, id string
 		want    int
@@ -90,7 +92,7 @@ func TestGetRoles(t *testing.T) {
 
 func TestGetShape(t *testing.T) {
 	w := newWorld(t)
-	ar := w.SeedRequest(t, tenant, store.AccessRequest{DisplayName: "Dana", ConversationName: "#general"})
+	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{DisplayName: "Dana", ConversationName: "#general"})
 	got := decode(t, w.Do(t, "GET", path(ar.ID), w.tokens["viewer"], "").Body)
 	want := []string{"id", "integrationConfigId", "provider", "address", "agentId", "matchedParticipantId", "displayName",
 		"conversationName", "status", "processedBy", "processedAt", "processingNote", "approvedParticipantId", "createdAt", "modifiedAt"}
@@ -127,16 +129,16 @@ func TestActionRoles(t *testing.T) {
 	w := newWorld(t)
 	for _, tt := range tests {
 		t.Run(tt.who+"/"+tt.verb, func(t *testing.T) {
-			ar := w.SeedRequest(t, tenant, store.AccessRequest{})
+			ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{})
 			got := w.Do(t, "POST", path(ar.ID)+":"+tt.verb, w.tokens[tt.who], "{}")
 			if got.Status != tt.want {
 				t.Fatalf("status = %d, want %d: %s", got.Status, tt.want, got.Body)
 			}
-			cur, err := w.Platform.Store.GetAccessRequest(context.Background(), tenant, ar.ID)
+			cur, err := accessrequests.NewRepo(w.Platform.Store).GetAccessRequest(context.Background(), tenant, ar.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tt.want != 200 && cur.Status != store.StatusPending {
+			if tt.want != 200 && cur.Status != accessrequests.StatusPending {
 				t.Errorf("refused action changed status to %s", cur.Status)
 			}
 		})
@@ -146,7 +148,7 @@ func TestActionRoles(t *testing.T) {
 // The seed 000 curl: POST ...:reject -d '{}' answers the row, REJECTED.
 func TestRejectSeedCurl(t *testing.T) {
 	w := newWorld(t)
-	ar := w.SeedRequest(t, tenant, store.AccessRequest{})
+	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{})
 	got := w.Do(t, "POST", path(ar.ID)+":reject", w.tokens["editor"], "{}")
 	if got.Status != 200 {
 		t.Fatalf("status %d: %s", got.Status, got.Body)
@@ -156,7 +158,7 @@ func TestRejectSeedCurl(t *testing.T) {
 		t.Errorf("got %v", m)
 	}
 	// An escaped colon reaches the same action.
-	ar = w.SeedRequest(t, tenant, store.AccessRequest{})
+	ar = w.SeedRequest(t, tenant, accessrequests.AccessRequest{})
 	got = w.Do(t, "POST", path(ar.ID)+"%3Areject", w.tokens["editor"], `{"note":"not now"}`)
 	if got.Status != 200 || decode(t, got.Body)["processingNote"] != "not now" {
 		t.Fatalf("escaped verb: %d %s", got.Status, got.Body)
@@ -165,31 +167,31 @@ func TestRejectSeedCurl(t *testing.T) {
 
 func TestRejectReleasesSender(t *testing.T) {
 	w := newWorld(t)
-	ar := w.SeedRequest(t, tenant, store.AccessRequest{})
+	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{})
 	again := ar
 	again.ID = uuid.NewString()
-	err := w.Platform.Store.CreateAccessRequest(context.Background(), tenant, store.NewPendingRequest{Request: again})
-	var pe *store.PendingExistsError
+	err := accessrequests.NewRepo(w.Platform.Store).CreateAccessRequest(context.Background(), tenant, accessrequests.NewPendingRequest{Request: again})
+	var pe *accessrequests.PendingExistsError
 	if !errors.As(err, &pe) || pe.RequestID != ar.ID {
 		t.Fatalf("second pending request: err = %v, want PendingExistsError(%s)", err, ar.ID)
 	}
 	if got := w.Do(t, "POST", path(ar.ID)+":reject", w.tokens["editor"], "{}"); got.Status != 200 {
 		t.Fatalf("reject: %d %s", got.Status, got.Body)
 	}
-	if err := w.Platform.Store.CreateAccessRequest(context.Background(), tenant, store.NewPendingRequest{Request: again}); err != nil {
+	if err := accessrequests.NewRepo(w.Platform.Store).CreateAccessRequest(context.Background(), tenant, accessrequests.NewPendingRequest{Request: again}); err != nil {
 		t.Fatalf("fresh request after reject: %v", err)
 	}
 }
 
 func TestBlockAndUnblock(t *testing.T) {
 	w := newWorld(t)
-	ar := w.SeedRequest(t, tenant, store.AccessRequest{})
+	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{})
 	if got := w.Do(t, "POST", path(ar.ID)+":block", w.tokens["editor"], `{"note":"spam"}`); got.Status != 200 || decode(t, got.Body)["status"] != "BLOCKED" {
 		t.Fatalf("block: %d %s", got.Status, got.Body)
 	}
 	again := ar
 	again.ID = uuid.NewString()
-	if err := w.Platform.Store.CreateAccessRequest(context.Background(), tenant, store.NewPendingRequest{Request: again}); !errors.Is(err, store.ErrBlocked) {
+	if err := accessrequests.NewRepo(w.Platform.Store).CreateAccessRequest(context.Background(), tenant, accessrequests.NewPendingRequest{Request: again}); !errors.Is(err, accessrequests.ErrBlocked) {
 		t.Fatalf("request from blocked sender: err = %v, want ErrBlocked", err)
 	}
 	if got := w.Do(t, "DELETE", path(ar.ID)+":block", w.tokens["viewer"], ""); got.Status != 403 {
@@ -198,7 +200,7 @@ func TestBlockAndUnblock(t *testing.T) {
 	if got := w.Do(t, "DELETE", path(ar.ID)+":block", w.tokens["editor"], ""); got.Status != 204 {
 		t.Fatalf("unblock: %d %s", got.Status, got.Body)
 	}
-	if err := w.Platform.Store.CreateAccessRequest(context.Background(), tenant, store.NewPendingRequest{Request: again}); err != nil {
+	if err := accessrequests.NewRepo(w.Platform.Store).CreateAccessRequest(context.Background(), tenant, accessrequests.NewPendingRequest{Request: again}); err != nil {
 		t.Fatalf("request after unblock: %v", err)
 	}
 }
@@ -232,7 +234,7 @@ func TestApproveModes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ar := w.SeedRequest(t, tenant, store.AccessRequest{MatchedParticipantID: tt.matched, DisplayName: "Dana"})
+			ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{MatchedParticipantID: tt.matched, DisplayName: "Dana"})
 			got := w.Do(t, "POST", path(ar.ID)+":approve", w.tokens["editor"], tt.body())
 			if got.Status != tt.want {
 				t.Fatalf("status = %d, want %d: %s", got.Status, tt.want, got.Body)
@@ -242,8 +244,8 @@ func TestApproveModes(t *testing.T) {
 				if m["type"] != "https://gatehouse.dev/problems/"+tt.wantType {
 					t.Errorf("type = %v, want %s", m["type"], tt.wantType)
 				}
-				cur, _ := w.Platform.Store.GetAccessRequest(ctx, tenant, ar.ID)
-				if cur.Status != store.StatusPending {
+				cur, _ := accessrequests.NewRepo(w.Platform.Store).GetAccessRequest(ctx, tenant, ar.ID)
+				if cur.Status != accessrequests.StatusPending {
 					t.Errorf("refused approve changed status to %s", cur.Status)
 				}
 				return
@@ -255,7 +257,7 @@ func TestApproveModes(t *testing.T) {
 			if tt.wantOwner != nil && pid != tt.wantOwner(m) {
 				t.Errorf("approvedParticipantId = %s, want %s", pid, tt.wantOwner(m))
 			}
-			p, err := w.Platform.Store.GetParticipant(ctx, tenant, pid)
+			p, err := roster.NewRepo(w.Platform.Store).GetParticipant(ctx, tenant, pid)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -263,7 +265,7 @@ func TestApproveModes(t *testing.T) {
 				t.Errorf("participant agentIds = %v, want %s bound", p.AgentIDs, ar.AgentID)
 			}
 			if tt.matched == "" {
-				owner, err := w.Platform.Store.ChannelOwner(ctx, tenant, ar.IntegrationConfigID, ar.Address)
+				owner, err := roster.NewRepo(w.Platform.Store).ChannelOwner(ctx, tenant, ar.IntegrationConfigID, ar.Address)
 				if err != nil || owner != pid {
 					t.Errorf("channel owner = %q, %v; want %s", owner, err, pid)
 				}
@@ -271,7 +273,7 @@ func TestApproveModes(t *testing.T) {
 					t.Errorf("participant channels %v lack the sender's", p.Channels)
 				}
 			}
-			if tt.name == "create new" && (p.DisplayName != "Dana D." || p.Kind != store.KindPerson) {
+			if tt.name == "create new" && (p.DisplayName != "Dana D." || p.Kind != roster.KindPerson) {
 				t.Errorf("participant = %+v", p)
 			}
 			// Approved requests are listed under their participant.
@@ -291,7 +293,7 @@ func TestApproveModes(t *testing.T) {
 // approveNew creates a participant through an approval and returns its id.
 func (w *world) approveNew(t *testing.T) string {
 	t.Helper()
-	ar := w.SeedRequest(t, tenant, store.AccessRequest{DisplayName: "Existing"})
+	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{DisplayName: "Existing"})
 	got := w.Do(t, "POST", path(ar.ID)+":approve", w.tokens["editor"], `{"mode":"CREATE_NEW"}`)
 	if got.Status != 200 {
 		t.Fatalf("approve: %d %s", got.Status, got.Body)
@@ -303,8 +305,8 @@ func TestChannelTaken(t *testing.T) {
 	w := newWorld(t)
 	first := w.approveNew(t)
 	// A second sender whose channel belongs to first, approved as new: 409.
-	fp, _ := w.Platform.Store.GetParticipant(context.Background(), tenant, first)
-	ar := w.SeedRequest(t, tenant, store.AccessRequest{IntegrationConfigID: fp.Channels[0].IntegrationConfigID, Address: fp.Channels[0].Address})
+	fp, _ := roster.NewRepo(w.Platform.Store).GetParticipant(context.Background(), tenant, first)
+	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{IntegrationConfigID: fp.Channels[0].IntegrationConfigID, Address: fp.Channels[0].Address})
 	got := w.Do(t, "POST", path(ar.ID)+":approve", w.tokens["editor"], `{"mode":"CREATE_NEW"}`)
 	if got.Status != 409 || decode(t, got.Body)["participantId"] != first {
 		t.Fatalf("got %d %s, want 409 naming %s", got.Status, got.Body, first)
@@ -326,7 +328,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ar := w.SeedRequest(t, tenant, store.AccessRequest{})
+			ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{})
 			got := w.Do(t, "POST", path(ar.ID)+":"+tt.verb, w.tokens["editor"], tt.body)
 			if got.Status != 400 || decode(t, got.Body)["type"] != "https://gatehouse.dev/problems/"+tt.wantType {
 				t.Fatalf("got %d %s, want 400 %s", got.Status, got.Body, tt.wantType)
@@ -337,14 +339,14 @@ func TestBadInput(t *testing.T) {
 					t.Errorf("problem lacks %q", k)
 				}
 			}
-			cur, _ := w.Platform.Store.GetAccessRequest(context.Background(), tenant, ar.ID)
-			if cur.Status != store.StatusPending || cur.ModifiedAt != ar.ModifiedAt {
+			cur, _ := accessrequests.NewRepo(w.Platform.Store).GetAccessRequest(context.Background(), tenant, ar.ID)
+			if cur.Status != accessrequests.StatusPending || cur.ModifiedAt != ar.ModifiedAt {
 				t.Errorf("bad input wrote: %+v", cur)
 			}
 		})
 	}
 	// A 4000-character note is fine.
-	ar := w.SeedRequest(t, tenant, store.AccessRequest{})
+	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{})
 	if got := w.Do(t, "POST", path(ar.ID)+":reject", w.tokens["editor"], `{"note":"`+strings.Repeat("a", 4000)+`"}`); got.Status != 200 {
 		t.Fatalf("4000-char note: %d", got.Status)
 	}
@@ -353,7 +355,7 @@ func TestBadInput(t *testing.T) {
 func TestConcurrentDecisions(t *testing.T) {
 	w := newWorld(t)
 	for round := 0; round < 5; round++ {
-		ar := w.SeedRequest(t, tenant, store.AccessRequest{})
+		ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{})
 		verbs := []string{"approve", "reject", "block", "approve", "reject", "approve"}
 		codes := make([]int, len(verbs))
 		var wg sync.WaitGroup
@@ -385,16 +387,16 @@ func TestList(t *testing.T) {
 	w := newWorld(t)
 	var ids []string
 	for i := 0; i < 7; i++ {
-		ar := w.SeedRequest(t, tenant, store.AccessRequest{CreatedAt: int64(1_700_000_000_000 + i)})
+		ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{CreatedAt: int64(1_700_000_000_000 + i)})
 		ids = append(ids, ar.ID)
 	}
-	other := w.SeedRequest(t, tenant, store.AccessRequest{AgentID: "agent-2"})
+	other := w.SeedRequest(t, tenant, accessrequests.AccessRequest{AgentID: "agent-2"})
 	if got := w.Do(t, "POST", path(ids[0])+":reject", w.tokens["editor"], "{}"); got.Status != 200 {
 		t.Fatal(got.Body)
 	}
 	type page struct {
-		Items []store.AccessRequest `json:"participantAccessRequests"`
-		Next  string                `json:"nextPageToken"`
+		Items []accessrequests.AccessRequest `json:"participantAccessRequests"`
+		Next  string                         `json:"nextPageToken"`
 	}
 	list := func(who, q string) (int, page) {
 		r := w.Do(t, "GET", "/v1/tenants/"+tenant+"/participantAccessRequests?"+q, w.tokens[who], "")
@@ -406,7 +408,7 @@ func TestList(t *testing.T) {
 			}
 			_ = json.Unmarshal([]byte(r.Body), &raw)
 			for _, it := range raw.Items {
-				p.Items = append(p.Items, store.AccessRequest{ID: it["id"].(string), Status: it["status"].(string), AgentID: it["agentId"].(string)})
+				p.Items = append(p.Items, accessrequests.AccessRequest{ID: it["id"].(string), Status: it["status"].(string), AgentID: it["agentId"].(string)})
 			}
 			p.Next = raw.Next
 		}
@@ -470,7 +472,7 @@ func TestList(t *testing.T) {
 
 func TestCallBudget(t *testing.T) {
 	w := newWorld(t)
-	ar := w.SeedRequest(t, tenant, store.AccessRequest{})
+	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{})
 	// Warm up the client (table description cache, connections).
 	w.Do(t, "GET", "/v1/tenants/"+tenant+"/participantAccessRequests?agentId=agent-1&pageSize=1", w.tokens["viewer"], "")
 	tests := []struct {
@@ -503,7 +505,7 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
-func hasChannel(p store.Participant, cfg, addr string) bool {
+func hasChannel(p roster.Participant, cfg, addr string) bool {
 	for _, c := range p.Channels {
 		if c.IntegrationConfigID == cfg && c.Address == addr {
 			return true
@@ -514,7 +516,7 @@ func hasChannel(p store.Participant, cfg, addr string) bool {
 
 func TestForgedTokens(t *testing.T) {
 	w := newWorld(t)
-	ar := w.SeedRequest(t, tenant, store.AccessRequest{})
+	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{})
 	other, err := devissuer.NewEphemeral()
 	if err != nil {
 		t.Fatal(err)
@@ -544,7 +546,7 @@ func TestForgedTokens(t *testing.T) {
 			}
 		})
 	}
-	if cur, _ := w.Platform.Store.GetAccessRequest(context.Background(), tenant, ar.ID); cur.Status != store.StatusPending {
+	if cur, _ := accessrequests.NewRepo(w.Platform.Store).GetAccessRequest(context.Background(), tenant, ar.ID); cur.Status != accessrequests.StatusPending {
 		t.Errorf("forged tokens changed the request: %s", cur.Status)
 	}
 	if got := w.Do(t, "GET", path(ar.ID), valid, ""); got.Status != 200 {

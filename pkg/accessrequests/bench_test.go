@@ -12,8 +12,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/apitest"
-	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/authz"
 )
 
 // benchEnv is an API with an EDITOR token; the OpenAPI check is off so
@@ -22,7 +23,7 @@ func benchEnv(b *testing.B) (*apitest.Env, string) {
 	b.Helper()
 	e := apitest.New(b)
 	e.OpenAPI = nil
-	e.SeedMember(b, tenant, "agent-1", "editor", store.RoleEditor)
+	e.SeedMember(b, tenant, "agent-1", "editor", authz.RoleEditor)
 	return e, e.Token(b, "editor", map[string]string{tenant: "MEMBER"})
 }
 
@@ -63,7 +64,7 @@ func measure(b *testing.B, e *apitest.Env, op func(i int)) {
 
 func BenchmarkGet(b *testing.B) {
 	e, tok := benchEnv(b)
-	ar := e.SeedRequest(b, tenant, store.AccessRequest{})
+	ar := e.SeedRequest(b, tenant, accessrequests.AccessRequest{})
 	measure(b, e, func(int) { serve(b, e, "GET", path(ar.ID), tok, "", 200) })
 }
 
@@ -75,11 +76,11 @@ func BenchmarkList(b *testing.B) {
 }
 
 // pending seeds n+1 PENDING requests (one for the warm-up) outside the timer.
-func pending(b *testing.B, e *apitest.Env, n int) []store.AccessRequest {
+func pending(b *testing.B, e *apitest.Env, n int) []accessrequests.AccessRequest {
 	b.Helper()
-	out := make([]store.AccessRequest, n+1)
+	out := make([]accessrequests.AccessRequest, n+1)
 	for i := range out {
-		out[i] = e.SeedRequest(b, tenant, store.AccessRequest{DisplayName: "Bench"})
+		out[i] = e.SeedRequest(b, tenant, accessrequests.AccessRequest{DisplayName: "Bench"})
 	}
 	return out
 }
@@ -114,14 +115,14 @@ func seedBulk(b *testing.B, e *apitest.Env, agent string, n int) {
 			defer wg.Done()
 			for from := range work {
 				to := min(from+chunk, n)
-				ars := make([]store.AccessRequest, 0, to-from)
+				ars := make([]accessrequests.AccessRequest, 0, to-from)
 				for i := from; i < to; i++ {
 					id := uuid.NewString()
-					ars = append(ars, store.AccessRequest{ID: id, IntegrationConfigID: id, Provider: "SLACK", Address: "U" + id[:8],
-						AgentID: agent, Status: store.StatusPending, DisplayName: fmt.Sprintf("Sender %d", i),
+					ars = append(ars, accessrequests.AccessRequest{ID: id, IntegrationConfigID: id, Provider: "SLACK", Address: "U" + id[:8],
+						AgentID: agent, Status: accessrequests.StatusPending, DisplayName: fmt.Sprintf("Sender %d", i),
 						CreatedAt: start + int64(i), ModifiedAt: start + int64(i)})
 				}
-				if err := e.Platform.Store.PutAccessRequests(context.Background(), tenant, ars); err != nil {
+				if err := accessrequests.NewRepo(e.Platform.Store).PutAccessRequests(context.Background(), tenant, ars); err != nil {
 					errs <- err
 					return
 				}

@@ -7,19 +7,21 @@ import (
 	"context"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/store"
-	"github.com/google/uuid"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
+	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
 	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/members"
 	"github.com/gatehouse/gatehouse/pkg/openapi"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/routes"
@@ -61,7 +63,7 @@ func NewWith(tb testing.TB, build func(p *platform.Platform) ([]httpapi.Route, e
 		tb.Fatal(err)
 	}
 	p.DB, p.Store = tbl.DB, tbl.Store
-	p.Authz = authz.New(tbl.Store)
+	p.Authz = authz.New(authz.NewTableRoles(tbl.Store))
 	p.Getenv = func(k string) string { return env[k] }
 	v, err := openapi.Shared()
 	if err != nil {
@@ -130,7 +132,7 @@ func (e *Env) Do(tb testing.TB, method, path, token, body string) Response {
 // Seed helpers shared by API tests.
 
 // SeedRequest writes a PENDING access request and returns it.
-func (e *Env) SeedRequest(tb testing.TB, tenant string, ar store.AccessRequest) store.AccessRequest {
+func (e *Env) SeedRequest(tb testing.TB, tenant string, ar accessrequests.AccessRequest) accessrequests.AccessRequest {
 	tb.Helper()
 	if ar.ID == "" {
 		ar.ID = uuid.NewString()
@@ -151,8 +153,8 @@ func (e *Env) SeedRequest(tb testing.TB, tenant string, ar store.AccessRequest) 
 		ar.CreatedAt = time.Now().UnixMilli()
 	}
 	ar.ModifiedAt = ar.CreatedAt
-	ar.Status = store.StatusPending
-	if err := e.Platform.Store.CreateAccessRequest(context.Background(), tenant, store.NewPendingRequest{Request: ar}); err != nil {
+	ar.Status = accessrequests.StatusPending
+	if err := accessrequests.NewRepo(e.Platform.Store).CreateAccessRequest(context.Background(), tenant, accessrequests.NewPendingRequest{Request: ar}); err != nil {
 		tb.Fatal(err)
 	}
 	return ar
@@ -162,7 +164,7 @@ func (e *Env) SeedRequest(tb testing.TB, tenant string, ar store.AccessRequest) 
 func (e *Env) SeedMember(tb testing.TB, tenant, agent, subject, role string) {
 	tb.Helper()
 	now := time.Now().UnixMilli()
-	if _, err := e.Platform.Store.PutMember(context.Background(), tenant, store.Member{AgentID: agent, Subject: subject, Role: role, CreatedAt: now, ModifiedAt: now}); err != nil {
+	if _, err := members.NewRepo(e.Platform.Store).PutMember(context.Background(), tenant, members.Member{AgentID: agent, Subject: subject, Role: role, CreatedAt: now, ModifiedAt: now}); err != nil {
 		tb.Fatal(err)
 	}
 }

@@ -9,8 +9,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"github.com/gatehouse/gatehouse/pkg/auth"
+	"github.com/gatehouse/gatehouse/pkg/problem"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
@@ -28,11 +30,11 @@ const (
 // ParseRole maps a stored role name to a Role.
 func ParseRole(s string) Role {
 	switch s {
-	case store.RoleViewer:
+	case RoleViewer:
 		return Viewer
-	case store.RoleEditor:
+	case RoleEditor:
 		return Editor
-	case store.RoleAdmin:
+	case RoleAdmin:
 		return Admin
 	}
 	return None
@@ -41,27 +43,28 @@ func ParseRole(s string) Role {
 func (r Role) String() string {
 	switch r {
 	case Viewer:
-		return store.RoleViewer
+		return RoleViewer
 	case Editor:
-		return store.RoleEditor
+		return RoleEditor
 	case Admin:
-		return store.RoleAdmin
+		return RoleAdmin
 	}
 	return "NONE"
 }
 
-// Sentinels. Callers answer ErrNoAccess with 404 (the object is invisible)
-// and ErrForbidden with 403 (visible, but the role is too weak).
+// Sentinels, carrying their problems: ErrNoAccess is a 404 (the object is
+// invisible), ErrForbidden a 403 (visible, but the role is too weak).
 var (
-	ErrNoAccess  = errors.New("authz: no access")
-	ErrForbidden = errors.New("authz: role too weak")
+	ErrNoAccess  = problem.NewKind("authz: no access", http.StatusNotFound, "not-found", "no such resource")
+	ErrForbidden = problem.NewKind("authz: role too weak", http.StatusForbidden, "forbidden", "your role does not allow this action")
 	// ErrAgentRequired means a tenant-wide list was asked by a non-ADMIN.
-	ErrAgentRequired = errors.New("authz: agent required")
+	ErrAgentRequired = problem.NewKind("authz: agent required", http.StatusBadRequest, "agent-id-required", "agentId is required unless the caller is a tenant ADMIN")
 )
 
 // MemberReader reads agent roles.
 type MemberReader interface {
-	GetMember(ctx context.Context, tenant, agent, subject string) (store.Member, error)
+	MemberRole(ctx context.Context, tenant, agent, subject string) (string, error)
+	MemberRoles(ctx context.Context, tenant, subject string, agents []string) (map[string]string, error)
 }
 
 // Authorizer resolves roles.
@@ -96,14 +99,14 @@ func (a *Authorizer) AgentRole(ctx context.Context, tenant, agent string) (Role,
 	if trole == "ADMIN" {
 		return Admin, nil
 	}
-	m, err := a.members.GetMember(ctx, tenant, agent, p.Subject)
+	role, err := a.members.MemberRole(ctx, tenant, agent, p.Subject)
 	if errors.Is(err, store.ErrNotFound) {
 		return None, nil
 	}
 	if err != nil {
 		return None, fmt.Errorf("authz: %w", err)
 	}
-	return ParseRole(m.Role), nil
+	return ParseRole(role), nil
 }
 
 // Require checks the caller holds at least want on agent: ErrNoAccess when
@@ -138,4 +141,10 @@ func (a *Authorizer) RequireList(ctx context.Context, tenant, agent string) erro
 	}
 	_, err = a.Require(ctx, tenant, agent, Viewer)
 	return err
+}
+
+// MemberRoles returns subject's role names on those of agents it has a
+// role on, in one read.
+func (a *Authorizer) MemberRoles(ctx context.Context, tenant, subject string, agents []string) (map[string]string, error) {
+	return a.members.MemberRoles(ctx, tenant, subject, agents)
 }

@@ -13,12 +13,22 @@ import (
 // members is an in-memory MemberReader: agent/subject -> role.
 type members map[string]string
 
-func (m members) GetMember(_ context.Context, tenant, agent, subject string) (store.Member, error) {
+func (m members) MemberRole(_ context.Context, tenant, agent, subject string) (string, error) {
 	role, ok := m[tenant+"/"+agent+"/"+subject]
 	if !ok {
-		return store.Member{}, store.ErrNotFound
+		return "", store.ErrNotFound
 	}
-	return store.Member{AgentID: agent, Subject: subject, Role: role}, nil
+	return role, nil
+}
+
+func (m members) MemberRoles(ctx context.Context, tenant, subject string, agents []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, a := range agents {
+		if r, err := m.MemberRole(ctx, tenant, a, subject); err == nil {
+			out[a] = r
+		}
+	}
+	return out, nil
 }
 
 func TestRequire(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
@@ -35,21 +36,22 @@ func MessageID(requestID string) string {
 }
 
 // Message returns the outbox message syncing p's avatar from a channel.
-func Message(id string, p Payload, at int64) store.OutboxMessage {
+func Message(id string, p Payload, at int64) outbox.Message {
 	b, _ := json.Marshal(p) // strings only: cannot fail
-	return store.OutboxMessage{ID: id, Kind: Kind, Tenant: p.Tenant, Payload: string(b),
-		Status: store.OutboxPending, NextAttemptAt: at, CreatedAt: at, ModifiedAt: at}
+	return outbox.Message{ID: id, Kind: Kind, Tenant: p.Tenant, Payload: string(b),
+		Status: outbox.StatusPending, NextAttemptAt: at, CreatedAt: at, ModifiedAt: at}
 }
 
 // OnApprove is an accessrequests.ApprovalHook: when an approval creates a
 // participant from a Slack, Telegram or Teams sender, it adds the avatar
 // sync to the approval's transaction. The sync itself runs later and may
-// fail without touching the approval.
-func OnApprove(tenant string, ar store.AccessRequest, a store.Approval) []store.TxAction {
-	if a.Mode != store.ModeCreateNew || !providers[ar.Provider] {
+// Enqueue queues the avatar sync of a participant created by approving
+// the request requestID on a connector of provider; nil when the provider
+// has no avatar source. The message id derives from the request, so a
+// retried approval cannot queue it twice.
+func Enqueue(p Payload, provider, requestID string, at int64) []store.TxAction {
+	if !providers[provider] {
 		return nil
 	}
-	m := Message(MessageID(ar.ID), Payload{Tenant: tenant, ParticipantID: a.ParticipantID,
-		IntegrationConfigID: ar.IntegrationConfigID, Address: ar.Address}, a.At)
-	return []store.TxAction{store.EnqueueOutbox(m)}
+	return []store.TxAction{outbox.Enqueue(Message(MessageID(requestID), p, at))}
 }

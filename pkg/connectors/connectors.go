@@ -86,7 +86,7 @@ func tenant(r *http.Request) (string, error) {
 		return "", err
 	}
 	if _, _, err := authz.TenantRole(r.Context(), t); err != nil {
-		return "", httpapi.Translate(err)
+		return "", err
 	}
 	return t, nil
 }
@@ -111,10 +111,10 @@ func (s *Service) load(r *http.Request, want authz.Role, verb string) (string, C
 	}
 	c, err := s.repo.Get(r.Context(), t, id)
 	if err != nil {
-		return "", Connector{}, httpapi.Translate(err)
+		return "", Connector{}, err
 	}
 	if _, err := s.authz.Require(r.Context(), t, c.AgentID, want); err != nil {
-		return "", Connector{}, httpapi.Translate(err)
+		return "", Connector{}, err
 	}
 	return t, c, nil
 }
@@ -143,11 +143,11 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.authz.RequireList(r.Context(), t, lp.AgentID); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	items, next, err := s.repo.List(r.Context(), t, lp.AgentID, lp.PageSize, lp.PageToken)
 	if err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	out := ListResponse{IntegrationConfigs: make([]View, 0, len(items)), NextPageToken: next}
 	for _, c := range items {
@@ -170,13 +170,13 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := s.authz.Require(r.Context(), t, c.AgentID, authz.Admin); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	p, _, _ := authz.TenantRole(r.Context(), t)
 	now := s.now().UnixMilli()
 	c.ID, c.WebhookKey, c.CreatedBy, c.CreatedAt, c.ModifiedAt = uuid.NewString(), NewWebhookKey(), p.Subject, now, now
 	if err := s.repo.Create(r.Context(), t, c); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	w.Header().Set("Location", "/v1/tenants/"+t+"/integrationConfigs/"+c.ID)
 	return httpapi.WriteJSON(w, http.StatusCreated, s.view(c))
@@ -197,7 +197,7 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request) error {
 	}
 	next.ModifiedAt = s.now().UnixMilli()
 	if err := s.repo.Update(r.Context(), t, next); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	next.Version++
 	return httpapi.WriteJSON(w, http.StatusOK, s.view(next))
@@ -209,7 +209,7 @@ func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.repo.Delete(r.Context(), t, c); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -227,7 +227,7 @@ func (s *Service) act(w http.ResponseWriter, r *http.Request) error {
 	}
 	next, err := s.repo.Rotate(r.Context(), t, c, NewWebhookKey(), s.now().UnixMilli())
 	if err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, s.view(next))
 }

@@ -10,12 +10,12 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/pkg/apitest"
+	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
 	"github.com/gatehouse/gatehouse/pkg/platform"
-	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
 func TestMain(m *testing.M) { dynamotest.Main(m) }
@@ -53,10 +53,10 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	e := apitest.NewWith(t, routes, map[string]string{"PUBLIC_BASE_URL": publicBase})
 	w := &world{Env: e, tokens: map[string]string{}}
-	e.SeedMember(t, tenant, agent, "agentadmin", store.RoleAdmin)
-	e.SeedMember(t, tenant, agent, "editor", store.RoleEditor)
-	e.SeedMember(t, tenant, agent, "viewer", store.RoleViewer)
-	e.SeedMember(t, tenant, "agent-2", "nobody", store.RoleAdmin) // a role elsewhere only
+	e.SeedMember(t, tenant, agent, "agentadmin", authz.RoleAdmin)
+	e.SeedMember(t, tenant, agent, "editor", authz.RoleEditor)
+	e.SeedMember(t, tenant, agent, "viewer", authz.RoleViewer)
+	e.SeedMember(t, tenant, "agent-2", "nobody", authz.RoleAdmin) // a role elsewhere only
 	w.tokens["admin"] = e.Token(t, "admin", map[string]string{tenant: "ADMIN"})
 	for _, s := range []string{"agentadmin", "editor", "viewer", "nobody"} {
 		w.tokens[s] = e.Token(t, s, map[string]string{tenant: "MEMBER"})

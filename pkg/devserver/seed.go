@@ -10,7 +10,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/guregu/dynamo/v2"
 
+	"github.com/gatehouse/gatehouse/pkg/accessrequests"
+	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/devissuer"
+	"github.com/gatehouse/gatehouse/pkg/members"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
@@ -20,7 +23,7 @@ type Demo struct {
 	Tenant, Agent string
 	// Connectors maps provider to connector id.
 	Connectors  map[string]string
-	Pending     []store.AccessRequest
+	Pending     []accessrequests.AccessRequest
 	Participant string
 }
 
@@ -31,7 +34,7 @@ const (
 )
 
 // DemoSubjects are the seeded agent members (alice is a tenant ADMIN by token).
-var DemoSubjects = map[string]string{"bob": store.RoleAdmin, "carol": store.RoleEditor, "dave": store.RoleViewer}
+var DemoSubjects = map[string]string{"bob": authz.RoleAdmin, "carol": authz.RoleEditor, "dave": authz.RoleViewer}
 
 var ns = uuid.MustParse("6f1c3c56-8a4e-4e59-9a53-0d2f8f3c1a11")
 
@@ -59,7 +62,7 @@ func Seed(ctx context.Context, p *platform.Platform) (*Demo, error) {
 	}
 	base := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC).UnixMilli()
 	for i, s := range senders {
-		d.Pending = append(d.Pending, store.AccessRequest{
+		d.Pending = append(d.Pending, accessrequests.AccessRequest{
 			ID: DemoID("request/" + s.address), IntegrationConfigID: d.Connectors[s.provider], Provider: s.provider,
 			Address: s.address, AgentID: DemoAgent, DisplayName: s.name, ConversationName: s.conv,
 			CreatedAt: base + int64(i)*60_000, ModifiedAt: base + int64(i)*60_000,
@@ -81,26 +84,26 @@ func Seed(ctx context.Context, p *platform.Platform) (*Demo, error) {
 	}
 	now := time.Now().UnixMilli()
 	for sub, role := range DemoSubjects {
-		if _, err := p.Store.PutMember(ctx, DemoTenant, store.Member{AgentID: DemoAgent, Subject: sub, Role: role, CreatedBy: "seed", CreatedAt: now, ModifiedAt: now}); err != nil {
+		if _, err := members.NewRepo(p.Store).PutMember(ctx, DemoTenant, members.Member{AgentID: DemoAgent, Subject: sub, Role: role, CreatedBy: "seed", CreatedAt: now, ModifiedAt: now}); err != nil {
 			return nil, err
 		}
 	}
 	for _, ar := range d.Pending {
-		if err := p.Store.CreateAccessRequest(ctx, DemoTenant, store.NewPendingRequest{Request: ar}); err != nil && !errors.Is(err, store.ErrConflict) {
+		if err := accessrequests.NewRepo(p.Store).CreateAccessRequest(ctx, DemoTenant, accessrequests.NewPendingRequest{Request: ar}); err != nil && !errors.Is(err, store.ErrConflict) {
 			return nil, fmt.Errorf("devserver: seed request: %w", err)
 		}
 	}
 	// The participant: a Teams sender approved by carol.
-	teams := store.AccessRequest{ID: DemoID("request/skinner"), IntegrationConfigID: d.Connectors["TEAMS"], Provider: "TEAMS",
+	teams := accessrequests.AccessRequest{ID: DemoID("request/skinner"), IntegrationConfigID: d.Connectors["TEAMS"], Provider: "TEAMS",
 		Address: "29:1demo-aad-object-id", AgentID: DemoAgent, DisplayName: "Walter Skinner", ConversationName: "Support",
 		CreatedAt: base - 86_400_000, ModifiedAt: base - 86_400_000}
-	if err := p.Store.CreateAccessRequest(ctx, DemoTenant, store.NewPendingRequest{Request: teams}); err != nil && !errors.Is(err, store.ErrConflict) {
+	if err := accessrequests.NewRepo(p.Store).CreateAccessRequest(ctx, DemoTenant, accessrequests.NewPendingRequest{Request: teams}); err != nil && !errors.Is(err, store.ErrConflict) {
 		return nil, err
 	}
-	teams.Status = store.StatusPending
-	if _, err := p.Store.Approve(ctx, DemoTenant, teams, store.Approval{Mode: store.ModeCreateNew, ParticipantID: d.Participant,
+	teams.Status = accessrequests.StatusPending
+	if _, err := accessrequests.NewRepo(p.Store).Approve(ctx, DemoTenant, teams, accessrequests.Approval{Mode: accessrequests.ModeCreateNew, ParticipantID: d.Participant,
 		DisplayName: "Walter Skinner", BindingID: DemoID("binding/skinner"), By: "carol", Note: "demo", At: base - 3_600_000}); err != nil &&
-		!errors.Is(err, store.ErrNotPending) {
+		!errors.Is(err, accessrequests.ErrNotPending) {
 		return nil, fmt.Errorf("devserver: seed participant: %w", err)
 	}
 	return d, runSeeders(ctx, p, d)

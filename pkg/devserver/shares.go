@@ -195,9 +195,9 @@ func drainShareMail(ctx context.Context, p *platform.Platform, h Hook) (func(), 
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
 		for {
-			var msgs []store.OutboxMessage
+			var msgs []outbox.Message
 			err := p.Store.Table().Scan().
-				Filter("begins_with(PK, ?) AND kind = ? AND $ = ?", "OUTBOX#", shares.KindMailSend, "status", store.OutboxPending).
+				Filter("begins_with(PK, ?) AND kind = ? AND $ = ?", "OUTBOX#", shares.KindMailSend, "status", outbox.StatusPending).
 				Consistent(true).All(ctx, &msgs)
 			if err != nil && ctx.Err() == nil {
 				h.Logger.Warn("share mail: scan outbox", "err", err)

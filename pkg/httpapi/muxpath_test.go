@@ -3,11 +3,12 @@ package httpapi
 import (
 	"context"
 
-	"github.com/gatehouse/gatehouse/pkg/auth"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/pkg/auth"
 )
 
 // Routes sharing a MuxPath register once and each gets its own requests,

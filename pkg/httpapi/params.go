@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -9,9 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/problem"
-	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
 // Tenant validates the {tenant} path value.
@@ -55,28 +52,6 @@ func ValidAgentID(a string) bool {
 		}
 	}
 	return true
-}
-
-// Translate maps store and authz errors to problems.
-func Translate(err error) error {
-	var taken *store.ChannelTakenError
-	switch {
-	case errors.As(err, &taken):
-		return problem.Wrap(err, http.StatusConflict, "channel-taken", "the channel already belongs to participant "+taken.ParticipantID).With("participantId", taken.ParticipantID)
-	case errors.Is(err, authz.ErrNoAccess), errors.Is(err, store.ErrNotFound):
-		return problem.Wrap(err, http.StatusNotFound, "not-found", "no such resource")
-	case errors.Is(err, authz.ErrAgentRequired):
-		return problem.Wrap(err, http.StatusBadRequest, "agent-id-required", "agentId is required unless the caller is a tenant ADMIN")
-	case errors.Is(err, authz.ErrForbidden):
-		return problem.Wrap(err, http.StatusForbidden, "forbidden", "your role does not allow this action")
-	case errors.Is(err, store.ErrParticipantMissing):
-		return problem.Wrap(err, http.StatusBadRequest, "participant-not-found", "the participant does not exist")
-	case errors.Is(err, store.ErrInvalidPageToken):
-		return problem.Wrap(err, http.StatusBadRequest, "invalid-page-token", "pageToken was not issued for this query")
-	case errors.Is(err, store.ErrConflict):
-		return problem.Wrap(err, http.StatusConflict, "conflict", "the resource was changed concurrently; retry")
-	}
-	return err
 }
 
 // Page sizes of every list.

@@ -15,7 +15,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/guregu/dynamo/v2"
 
+	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
+	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/store"
 	"github.com/gatehouse/gatehouse/pkg/webhook"
 )
@@ -43,6 +45,13 @@ const (
 	maxDetail = 200 << 10
 )
 
+// Names of the actions of the webhook transactions (with the outbox's).
+const (
+	actDedupe      = "dedupe"
+	actParticipant = "participant"
+	actChannel     = "channel"
+)
+
 // Outcome is what became of one message; tests and logs read it.
 type Outcome string
 
@@ -56,12 +65,6 @@ const (
 	Skipped   Outcome = "skipped" // unusable address or event id
 )
 
-// DedupePK is the marker of a provider event id on a connector.
-func DedupePK(tenant, connector, eventID string) string {
-	sum := sha256.Sum256([]byte(eventID))
-	return "T#" + tenant + "#DEDUPE#" + connector + "#" + base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
 type dedupeMarker struct {
 	PK        string `dynamo:"PK,hash"`
 	SK        string `dynamo:"SK,range"`
@@ -73,10 +76,10 @@ type dedupeMarker struct {
 // dedupe returns the transaction action claiming m's event id. The
 // condition checks expiry itself, since TTL deletion lags.
 func (s *Service) dedupe(tenant, connector string, m webhook.Message, now time.Time) store.TxAction {
-	mk := dedupeMarker{PK: DedupePK(tenant, connector, m.EventID), SK: store.MarkerSK, EventID: m.EventID,
+	mk := dedupeMarker{PK: store.DedupePK(tenant, connector, m.EventID), SK: store.MarkerSK, EventID: m.EventID,
 		CreatedAt: now.UnixMilli(), ExpiresAt: now.Add(s.DedupeTTL).Unix()}
-	return func(tx *dynamo.WriteTx, t dynamo.Table) {
-		tx.Put(t.Put(mk).If("attribute_not_exists(PK) OR expiresAt < ?", now.Unix()))
+	return func(tx *store.Tx) {
+		tx.Put(actDedupe, tx.Table().Put(mk).If("attribute_not_exists(PK) OR expiresAt < ?", now.Unix()))
 	}
 }
 
@@ -158,15 +161,14 @@ func (s *Service) decide(ctx context.Context, rc connectors.Resolved, m webhook.
 
 // channelOwner is the participant owning the sender's channel, or "".
 func (s *Service) channelOwner(ctx context.Context, tenant, connector, address string) (string, error) {
-	var ci store.ChannelIndex
-	err := s.table.Get("PK", store.ChannelPK(tenant, connector, address)).Range("SK", dynamo.Equal, store.MarkerSK).One(ctx, &ci)
-	if errors.Is(err, dynamo.ErrNotFound) {
+	owner, err := s.roster.ChannelOwner(ctx, tenant, connector, address)
+	if errors.Is(err, store.ErrNotFound) {
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("inbound: channel lookup: %w", err)
+		return "", fmt.Errorf("inbound: %w", err)
 	}
-	return ci.ParticipantID, nil
+	return owner, nil
 }
 
 // accept writes, in one transaction: the dedupe marker, (when the sender
@@ -179,43 +181,26 @@ func (s *Service) accept(ctx context.Context, rc connectors.Resolved, m webhook.
 	if err != nil {
 		return "", err
 	}
-	tx := s.db.WriteTx()
-	idx := map[string]int{}
-	n := 0
-	add := func(name string, a store.TxAction) {
-		a(tx, s.table)
-		idx[name] = n
-		n++
-	}
-	add("dedupe", s.dedupe(t, c.ID, m, now))
+	tx := s.store.Tx().Join(s.dedupe(t, c.ID, m, now))
 	if mustBeBound {
-		add("participant", func(tx *dynamo.WriteTx, tb dynamo.Table) {
-			tx.Check(tb.Check("PK", store.ParticipantPK(t, owner)).Range("SK", store.ParticipantSK).
-				If("attribute_exists(PK) AND (attribute_not_exists(disabledAt) OR disabledAt = ?) AND contains(agentIds, ?)", 0, c.AgentID))
-		})
+		tx.Check(actParticipant, s.table.Check("PK", store.ParticipantPK(t, owner)).Range("SK", store.ParticipantSK).
+			If("attribute_exists(PK) AND (attribute_not_exists(disabledAt) OR disabledAt = ?) AND contains(agentIds, ?)", 0, c.AgentID))
 	}
 	if owner != "" {
-		add("channel", func(tx *dynamo.WriteTx, tb dynamo.Table) {
-			tx.Update(tb.Update("PK", store.ChannelPK(t, c.ID, m.SenderAddress)).Range("SK", store.MarkerSK).
-				Set("lastMessageAt", now.UnixMilli()).If("participantId = ?", owner))
-		})
+		tx.Update(actChannel, s.table.Update("PK", store.ChannelPK(t, c.ID, m.SenderAddress)).Range("SK", store.MarkerSK).
+			Set("lastMessageAt", now.UnixMilli()).If("participantId = ?", owner))
 	}
-	add("event", store.EnqueueOutbox(ev))
-	err = tx.Run(ctx)
-	if err == nil {
-		return Accepted, nil
-	}
-	failed := cancelled(err)
+	err = tx.Join(outbox.Enqueue(ev)).Run(ctx)
 	switch {
-	case failed == nil:
-		return "", fmt.Errorf("inbound: accept: %w", err)
-	case failed[idx["dedupe"]]:
+	case err == nil:
+		return Accepted, nil
+	case store.ConditionFailed(err, actDedupe):
 		return Duplicate, nil
-	case mustBeBound && failed[idx["participant"]]:
+	case store.ConditionFailed(err, actParticipant):
 		return "", errNotAccepted
-	case owner != "" && failed[idx["channel"]]:
+	case store.ConditionFailed(err, actChannel):
 		return "", errChannelMoved
-	case failed[idx["event"]]:
+	case store.ConditionFailed(err, outbox.ActionName(ev.ID)):
 		return Duplicate, nil // the event of this provider event id exists
 	}
 	return "", fmt.Errorf("inbound: accept: %w", err)
@@ -234,7 +219,7 @@ func (s *Service) requestAccess(ctx context.Context, rc connectors.Resolved, m w
 	case held == "pending":
 		return Pending, nil
 	}
-	ar := store.AccessRequest{
+	ar := accessrequests.AccessRequest{
 		ID: uuid.NewString(), IntegrationConfigID: c.ID, Provider: c.Provider, Address: m.SenderAddress, AgentID: c.AgentID,
 		MatchedParticipantID: matched, DisplayName: truncate(m.DisplayName, maxName), ConversationName: truncate(m.ConversationName, maxName),
 		CreatedAt: now.UnixMilli(), ModifiedAt: now.UnixMilli(),
@@ -245,20 +230,20 @@ func (s *Service) requestAccess(ctx context.Context, rc connectors.Resolved, m w
 	if err != nil {
 		return "", err
 	}
-	onboarding := store.OutboxMessage{
+	onboarding := outbox.Message{
 		// Derived from the request: the message can never be enqueued twice.
 		ID: "onboarding-" + ar.ID, Kind: KindChatSend, Tenant: t, Payload: string(payload),
 		CreatedAt: now.UnixMilli(), ModifiedAt: now.UnixMilli(),
 	}
-	err = s.store.CreateAccessRequest(ctx, t, store.NewPendingRequest{Request: ar,
-		Extra: []store.TxAction{s.dedupe(t, c.ID, m, now), store.EnqueueOutbox(onboarding)}})
-	var pe *store.PendingExistsError
+	err = s.requests.CreateAccessRequest(ctx, t, accessrequests.NewPendingRequest{Request: ar,
+		Extra: []store.TxAction{s.dedupe(t, c.ID, m, now), outbox.Enqueue(onboarding)}})
+	var pe *accessrequests.PendingExistsError
 	switch {
 	case err == nil:
 		return Requested, nil
 	case errors.As(err, &pe):
 		return Pending, nil
-	case errors.Is(err, store.ErrBlocked):
+	case errors.Is(err, accessrequests.ErrBlocked):
 		return Blocked, nil
 	case errors.Is(err, store.ErrConflict):
 		// Only the dedupe marker can fail otherwise: a repeat of an event
@@ -288,25 +273,6 @@ func (s *Service) markers(ctx context.Context, tenant, connector, address string
 		}
 	}
 	return held, nil
-}
-
-// cancelled reports which actions of a cancelled transaction failed their
-// condition; nil when err is not a cancellation by conditions.
-func cancelled(err error) map[int]bool {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
-		return nil
-	}
-	var out map[int]bool
-	for i, r := range tce.CancellationReasons {
-		if r.Code != nil && *r.Code == "ConditionalCheckFailed" {
-			if out == nil {
-				out = map[int]bool{}
-			}
-			out[i] = true
-		}
-	}
-	return out
 }
 
 func truncate(s string, n int) string {
@@ -357,7 +323,7 @@ type MessageAccepted struct {
 	ReceivedAt          int64  `json:"receivedAt"`
 }
 
-func acceptedEvent(rc connectors.Resolved, m webhook.Message, participant string, now time.Time) (store.OutboxMessage, error) {
+func acceptedEvent(rc connectors.Resolved, m webhook.Message, participant string, now time.Time) (outbox.Message, error) {
 	d := MessageAccepted{
 		Tenant: rc.Tenant, IntegrationConfigID: rc.Connector.ID, Provider: rc.Connector.Provider, AgentID: rc.Connector.AgentID,
 		ParticipantID: participant, Address: m.SenderAddress, DisplayName: truncate(m.DisplayName, maxName),
@@ -376,15 +342,15 @@ func acceptedEvent(rc connectors.Resolved, m webhook.Message, participant string
 		detail, err = json.Marshal(d)
 	}
 	if err != nil {
-		return store.OutboxMessage{}, err
+		return outbox.Message{}, err
 	}
 	payload, err := json.Marshal(Event{Source: EventSource, DetailType: EventInboundMessageAccepted, Detail: detail})
 	if err != nil {
-		return store.OutboxMessage{}, err
+		return outbox.Message{}, err
 	}
 	// One event per provider event id, like the dedupe marker.
 	sum := sha256.Sum256([]byte(rc.Tenant + "\x00" + rc.Connector.ID + "\x00" + m.EventID))
-	return store.OutboxMessage{
+	return outbox.Message{
 		ID: "event-" + base64.RawURLEncoding.EncodeToString(sum[:]), Kind: KindEventPut, Tenant: rc.Tenant,
 		Payload: string(payload), CreatedAt: now.UnixMilli(), ModifiedAt: now.UnixMilli(),
 	}, nil

@@ -25,6 +25,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/apitest"
+	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/chatsend/chatsendtest"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
@@ -33,6 +34,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/inbound"
 	"github.com/gatehouse/gatehouse/pkg/inbound/deliver"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
+	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
@@ -98,7 +100,7 @@ func newWorld(t testing.TB) *world {
 	env["EVENTBRIDGE_API_URL"] = eb.URL
 	e := apitest.NewWith(t, routes, env)
 	w := &world{Env: e, standIn: si, env: env, byProvider: map[string]connectors.Connector{}, events: events}
-	e.SeedMember(t, tenant, agent, "editor", store.RoleEditor)
+	e.SeedMember(t, tenant, agent, "editor", authz.RoleEditor)
 	w.admin = e.Token(t, "admin", map[string]string{tenant: "ADMIN"})
 	w.editor = e.Token(t, "editor", map[string]string{tenant: "MEMBER"})
 	for _, p := range connectors.Providers {
@@ -338,14 +340,14 @@ func (w *world) items(t testing.TB) int {
 }
 
 // requests lists the agent's access requests of a status.
-func (w *world) requests(t testing.TB, status string) []store.AccessRequest {
+func (w *world) requests(t testing.TB, status string) []accessrequests.AccessRequest {
 	t.Helper()
 	res := w.Do(t, "GET", "/v1/tenants/"+tenant+"/participantAccessRequests?agentId="+agent+"&status="+status+"&pageSize=100", w.editor, "")
 	if res.Status != 200 {
 		t.Fatalf("list requests: %d %s", res.Status, res.Body)
 	}
 	var page struct {
-		ParticipantAccessRequests []store.AccessRequest `json:"participantAccessRequests"`
+		ParticipantAccessRequests []accessrequests.AccessRequest `json:"participantAccessRequests"`
 	}
 	if err := json.Unmarshal([]byte(res.Body), &page); err != nil {
 		t.Fatal(err)
@@ -354,9 +356,9 @@ func (w *world) requests(t testing.TB, status string) []store.AccessRequest {
 }
 
 // outboxItems returns the outbox messages of a kind.
-func (w *world) outboxItems(t testing.TB, kind string) []store.OutboxMessage {
+func (w *world) outboxItems(t testing.TB, kind string) []outbox.Message {
 	t.Helper()
-	var all []store.OutboxMessage
+	var all []outbox.Message
 	err := w.Table.DB.Table(w.Table.Name).Scan().Filter("begins_with(PK, ?) AND kind = ?", "OUTBOX#", kind).Consistent(true).All(context.Background(), &all)
 	if err != nil {
 		t.Fatal(err)
@@ -366,14 +368,14 @@ func (w *world) outboxItems(t testing.TB, kind string) []store.OutboxMessage {
 
 // waitOutbox waits until every outbox message of kind has left PENDING
 // and SENDING, and returns them.
-func (w *world) waitOutbox(t testing.TB, kind string, want int) []store.OutboxMessage {
+func (w *world) waitOutbox(t testing.TB, kind string, want int) []outbox.Message {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ms := w.outboxItems(t, kind)
 		done := len(ms) == want
 		for _, m := range ms {
-			if m.Status != store.OutboxSent && m.Status != store.OutboxFailed {
+			if m.Status != outbox.StatusSent && m.Status != outbox.StatusFailed {
 				done = false
 			}
 		}
@@ -407,9 +409,9 @@ func (w *world) decide(t testing.TB, id, verb, body string) {
 }
 
 // channelIndex reads a channel's index item.
-func (w *world) channelIndex(t testing.TB, c connectors.Connector, address string) store.ChannelIndex {
+func (w *world) channelIndex(t testing.TB, c connectors.Connector, address string) roster.ChannelIndex {
 	t.Helper()
-	var ci store.ChannelIndex
+	var ci roster.ChannelIndex
 	err := w.Table.DB.Table(w.Table.Name).Get("PK", store.ChannelPK(tenant, c.ID, address)).Range("SK", dynamo.Equal, store.MarkerSK).Consistent(true).One(context.Background(), &ci)
 	if err != nil {
 		t.Fatalf("channel index: %v", err)

@@ -49,8 +49,10 @@ import (
 
 	"github.com/guregu/dynamo/v2"
 
+	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/problem"
 	"github.com/gatehouse/gatehouse/pkg/store"
@@ -79,7 +81,8 @@ type Connectors interface {
 type Service struct {
 	conns      Connectors
 	store      *store.Store
-	db         *dynamo.DB
+	requests   *accessrequests.Repo
+	roster     *roster.Repo
 	table      dynamo.Table
 	teams      *webhook.TeamsVerifier
 	publicBase string
@@ -108,7 +111,7 @@ func New(st *store.Store, conns Connectors, cfg Config) *Service {
 		log = slog.Default()
 	}
 	return &Service{
-		conns: conns, store: st, db: st.DB(), table: st.Table(),
+		conns: conns, store: st, requests: accessrequests.NewRepo(st), roster: roster.NewRepo(st), table: st.Table(),
 		teams:      webhook.NewTeamsVerifier(webhook.TeamsConfig{OpenIDMetadataURL: cfg.TeamsOpenIDMetadataURL}),
 		publicBase: strings.TrimRight(cfg.PublicBaseURL, "/"),
 		log:        log, now: time.Now, DedupeTTL: DefaultDedupeTTL,

@@ -14,9 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/chatsend/chatsendtest"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
+	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
@@ -46,8 +48,8 @@ func TestNewSenderEveryProvider(t *testing.T) {
 			if tt.provider == connectors.TwilioSMS && (!strings.Contains(res.Body.String(), "<Response></Response>") || !strings.HasPrefix(res.Header().Get("Content-Type"), "text/xml")) {
 				t.Errorf("twilio answer %q %q, want empty TwiML", res.Header().Get("Content-Type"), res.Body)
 			}
-			var got []store.AccessRequest
-			for _, ar := range w.requests(t, store.StatusPending) {
+			var got []accessrequests.AccessRequest
+			for _, ar := range w.requests(t, accessrequests.StatusPending) {
 				if ar.IntegrationConfigID == c.ID {
 					got = append(got, ar)
 				}
@@ -61,7 +63,7 @@ func TestNewSenderEveryProvider(t *testing.T) {
 			}
 			ms := w.waitOutbox(t, inbound.KindChatSend, len(w.outboxItems(t, inbound.KindChatSend)))
 			for _, m := range ms {
-				if m.Status != store.OutboxSent {
+				if m.Status != outbox.StatusSent {
 					t.Errorf("outbox %s: %s %s", m.ID, m.Status, m.LastError)
 				}
 			}
@@ -280,7 +282,7 @@ func TestTamperMatrix(t *testing.T) {
 			})
 		}
 	}
-	if got := w.requests(t, store.StatusPending); len(got) != 0 {
+	if got := w.requests(t, accessrequests.StatusPending); len(got) != 0 {
 		t.Errorf("requests after forgeries: %+v", got)
 	}
 	// The genuine deliveries the forgeries were made from pass.
@@ -342,7 +344,7 @@ func TestConcurrentDuplicates(t *testing.T) {
 					t.Errorf("delivery %d: status %d", i, c)
 				}
 			}
-			if got := w.requests(t, store.StatusPending); len(got) != 1 {
+			if got := w.requests(t, accessrequests.StatusPending); len(got) != 1 {
 				t.Fatalf("PENDING requests = %d, want 1", len(got))
 			}
 			w.waitOutbox(t, inbound.KindChatSend, 1)
@@ -369,7 +371,7 @@ func TestRejectAndBlock(t *testing.T) {
 	if res := w.send(t, w.message(p, addr, eventID(p, 1))); res.Code != 200 {
 		t.Fatal(res.Code)
 	}
-	first := w.requests(t, store.StatusPending)
+	first := w.requests(t, accessrequests.StatusPending)
 	if len(first) != 1 {
 		t.Fatalf("requests = %+v", first)
 	}
@@ -378,11 +380,11 @@ func TestRejectAndBlock(t *testing.T) {
 
 	// The provider redelivers the first message: already handled.
 	w.send(t, w.message(p, addr, eventID(p, 1)))
-	if got := w.requests(t, store.StatusPending); len(got) != 0 {
+	if got := w.requests(t, accessrequests.StatusPending); len(got) != 0 {
 		t.Fatalf("a redelivery after reject opened %+v", got)
 	}
 	w.send(t, w.message(p, addr, eventID(p, 2)))
-	second := w.requests(t, store.StatusPending)
+	second := w.requests(t, accessrequests.StatusPending)
 	if len(second) != 1 || second[0].ID == first[0].ID {
 		t.Fatalf("after reject + new message: %+v, want one fresh request", second)
 	}
@@ -398,7 +400,7 @@ func TestRejectAndBlock(t *testing.T) {
 			t.Errorf("blocked sender's message: %d, want 200 (acknowledged)", res.Code)
 		}
 	}
-	if got := w.requests(t, store.StatusPending); len(got) != 0 {
+	if got := w.requests(t, accessrequests.StatusPending); len(got) != 0 {
 		t.Errorf("blocked sender opened %+v", got)
 	}
 	if after := w.items(t); after != before {
@@ -417,8 +419,8 @@ func (w *world) approve(t testing.TB, provider, addr string) string {
 	if res := w.send(t, w.message(provider, addr, eventID(provider, 500000+w.seq))); res.Code != 200 {
 		t.Fatal(res.Code)
 	}
-	var ar store.AccessRequest
-	for _, r := range w.requests(t, store.StatusPending) {
+	var ar accessrequests.AccessRequest
+	for _, r := range w.requests(t, accessrequests.StatusPending) {
 		if r.Address == addr {
 			ar = r
 		}
@@ -427,7 +429,7 @@ func (w *world) approve(t testing.TB, provider, addr string) string {
 	if res.Status != 200 {
 		t.Fatalf("approve: %d %s", res.Status, res.Body)
 	}
-	var out store.AccessRequest
+	var out accessrequests.AccessRequest
 	_ = json.Unmarshal([]byte(res.Body), &out)
 	return out.ApprovedParticipantID
 }
@@ -454,7 +456,7 @@ func TestKnownSender(t *testing.T) {
 			if ci := w.channelIndex(t, c, addr); ci.ParticipantID != pid || ci.LastMessageAt < start {
 				t.Errorf("channel index = %+v, want lastMessageAt ≥ %d", ci, start)
 			}
-			for _, ar := range w.requests(t, store.StatusPending) {
+			for _, ar := range w.requests(t, accessrequests.StatusPending) {
 				if ar.Address == addr {
 					t.Errorf("a known sender opened a request: %+v", ar)
 				}
@@ -487,7 +489,7 @@ func TestKnownSender(t *testing.T) {
 	w.startDispatcher(t)
 	ms := w.waitOutbox(t, inbound.KindEventPut, len(connectors.Providers))
 	for _, m := range ms {
-		if m.Status != store.OutboxSent {
+		if m.Status != outbox.StatusSent {
 			t.Errorf("event %s: %s %s", m.ID, m.Status, m.LastError)
 		}
 	}
@@ -532,8 +534,8 @@ func TestKnownButNotAccepted(t *testing.T) {
 			if res := w.send(t, w.message(p, addr, eventID(p, 950+i))); res.Code != 200 {
 				t.Fatal(res.Code)
 			}
-			var got []store.AccessRequest
-			for _, ar := range w.requests(t, store.StatusPending) {
+			var got []accessrequests.AccessRequest
+			for _, ar := range w.requests(t, accessrequests.StatusPending) {
 				if ar.Address == addr {
 					got = append(got, ar)
 				}
@@ -553,7 +555,7 @@ func TestOnboardingOff(t *testing.T) {
 	if res := w.send(t, w.messageOn(c, addr, "777")); res.Code != 200 {
 		t.Fatal(res.Code)
 	}
-	if got := w.requests(t, store.StatusPending); len(got) != 0 {
+	if got := w.requests(t, accessrequests.StatusPending); len(got) != 0 {
 		t.Errorf("requests = %+v, want none", got)
 	}
 	if got := w.outboxItems(t, inbound.KindChatSend); len(got) != 0 {
@@ -580,7 +582,7 @@ func TestSlackURLVerificationAndRetries(t *testing.T) {
 	if res := w.send(t, d); res.Code != 200 {
 		t.Fatal(res.Code)
 	}
-	if got := w.requests(t, store.StatusPending); len(got) != 1 || got[0].Address != "U0RETRY" {
+	if got := w.requests(t, accessrequests.StatusPending); len(got) != 1 || got[0].Address != "U0RETRY" {
 		t.Fatalf("requests = %+v, want the retried first delivery's", got)
 	}
 	before := w.items(t)
@@ -685,7 +687,7 @@ func TestWhatsAppBatch(t *testing.T) {
 		t.Fatal(res.Code)
 	}
 	got := map[string]string{}
-	for _, ar := range w.requests(t, store.StatusPending) {
+	for _, ar := range w.requests(t, accessrequests.StatusPending) {
 		got[ar.Address] = ar.DisplayName
 	}
 	if len(got) != 2 || got["111"] != "A" || got["222"] != "B" {
@@ -724,17 +726,17 @@ func TestOnboardingDeliveryFailures(t *testing.T) {
 		status   string
 		calls    int
 	}{
-		{"transient then delivered", []int{503, 502}, store.OutboxSent, 3},
-		{"permanent", []int{400}, store.OutboxFailed, 1},
+		{"transient then delivered", []int{503, 502}, outbox.StatusSent, 3},
+		{"permanent", []int{400}, outbox.StatusFailed, 1},
 	}
-	find := func(t *testing.T, want int, id string) store.OutboxMessage {
+	find := func(t *testing.T, want int, id string) outbox.Message {
 		for _, x := range w.waitOutbox(t, inbound.KindChatSend, want) {
 			if strings.Contains(x.Payload, id) || x.ID == id {
 				return x
 			}
 		}
 		t.Fatalf("no outbox message for %s", id)
-		return store.OutboxMessage{}
+		return outbox.Message{}
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -752,7 +754,7 @@ func TestOnboardingDeliveryFailures(t *testing.T) {
 			if got := w.standIn.Calls(p) - calls; got != tt.calls {
 				t.Errorf("provider calls = %d, want %d", got, tt.calls)
 			}
-			if tt.status == store.OutboxFailed && m.LastError == "" {
+			if tt.status == outbox.StatusFailed && m.LastError == "" {
 				t.Error("no lastError on a FAILED message")
 			}
 		})
@@ -760,12 +762,11 @@ func TestOnboardingDeliveryFailures(t *testing.T) {
 	t.Run("connector deleted", func(t *testing.T) {
 		n := len(w.outboxItems(t, inbound.KindChatSend))
 		payload, _ := json.Marshal(inbound.ChatSend{IntegrationConfigID: "00000000-0000-4000-8000-00000000dead", Provider: p, ReplyTo: "1", Text: "hi"})
-		tx := w.Table.DB.WriteTx()
-		store.EnqueueOutbox(store.OutboxMessage{ID: "orphan", Kind: inbound.KindChatSend, Tenant: tenant, Payload: string(payload)})(tx, w.Table.Store.Table())
+		tx := w.Table.Store.Tx().Join(outbox.Enqueue(outbox.Message{ID: "orphan", Kind: inbound.KindChatSend, Tenant: tenant, Payload: string(payload)}))
 		if err := tx.Run(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if m := find(t, n+1, "orphan"); m.Status != store.OutboxFailed || m.Attempts != 1 || !strings.Contains(m.LastError, "no longer exists") {
+		if m := find(t, n+1, "orphan"); m.Status != outbox.StatusFailed || m.Attempts != 1 || !strings.Contains(m.LastError, "no longer exists") {
 			t.Errorf("outbox %+v, want FAILED at once", m)
 		}
 	})

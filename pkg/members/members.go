@@ -11,7 +11,6 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/problem"
-	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
 // Function is the Lambda serving these routes.
@@ -21,10 +20,10 @@ const base = "/v1/tenants/{tenant}/agents/{agentId}/members"
 
 // Store is the persistence the service needs.
 type Store interface {
-	GetMember(ctx context.Context, tenant, agent, subject string) (store.Member, error)
-	PutMember(ctx context.Context, tenant string, m store.Member) (store.Member, error)
+	GetMember(ctx context.Context, tenant, agent, subject string) (Member, error)
+	PutMember(ctx context.Context, tenant string, m Member) (Member, error)
 	DeleteMember(ctx context.Context, tenant, agent, subject string) error
-	ListMembers(ctx context.Context, tenant, agent string) ([]store.Member, error)
+	ListMembers(ctx context.Context, tenant, agent string) ([]Member, error)
 }
 
 // Service handles the routes.
@@ -45,7 +44,7 @@ func Routes(p *platform.Platform) ([]httpapi.Route, error) {
 	if p == nil {
 		return (*Service)(nil).Routes(), nil
 	}
-	return New(p.Store, p.Authz).Routes(), nil
+	return New(NewRepo(p.Store), p.Authz).Routes(), nil
 }
 
 // Routes returns the route table entries of this resource.
@@ -82,7 +81,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := s.authz.Require(r.Context(), tenant, agent, authz.Viewer); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	ms, err := s.store.ListMembers(r.Context(), tenant, agent)
 	if err != nil {
@@ -97,11 +96,11 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := s.authz.Require(r.Context(), tenant, agent, authz.Viewer); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	m, err := s.store.GetMember(r.Context(), tenant, agent, subject)
 	if err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, m)
 }
@@ -123,11 +122,11 @@ func (s *Service) put(w http.ResponseWriter, r *http.Request) error {
 		return problem.BadRequest("invalid-role", "role must be one of ADMIN, EDITOR, VIEWER")
 	}
 	if _, err := s.authz.Require(r.Context(), tenant, agent, authz.Admin); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	p, _, _ := authz.TenantRole(r.Context(), tenant)
 	now := s.now().UnixMilli()
-	m, err := s.store.PutMember(r.Context(), tenant, store.Member{AgentID: agent, Subject: subject, Role: b.Role, CreatedBy: p.Subject, CreatedAt: now, ModifiedAt: now})
+	m, err := s.store.PutMember(r.Context(), tenant, Member{AgentID: agent, Subject: subject, Role: b.Role, CreatedBy: p.Subject, CreatedAt: now, ModifiedAt: now})
 	if err != nil {
 		return err
 	}
@@ -140,10 +139,10 @@ func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := s.authz.Require(r.Context(), tenant, agent, authz.Admin); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	if err := s.store.DeleteMember(r.Context(), tenant, agent, subject); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

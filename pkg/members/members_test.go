@@ -5,8 +5,9 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/pkg/apitest"
+	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/dynamotest"
-	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/members"
 )
 
 func TestMain(m *testing.M) { dynamotest.Main(m) }
@@ -15,9 +16,9 @@ const base = "/v1/tenants/acme/agents/agent-1/members"
 
 func TestMemberRoles(t *testing.T) {
 	e := apitest.New(t)
-	e.SeedMember(t, "acme", "agent-1", "agentadmin", store.RoleAdmin)
-	e.SeedMember(t, "acme", "agent-1", "editor", store.RoleEditor)
-	e.SeedMember(t, "acme", "agent-1", "viewer", store.RoleViewer)
+	e.SeedMember(t, "acme", "agent-1", "agentadmin", authz.RoleAdmin)
+	e.SeedMember(t, "acme", "agent-1", "editor", authz.RoleEditor)
+	e.SeedMember(t, "acme", "agent-1", "viewer", authz.RoleViewer)
 	tok := map[string]string{
 		"admin":    e.Token(t, "admin", map[string]string{"acme": "ADMIN"}),
 		"stranger": e.Token(t, "stranger", map[string]string{"other": "ADMIN"}),
@@ -55,11 +56,11 @@ func TestMemberRoles(t *testing.T) {
 	}
 	// erin, now EDITOR, sees the agent; a re-PUT keeps createdAt.
 	first := e.Do(t, "GET", base+"/erin", tok["viewer"], "")
-	var m1, m2 store.Member
+	var m1, m2 members.Member
 	_ = json.Unmarshal([]byte(first.Body), &m1)
 	e.Do(t, "PUT", base+"/erin", tok["admin"], `{"role":"ADMIN"}`)
 	_ = json.Unmarshal([]byte(e.Do(t, "GET", base+"/erin", tok["viewer"], "").Body), &m2)
-	if m2.Role != store.RoleAdmin || m2.CreatedAt != m1.CreatedAt || m2.CreatedBy != "agentadmin" {
+	if m2.Role != authz.RoleAdmin || m2.CreatedAt != m1.CreatedAt || m2.CreatedBy != "agentadmin" {
 		t.Errorf("after re-PUT: %+v (was %+v)", m2, m1)
 	}
 }

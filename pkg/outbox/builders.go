@@ -4,15 +4,14 @@ import (
 	"fmt"
 
 	"github.com/gatehouse/gatehouse/pkg/platform"
-	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
 // Builder returns a feature package's handlers by kind.
-type Builder func(p *platform.Platform) (map[string]store.OutboxHandler, error)
+type Builder func(p *platform.Platform) (map[string]Handler, error)
 
 // Handlers builds the handlers of builders; kind names must be unique.
-func Handlers(p *platform.Platform, builders ...Builder) (map[string]store.OutboxHandler, error) {
-	all := map[string]store.OutboxHandler{}
+func Handlers(p *platform.Platform, builders ...Builder) (map[string]Handler, error) {
+	all := map[string]Handler{}
 	for _, build := range builders {
 		hs, err := build(p)
 		if err != nil {

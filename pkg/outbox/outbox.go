@@ -1,11 +1,11 @@
-// Package outbox delivers outbox messages (store.OutboxMessage): the side
+// Package outbox delivers outbox messages (Message): the side
 // effects written in the same transaction as the state change that causes
 // them (onboarding chat messages, events, e-mails, avatar syncs).
 //
 // # Handlers
 //
 // Each feature package exposes its kinds as a builder
-// func(*platform.Platform) (map[string]store.OutboxHandler, error); the
+// func(*platform.Platform) (map[string]Handler, error); the
 // registry in pkg/outbox/kinds collects them. To add a kind, append your
 // package's builder there (a kind may be claimed by one package only).
 //
@@ -24,7 +24,7 @@
 //     change's (a stale or duplicate record claims nothing), or taking over
 //     a SENDING message whose lease expired (a crashed dispatcher);
 //  3. runs the kind's handler and records the outcome, conditioned on its
-//     claim token: SENT (with a TTL), FAILED at once for store.ErrPermanent
+//     claim token: SENT (with a TTL), FAILED at once for ErrPermanent
 //     or after MaxAttempts, or back to PENDING with attempts+1, lastError
 //     and nextAttemptAt = now + exponential backoff. That MODIFY is a new
 //     stream record, which is how the retry comes back to step 1.
@@ -80,7 +80,7 @@ var ErrRetryLater = errors.New("outbox: retry later")
 // Dispatcher delivers outbox messages.
 type Dispatcher struct {
 	table    dynamo.Table
-	handlers map[string]store.OutboxHandler
+	handlers map[string]Handler
 	log      *slog.Logger
 
 	MaxAttempts int
@@ -94,7 +94,7 @@ type Dispatcher struct {
 }
 
 // New returns a Dispatcher over st's table with the given handlers.
-func New(st *store.Store, handlers map[string]store.OutboxHandler, log *slog.Logger) *Dispatcher {
+func New(st *store.Store, handlers map[string]Handler, log *slog.Logger) *Dispatcher {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -120,7 +120,7 @@ type Change struct {
 
 // item is an outbox message with the dispatcher's claim attributes.
 type item struct {
-	store.OutboxMessage
+	Message
 	LeaseUntil int64  `dynamo:"leaseUntil,omitempty"` // epoch ms
 	ClaimToken string `dynamo:"claimToken,omitempty"`
 	SentAt     int64  `dynamo:"sentAt,omitempty"`
@@ -153,7 +153,7 @@ func (d *Dispatcher) Batch(ctx context.Context, changes []Change) []string {
 // Process handles one change. nil means this record needs no redelivery
 // (delivered, rescheduled through a new record, finished, or stale).
 func (d *Dispatcher) Process(ctx context.Context, c Change) error {
-	if c.Status != store.OutboxPending || c.MessageID == "" {
+	if c.Status != StatusPending || c.MessageID == "" {
 		return nil
 	}
 	if _, ok := d.handlers[c.Kind]; c.Kind != "" && !ok {
@@ -193,13 +193,13 @@ func (d *Dispatcher) Process(ctx context.Context, c Change) error {
 		}
 		now := d.now().UnixMilli()
 		switch {
-		case cur.Attempts != c.Attempts, cur.Status == store.OutboxSent, cur.Status == store.OutboxFailed:
+		case cur.Attempts != c.Attempts, cur.Status == StatusSent, cur.Status == StatusFailed:
 			return nil // moved on: a later record (or none) carries it
 		case cur.Status == statusSending && cur.LeaseUntil > now:
 			// Someone is delivering it: wait for the outcome or the
 			// lease to run out (a crashed claimer), re-reading meanwhile.
 			next = min(cur.LeaseUntil+1, now+500)
-		case cur.Status == store.OutboxPending && cur.NextAttemptAt > now:
+		case cur.Status == StatusPending && cur.NextAttemptAt > now:
 			next = cur.NextAttemptAt
 		default:
 			next = now // raced: claim again
@@ -239,7 +239,7 @@ func (d *Dispatcher) claim(ctx context.Context, c Change) (item, string, error) 
 		Set("status", statusSending).Set("leaseUntil", now.Add(d.Lease).UnixMilli()).Set("claimToken", tok).
 		Set("modifiedAt", now.UnixMilli()).
 		If("attribute_exists(PK) AND attempts = ? AND ($ = ? OR ($ = ? AND leaseUntil < ?)) AND (attribute_not_exists(nextAttemptAt) OR nextAttemptAt <= ?)",
-			c.Attempts, "status", store.OutboxPending, "status", statusSending, now.UnixMilli(), now.UnixMilli()).
+			c.Attempts, "status", StatusPending, "status", statusSending, now.UnixMilli(), now.UnixMilli()).
 		Value(ctx, &it)
 	return it, tok, err
 }
@@ -255,7 +255,7 @@ func (d *Dispatcher) get(ctx context.Context, id string) (item, error) {
 
 // deliver runs the handler and records the outcome.
 func (d *Dispatcher) deliver(ctx context.Context, it item, tok string) error {
-	m := it.OutboxMessage
+	m := it.Message
 	herr := d.call(ctx, m)
 	now := d.now()
 	attempts := m.Attempts + 1
@@ -264,15 +264,15 @@ func (d *Dispatcher) deliver(ctx context.Context, it item, tok string) error {
 	var outcome string
 	switch {
 	case herr == nil:
-		outcome = store.OutboxSent
-		u.Set("status", store.OutboxSent).Set("sentAt", now.UnixMilli()).Set("expiresAt", now.Add(d.SentTTL).Unix()).Remove("lastError", "nextAttemptAt")
-	case errors.Is(herr, store.ErrPermanent) || attempts >= d.MaxAttempts:
-		outcome = store.OutboxFailed
-		u.Set("status", store.OutboxFailed).Set("lastError", errText(herr)).Set("expiresAt", now.Add(d.FailedTTL).Unix()).Remove("nextAttemptAt")
+		outcome = StatusSent
+		u.Set("status", StatusSent).Set("sentAt", now.UnixMilli()).Set("expiresAt", now.Add(d.SentTTL).Unix()).Remove("lastError", "nextAttemptAt")
+	case errors.Is(herr, ErrPermanent) || attempts >= d.MaxAttempts:
+		outcome = StatusFailed
+		u.Set("status", StatusFailed).Set("lastError", errText(herr)).Set("expiresAt", now.Add(d.FailedTTL).Unix()).Remove("nextAttemptAt")
 	default:
 		outcome = "RETRY"
 		next := now.Add(d.Backoff(attempts))
-		u.Set("status", store.OutboxPending).Set("lastError", errText(herr)).Set("nextAttemptAt", next.UnixMilli())
+		u.Set("status", StatusPending).Set("lastError", errText(herr)).Set("nextAttemptAt", next.UnixMilli())
 	}
 	err := u.Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
@@ -297,7 +297,7 @@ func (d *Dispatcher) deliver(ctx context.Context, it item, tok string) error {
 // no handler for, unchanged but for modifiedAt.
 func (d *Dispatcher) release(ctx context.Context, it item, tok string) error {
 	d.log.ErrorContext(ctx, "outbox: no handler for kind; message left PENDING", "outboxId", it.ID, "kind", it.Kind)
-	err := d.key(it.ID).Set("status", store.OutboxPending).Set("modifiedAt", d.now().UnixMilli()).Remove("leaseUntil", "claimToken").
+	err := d.key(it.ID).Set("status", StatusPending).Set("modifiedAt", d.now().UnixMilli()).Remove("leaseUntil", "claimToken").
 		If("claimToken = ?", tok).Run(ctx)
 	if err != nil && !dynamo.IsCondCheckFailed(err) {
 		return fmt.Errorf("%w: release: %v", ErrRetryLater, err)
@@ -306,7 +306,7 @@ func (d *Dispatcher) release(ctx context.Context, it item, tok string) error {
 }
 
 // call runs the kind's handler with a timeout; a panic is a transient failure.
-func (d *Dispatcher) call(ctx context.Context, m store.OutboxMessage) (err error) {
+func (d *Dispatcher) call(ctx context.Context, m Message) (err error) {
 	h := d.handlers[m.Kind]
 	ctx, cancel := context.WithTimeout(ctx, d.SendTimeout)
 	defer cancel()

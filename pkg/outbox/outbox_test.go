@@ -37,7 +37,7 @@ func newScript() *script {
 	return &script{answers: map[string][]error{}, calls: map[string][]time.Time{}}
 }
 
-func (s *script) handle(ctx context.Context, m store.OutboxMessage) error {
+func (s *script) handle(ctx context.Context, m outbox.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls[m.ID] = append(s.calls[m.ID], time.Now())
@@ -67,7 +67,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	tbl := dynamotest.NewTable(t)
 	s := newScript()
-	d := outbox.New(tbl.Store, map[string]store.OutboxHandler{"test.kind": s.handle}, nil)
+	d := outbox.New(tbl.Store, map[string]outbox.Handler{"test.kind": s.handle}, nil)
 	d.Backoff = func(int) time.Duration { return backoff }
 	d.MaxAttempts = 4
 	d.Lease = 2 * time.Second
@@ -89,15 +89,14 @@ func (e *env) poll(t *testing.T) {
 func (e *env) enqueue(t *testing.T, id, kind string) {
 	t.Helper()
 	now := time.Now().UnixMilli()
-	tx := e.tbl.DB.WriteTx()
-	store.EnqueueOutbox(store.OutboxMessage{ID: id, Kind: kind, Tenant: "acme", Payload: `{}`, CreatedAt: now, ModifiedAt: now})(tx, e.tbl.Store.Table())
+	tx := e.tbl.Store.Tx().Join(outbox.Enqueue(outbox.Message{ID: id, Kind: kind, Tenant: "acme", Payload: `{}`, CreatedAt: now, ModifiedAt: now}))
 	if err := tx.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
 
 type stored struct {
-	store.OutboxMessage
+	outbox.Message
 	LeaseUntil int64  `dynamo:"leaseUntil"`
 	ClaimToken string `dynamo:"claimToken"`
 	SentAt     int64  `dynamo:"sentAt"`
@@ -117,7 +116,7 @@ func (e *env) wait(t *testing.T, id string) stored {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if m := e.get(t, id); m.Status == store.OutboxSent || m.Status == store.OutboxFailed {
+		if m := e.get(t, id); m.Status == outbox.StatusSent || m.Status == outbox.StatusFailed {
 			return m
 		}
 		time.Sleep(30 * time.Millisecond)
@@ -137,10 +136,10 @@ func TestDelivery(t *testing.T) {
 		calls     int
 		lastError string
 	}{
-		{"first try", "test.kind", nil, store.OutboxSent, 1, ""},
-		{"retry with backoff then success", "test.kind", []error{errTransient, errTransient}, store.OutboxSent, 3, ""},
-		{"permanent failure is not retried", "test.kind", []error{fmt.Errorf("%w: chat not found", store.ErrPermanent)}, store.OutboxFailed, 1, "chat not found"},
-		{"attempts are bounded", "test.kind", []error{errTransient, errTransient, errTransient, errTransient, errTransient, errTransient}, store.OutboxFailed, 4, "503"},
+		{"first try", "test.kind", nil, outbox.StatusSent, 1, ""},
+		{"retry with backoff then success", "test.kind", []error{errTransient, errTransient}, outbox.StatusSent, 3, ""},
+		{"permanent failure is not retried", "test.kind", []error{fmt.Errorf("%w: chat not found", outbox.ErrPermanent)}, outbox.StatusFailed, 1, "chat not found"},
+		{"attempts are bounded", "test.kind", []error{errTransient, errTransient, errTransient, errTransient, errTransient, errTransient}, outbox.StatusFailed, 4, "503"},
 	}
 	e := newEnv(t)
 	e.poll(t)
@@ -166,7 +165,7 @@ func TestDelivery(t *testing.T) {
 			if m.ExpiresAt < start.Unix() || m.ClaimToken != "" || m.LeaseUntil != 0 || m.NextAttemptAt != 0 {
 				t.Errorf("finished item %+v: want a TTL and no claim or schedule left", m)
 			}
-			if m.Status == store.OutboxSent && m.SentAt == 0 {
+			if m.Status == outbox.StatusSent && m.SentAt == 0 {
 				t.Error("sentAt missing")
 			}
 			// Each retry waited for its nextAttemptAt.
@@ -189,20 +188,20 @@ func TestUnknownKindIsLeftPending(t *testing.T) {
 	e.enqueue(t, "other", "mail.send")
 	ctx := context.Background()
 	for _, c := range []outbox.Change{
-		{MessageID: "other", Status: store.OutboxPending, Kind: "mail.send"},
-		{MessageID: "other", Status: store.OutboxPending},
+		{MessageID: "other", Status: outbox.StatusPending, Kind: "mail.send"},
+		{MessageID: "other", Status: outbox.StatusPending},
 	} {
 		if err := e.d.Process(ctx, c); err != nil {
 			t.Fatalf("Process(%+v) = %v", c, err)
 		}
-		if m := e.get(t, "other"); m.Status != store.OutboxPending || m.Attempts != 0 || m.ClaimToken != "" {
+		if m := e.get(t, "other"); m.Status != outbox.StatusPending || m.Attempts != 0 || m.ClaimToken != "" {
 			t.Errorf("after %+v: %+v, want untouched PENDING", c, m)
 		}
 	}
 	// A dispatcher that knows the kind delivers it.
 	calls := 0
-	other := outbox.New(e.tbl.Store, map[string]store.OutboxHandler{"mail.send": func(context.Context, store.OutboxMessage) error { calls++; return nil }}, nil)
-	if err := other.Process(ctx, outbox.Change{MessageID: "other", Status: store.OutboxPending}); err != nil || calls != 1 {
+	other := outbox.New(e.tbl.Store, map[string]outbox.Handler{"mail.send": func(context.Context, outbox.Message) error { calls++; return nil }}, nil)
+	if err := other.Process(ctx, outbox.Change{MessageID: "other", Status: outbox.StatusPending}); err != nil || calls != 1 {
 		t.Errorf("Process = %v, calls %d", err, calls)
 	}
 }
@@ -217,7 +216,7 @@ func TestConcurrentProcessDeliversOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = e.d.Process(context.Background(), outbox.Change{RecordID: "1", MessageID: "dup", Status: store.OutboxPending})
+			errs[i] = e.d.Process(context.Background(), outbox.Change{RecordID: "1", MessageID: "dup", Status: outbox.StatusPending})
 		}()
 	}
 	wg.Wait()
@@ -229,7 +228,7 @@ func TestConcurrentProcessDeliversOnce(t *testing.T) {
 	if n := e.script.count("dup"); n != 1 {
 		t.Errorf("handler calls = %d, want 1", n)
 	}
-	if m := e.get(t, "dup"); m.Status != store.OutboxSent {
+	if m := e.get(t, "dup"); m.Status != outbox.StatusSent {
 		t.Errorf("status = %s", m.Status)
 	}
 }
@@ -244,10 +243,10 @@ func TestExpiredLeaseIsTakenOver(t *testing.T) {
 		Set("status", "SENDING").Set("claimToken", "dead").Set("leaseUntil", time.Now().Add(300*time.Millisecond).UnixMilli()).Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.d.Process(ctx, outbox.Change{MessageID: "crashed", Status: store.OutboxPending}); err != nil {
+	if err := e.d.Process(ctx, outbox.Change{MessageID: "crashed", Status: outbox.StatusPending}); err != nil {
 		t.Fatalf("Process = %v", err)
 	}
-	if m := e.get(t, "crashed"); m.Status != store.OutboxSent || e.script.count("crashed") != 1 {
+	if m := e.get(t, "crashed"); m.Status != outbox.StatusSent || e.script.count("crashed") != 1 {
 		t.Errorf("after takeover: %+v, calls %d", m, e.script.count("crashed"))
 	}
 }
@@ -264,9 +263,9 @@ func TestLiveClaimIsRespected(t *testing.T) {
 	}
 	go func() {
 		time.Sleep(300 * time.Millisecond)
-		_ = tbl.Update("PK", store.OutboxPK("busy")).Range("SK", store.OutboxSK).Set("status", store.OutboxSent).Set("attempts", 1).Remove("claimToken", "leaseUntil").Run(ctx)
+		_ = tbl.Update("PK", store.OutboxPK("busy")).Range("SK", store.OutboxSK).Set("status", outbox.StatusSent).Set("attempts", 1).Remove("claimToken", "leaseUntil").Run(ctx)
 	}()
-	if err := e.d.Process(ctx, outbox.Change{MessageID: "busy", Status: store.OutboxPending}); err != nil {
+	if err := e.d.Process(ctx, outbox.Change{MessageID: "busy", Status: outbox.StatusPending}); err != nil {
 		t.Fatalf("Process = %v", err)
 	}
 	if n := e.script.count("busy"); n != 0 {
@@ -301,7 +300,7 @@ func TestHandleStreamPartialBatchFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	// "stale" moved on since its record was written.
-	if err := e.tbl.Store.Table().Update("PK", store.OutboxPK("stale")).Range("SK", store.OutboxSK).Set("status", store.OutboxSent).Set("attempts", 1).Run(ctx); err != nil {
+	if err := e.tbl.Store.Table().Update("PK", store.OutboxPK("stale")).Range("SK", store.OutboxSK).Set("status", outbox.StatusSent).Set("attempts", 1).Run(ctx); err != nil {
 		t.Fatal(err)
 	}
 	ev := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
@@ -321,11 +320,11 @@ func TestHandleStreamPartialBatchFailure(t *testing.T) {
 	if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "200" {
 		t.Errorf("batch item failures = %+v, want only 200", resp.BatchItemFailures)
 	}
-	if m := e.get(t, "ready"); m.Status != store.OutboxSent {
+	if m := e.get(t, "ready"); m.Status != outbox.StatusSent {
 		t.Errorf("ready: %s", m.Status)
 	}
 	// The flaky one was rescheduled (a new stream record), not reported.
-	if m := e.get(t, "flaky"); m.Status != store.OutboxPending || m.Attempts != 1 || m.NextAttemptAt == 0 || m.LastError == "" {
+	if m := e.get(t, "flaky"); m.Status != outbox.StatusPending || m.Attempts != 1 || m.NextAttemptAt == 0 || m.LastError == "" {
 		t.Errorf("flaky: %+v", m)
 	}
 	if e.script.count("stale") != 0 || e.script.count("later") != 0 {
@@ -410,14 +409,13 @@ func TestSampleStreamEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	tbl := dynamotest.NewTable(t)
-	var got []store.OutboxMessage
-	d := outbox.New(tbl.Store, map[string]store.OutboxHandler{"chat.send": func(_ context.Context, m store.OutboxMessage) error {
+	var got []outbox.Message
+	d := outbox.New(tbl.Store, map[string]outbox.Handler{"chat.send": func(_ context.Context, m outbox.Message) error {
 		got = append(got, m)
 		return nil
 	}}, nil)
 	const id = "onboarding-0b6f1c3e-5d2a-4c8e-9f7a-3e1d2c4b5a69"
-	tx := tbl.DB.WriteTx()
-	store.EnqueueOutbox(store.OutboxMessage{ID: id, Kind: "chat.send", Tenant: "demo", Payload: `{"replyTo":"7001001"}`})(tx, tbl.Store.Table())
+	tx := tbl.Store.Tx().Join(outbox.Enqueue(outbox.Message{ID: id, Kind: "chat.send", Tenant: "demo", Payload: `{"replyTo":"7001001"}`}))
 	if err := tx.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

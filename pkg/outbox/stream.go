@@ -7,9 +7,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
-const pkPrefix = "OUTBOX#"
+const pkPrefix = store.OutboxPKPrefix
 
 // HandleStream is the DispatcherFunction handler: it processes a stream
 // batch and reports the records to redeliver (ReportBatchItemFailures).

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/gatehouse/gatehouse/pkg/authz"
-	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/problem"
 )
 
@@ -23,10 +22,10 @@ type roleReader interface {
 func (s *Service) caller(ctx context.Context, tenant string, agents []string) (*caller, error) {
 	p, trole, err := authz.TenantRole(ctx, tenant)
 	if err != nil {
-		return nil, httpapi.Translate(err)
+		return nil, err
 	}
 	c := &caller{subject: p.Subject, admin: trole == "ADMIN", roles: map[string]authz.Role{}}
-	if err := c.loadMore(ctx, s.store, tenant, agents...); err != nil {
+	if err := c.loadMore(ctx, s.authz, tenant, agents...); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -75,9 +74,9 @@ func (c *caller) requireAny(agents []string, want authz.Role) error {
 	}
 	switch {
 	case best == authz.None:
-		return httpapi.Translate(authz.ErrNoAccess)
+		return authz.ErrNoAccess
 	case best < want:
-		return httpapi.Translate(authz.ErrForbidden)
+		return authz.ErrForbidden
 	}
 	return nil
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/avatarsync"
 	"github.com/gatehouse/gatehouse/pkg/blob"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/outbox"
+	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/problem"
 	"github.com/gatehouse/gatehouse/pkg/store"
@@ -135,7 +137,7 @@ func (s *Service) syncFromChannel(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ch := store.ChannelKey{IntegrationConfigID: cfg, Address: *b.Address}
+	ch := roster.ChannelKey{IntegrationConfigID: cfg, Address: *b.Address}
 	if !hasChannel(rec.Participant, ch) {
 		return problem.New(http.StatusBadRequest, "channel-not-on-participant",
 			"the participant has no channel "+cfg+" / "+*b.Address).With("integrationConfigId", cfg).With("address", *b.Address)
@@ -155,7 +157,7 @@ func (s *Service) syncFromChannel(w http.ResponseWriter, r *http.Request) error 
 	return httpapi.WriteJSON(w, http.StatusOK, v)
 }
 
-func hasChannel(p store.Participant, ch store.ChannelKey) bool {
+func hasChannel(p roster.Participant, ch roster.ChannelKey) bool {
 	for _, c := range p.Channels {
 		if c.Key() == ch {
 			return true
@@ -166,35 +168,35 @@ func hasChannel(p store.Participant, ch store.ChannelKey) bool {
 
 // syncAvatar pulls the avatar of ch from its provider, stores it in S3
 // and only then writes it on the participant (if that still exists).
-func (s *Service) syncAvatar(ctx context.Context, tenant, participantID string, ch store.ChannelKey) (store.Participant, Connector, error) {
+func (s *Service) syncAvatar(ctx context.Context, tenant, participantID string, ch roster.ChannelKey) (roster.Participant, Connector, error) {
 	conn, err := s.connectors.GetConnector(ctx, tenant, ch.IntegrationConfigID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Participant{}, conn, errConnectorNotFound
+		return roster.Participant{}, conn, errConnectorNotFound
 	}
 	if err != nil {
-		return store.Participant{}, conn, fmt.Errorf("participants: read connector: %w", err)
+		return roster.Participant{}, conn, fmt.Errorf("participants: read connector: %w", err)
 	}
 	creds := conn.Credentials
 	if conn.Provider == avatar.ProviderSlack {
 		oc, err := s.store.GetOAuthConnection(ctx, tenant, conn.ID, avatar.ProviderSlack)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return store.Participant{}, conn, fmt.Errorf("%w: connect the Slack workspace (POST .../slackOAuth)", avatar.ErrOAuthNotConnected)
+			return roster.Participant{}, conn, fmt.Errorf("%w: connect the Slack workspace (POST .../slackOAuth)", avatar.ErrOAuthNotConnected)
 		case err != nil:
-			return store.Participant{}, conn, err
+			return roster.Participant{}, conn, err
 		}
 		creds.SlackOAuthToken = oc.Token
 	}
 	img, err := s.avatars.Fetcher.Fetch(ctx, conn.Provider, creds, ch.Address)
 	if err != nil {
-		return store.Participant{}, conn, fetchError{err}
+		return roster.Participant{}, conn, fetchError{err}
 	}
 	key, err := s.avatars.Blobs.PutAvatar(ctx, tenant, participantID, img)
 	if err != nil {
-		return store.Participant{}, conn, fmt.Errorf("participants: store avatar: %w", err)
+		return roster.Participant{}, conn, fmt.Errorf("participants: store avatar: %w", err)
 	}
 	now := s.now().UnixMilli()
-	p, err := s.store.SetAvatar(ctx, tenant, participantID, store.Avatar{FileID: key, Source: conn.Provider,
+	p, err := s.store.SetAvatar(ctx, tenant, participantID, roster.Avatar{FileID: key, Source: conn.Provider,
 		SourceConfigID: conn.ID, SourceAddress: ch.Address, SyncedAt: now}, now)
 	return p, conn, err
 }
@@ -261,13 +263,13 @@ func (s *Service) getAvatar(w http.ResponseWriter, r *http.Request) error {
 // cannot succeed (no source, no credentials, no image, refused download,
 // connector gone) fails permanently; a participant that is gone, lost the
 // channel or got an uploaded avatar meanwhile needs nothing.
-func (s *Service) HandleAvatarSync(ctx context.Context, m store.OutboxMessage) error {
+func (s *Service) HandleAvatarSync(ctx context.Context, m outbox.Message) error {
 	var pl avatarsync.Payload
 	if err := json.Unmarshal([]byte(m.Payload), &pl); err != nil || pl.Tenant == "" || pl.ParticipantID == "" {
-		return fmt.Errorf("%w: avatar.sync payload is malformed", store.ErrPermanent)
+		return fmt.Errorf("%w: avatar.sync payload is malformed", outbox.ErrPermanent)
 	}
 	if s.avatars.Blobs == nil {
-		return fmt.Errorf("%w: AVATAR_BUCKET is not configured", store.ErrPermanent)
+		return fmt.Errorf("%w: AVATAR_BUCKET is not configured", outbox.ErrPermanent)
 	}
 	rec, err := s.store.GetParticipantRecord(ctx, pl.Tenant, pl.ParticipantID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -276,8 +278,8 @@ func (s *Service) HandleAvatarSync(ctx context.Context, m store.OutboxMessage) e
 	if err != nil {
 		return err
 	}
-	ch := store.ChannelKey{IntegrationConfigID: pl.IntegrationConfigID, Address: pl.Address}
-	if !hasChannel(rec.Participant, ch) || rec.AvatarSource == store.AvatarUploaded {
+	ch := roster.ChannelKey{IntegrationConfigID: pl.IntegrationConfigID, Address: pl.Address}
+	if !hasChannel(rec.Participant, ch) || rec.AvatarSource == roster.AvatarUploaded {
 		return nil
 	}
 	_, _, err = s.syncAvatar(ctx, pl.Tenant, pl.ParticipantID, ch)
@@ -286,16 +288,16 @@ func (s *Service) HandleAvatarSync(ctx context.Context, m store.OutboxMessage) e
 		return nil
 	case errors.Is(err, errConnectorNotFound), errors.Is(err, avatar.ErrNoAvatarSource), errors.Is(err, avatar.ErrOAuthNotConnected),
 		errors.Is(err, avatar.ErrNoImage), errors.Is(err, avatar.ErrRefused):
-		return fmt.Errorf("%w: %v", store.ErrPermanent, err)
+		return fmt.Errorf("%w: %v", outbox.ErrPermanent, err)
 	}
 	return err
 }
 
 // OutboxHandlers returns this package's outbox handlers, built from p.
-func OutboxHandlers(p *platform.Platform) (map[string]store.OutboxHandler, error) {
+func OutboxHandlers(p *platform.Platform) (map[string]outbox.Handler, error) {
 	s, err := FromPlatform(p)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]store.OutboxHandler{avatarsync.Kind: s.HandleAvatarSync}, nil
+	return map[string]outbox.Handler{avatarsync.Kind: s.HandleAvatarSync}, nil
 }

@@ -24,11 +24,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/uuid"
 
+	"github.com/gatehouse/gatehouse/pkg/accessrequests"
+	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/avatar"
 	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
 	"github.com/gatehouse/gatehouse/pkg/avatarsync"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
+	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/participants"
+	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
@@ -316,7 +320,7 @@ func (w *world) service(t testing.TB, timeout time.Duration) *participants.Servi
 	})
 	p := w.Platform
 	av := participants.Avatars{Fetcher: f, Blobs: participants.BlobsFromEnv(p.AWS, func(k string) string { return w.env[k] })}
-	return participants.New(p.Store, p.Authz, participants.ConnectorsFromStore(p.Store, publicBase), av,
+	return participants.New(roster.NewRepo(p.Store), p.Authz, participants.ConnectorsFromStore(p.Store, publicBase), av,
 		participants.SlackOAuthFromEnv(func(k string) string { return w.env[k] }, f))
 }
 
@@ -324,10 +328,10 @@ func (w *world) service(t testing.TB, timeout time.Duration) *participants.Servi
 // in the approval's transaction; the outbox handler completes it.
 func TestApprovalQueuesAvatarSync(t *testing.T) {
 	w := newWorld(t, nil)
-	w.SeedMember(t, tenant, "agent-1", "editor", store.RoleEditor)
+	w.SeedMember(t, tenant, "agent-1", "editor", authz.RoleEditor)
 	jpeg := jpegBytes(t)
 	w.std.SetTelegramPhoto("8675309", jpeg)
-	ar := w.SeedRequest(t, tenant, store.AccessRequest{IntegrationConfigID: w.conns["TELEGRAM"], Provider: "TELEGRAM",
+	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{IntegrationConfigID: w.conns["TELEGRAM"], Provider: "TELEGRAM",
 		Address: "8675309", AgentID: "agent-1", DisplayName: "Jenny"})
 	r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/participantAccessRequests/"+ar.ID+":approve", w.tokens["editor"], `{"mode":"CREATE_NEW"}`)
 	if r.Status != 200 {
@@ -335,7 +339,7 @@ func TestApprovalQueuesAvatarSync(t *testing.T) {
 	}
 	pid := decode(t, r.Body)["approvedParticipantId"].(string)
 	m := w.outbox(t, avatarsync.MessageID(ar.ID))
-	if m.Kind != avatarsync.Kind || m.Status != store.OutboxPending || m.Tenant != tenant {
+	if m.Kind != avatarsync.Kind || m.Status != outbox.StatusPending || m.Tenant != tenant {
 		t.Fatalf("outbox message %+v", m)
 	}
 	hs, err := participants.OutboxHandlers(w.Platform)
@@ -364,7 +368,7 @@ func TestApprovalQueuesAvatarSync(t *testing.T) {
 // approval still succeeds and the handler fails permanently.
 func TestApprovalAvatarSyncFailureIsRecordedNotFatal(t *testing.T) {
 	w := newWorld(t, nil)
-	ar := w.SeedRequest(t, tenant, store.AccessRequest{IntegrationConfigID: w.conns["SLACK"], Provider: "SLACK",
+	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{IntegrationConfigID: w.conns["SLACK"], Provider: "SLACK",
 		Address: "U0NEWBIE", AgentID: "agent-1", DisplayName: "Newbie"})
 	r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/participantAccessRequests/"+ar.ID+":approve", w.tokens["editor"], `{}`)
 	if r.Status != 200 {
@@ -372,11 +376,11 @@ func TestApprovalAvatarSyncFailureIsRecordedNotFatal(t *testing.T) {
 	}
 	hs, _ := participants.OutboxHandlers(w.Platform)
 	err := hs[avatarsync.Kind](w.ctx, w.outbox(t, avatarsync.MessageID(ar.ID)))
-	if !errors.Is(err, store.ErrPermanent) {
+	if !errors.Is(err, outbox.ErrPermanent) {
 		t.Fatalf("handler = %v, want ErrPermanent", err)
 	}
 	// WhatsApp senders queue nothing.
-	ar = w.SeedRequest(t, tenant, store.AccessRequest{IntegrationConfigID: w.conns["WHATSAPP"], Provider: "WHATSAPP",
+	ar = w.SeedRequest(t, tenant, accessrequests.AccessRequest{IntegrationConfigID: w.conns["WHATSAPP"], Provider: "WHATSAPP",
 		Address: "4915112345678", AgentID: "agent-1"})
 	if r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/participantAccessRequests/"+ar.ID+":approve", w.tokens["editor"], `{}`); r.Status != 200 {
 		t.Fatalf("approve = %d %s", r.Status, r.Body)
@@ -386,9 +390,9 @@ func TestApprovalAvatarSyncFailureIsRecordedNotFatal(t *testing.T) {
 	}
 }
 
-func (w *world) outbox(t testing.TB, id string) store.OutboxMessage {
+func (w *world) outbox(t testing.TB, id string) outbox.Message {
 	t.Helper()
-	var m store.OutboxMessage
+	var m outbox.Message
 	if err := w.rawTbl.Get("PK", store.OutboxPK(id)).Range("SK", "EQ", store.OutboxSK).Consistent(true).One(w.ctx, &m); err != nil {
 		t.Fatalf("outbox %s: %v", id, err)
 	}
@@ -507,14 +511,14 @@ func TestSlackOAuth(t *testing.T) {
 	if st["connected"] != true || st["connectedBy"] != "agentadmin" || strings.Contains(r.Body, avatarstandin.SlackToken) {
 		t.Errorf("status %s", r.Body)
 	}
-	oc, err := w.Platform.Store.GetOAuthConnection(w.ctx, tenant, slack, "SLACK")
+	oc, err := roster.NewRepo(w.Platform.Store).GetOAuthConnection(w.ctx, tenant, slack, "SLACK")
 	if err != nil || oc.Token != avatarstandin.SlackToken {
 		t.Errorf("stored token %q %v", oc.Token, err)
 	}
 	if r := w.Do(t, "DELETE", oauth, w.tokens["agentadmin"], ""); r.Status != 204 {
 		t.Errorf("disconnect = %d", r.Status)
 	}
-	if _, err := w.Platform.Store.GetOAuthConnection(w.ctx, tenant, slack, "SLACK"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := roster.NewRepo(w.Platform.Store).GetOAuthConnection(w.ctx, tenant, slack, "SLACK"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("token after disconnect: %v", err)
 	}
 	// An expired state is refused.

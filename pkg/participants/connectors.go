@@ -20,7 +20,7 @@ type Connector struct {
 	// WebhookKeyPrefix is the short, displayable prefix of the webhook key.
 	WebhookKeyPrefix string
 	// Credentials for the avatar sources, except the Slack OAuth token,
-	// which this package keeps itself (store.OAuthConnection).
+	// which this package keeps itself (roster.OAuthConnection).
 	Credentials avatar.Credentials
 }
 

@@ -12,8 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/problem"
-	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
 // Field bounds.
@@ -25,7 +25,7 @@ const (
 	maxPriority    = 1000
 )
 
-var kinds = map[string]bool{store.KindPerson: true, store.KindGroup: true, store.KindAIAgent: true}
+var kinds = map[string]bool{roster.KindPerson: true, roster.KindGroup: true, roster.KindAIAgent: true}
 
 // channelInput is one element of "channels".
 type channelInput struct {
@@ -47,8 +47,8 @@ type input struct {
 	Channels       *[]channelInput `json:"channels"`
 	AgentIDs       *[]string       `json:"agentIds"`
 
-	channels []store.Channel // validated
-	agentIDs []string        // validated, sorted, unique
+	channels []roster.Channel // validated
+	agentIDs []string         // validated, sorted, unique
 }
 
 func bad(typ, detail string) error { return problem.BadRequest(typ, detail) }
@@ -85,11 +85,11 @@ func (in *input) validate() error {
 		return bad("invalid-related-agent-id", "relatedAgentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
 	}
 	if in.Channels != nil {
-		if len(*in.Channels) > store.MaxChannels {
-			return bad("too-many-channels", "a participant has at most "+strconv.Itoa(store.MaxChannels)+" channels")
+		if len(*in.Channels) > roster.MaxChannels {
+			return bad("too-many-channels", "a participant has at most "+strconv.Itoa(roster.MaxChannels)+" channels")
 		}
-		seen := map[store.ChannelKey]bool{}
-		in.channels = make([]store.Channel, 0, len(*in.Channels))
+		seen := map[roster.ChannelKey]bool{}
+		in.channels = make([]roster.Channel, 0, len(*in.Channels))
 		for i, c := range *in.Channels {
 			ch, err := c.channel(i)
 			if err != nil {
@@ -114,38 +114,38 @@ func (in *input) validate() error {
 				in.agentIDs = append(in.agentIDs, a)
 			}
 		}
-		if len(in.agentIDs) > store.MaxAgents {
-			return bad("too-many-agents", "a participant has at most "+strconv.Itoa(store.MaxAgents)+" agents")
+		if len(in.agentIDs) > roster.MaxAgents {
+			return bad("too-many-agents", "a participant has at most "+strconv.Itoa(roster.MaxAgents)+" agents")
 		}
 		sort.Strings(in.agentIDs)
 	}
 	return nil
 }
 
-func (c channelInput) channel(i int) (store.Channel, error) {
+func (c channelInput) channel(i int) (roster.Channel, error) {
 	at := "channels[" + strconv.Itoa(i) + "]"
 	if c.IntegrationConfigID == nil || c.Address == nil {
-		return store.Channel{}, bad("invalid-channel", at+" needs integrationConfigId and address")
+		return roster.Channel{}, bad("invalid-channel", at+" needs integrationConfigId and address")
 	}
 	id, err := httpapi.ParseID(at+".integrationConfigId", *c.IntegrationConfigID)
 	if err != nil {
-		return store.Channel{}, err
+		return roster.Channel{}, err
 	}
 	a := *c.Address
 	if a == "" || utf8.RuneCountInString(a) > maxAddress || !utf8.ValidString(a) || hasControl(a) || strings.TrimSpace(a) != a {
-		return store.Channel{}, bad("invalid-address", at+".address must be 1-256 characters without surrounding spaces")
+		return roster.Channel{}, bad("invalid-address", at+".address must be 1-256 characters without surrounding spaces")
 	}
-	ch := store.Channel{IntegrationConfigID: id, Address: a}
+	ch := roster.Channel{IntegrationConfigID: id, Address: a}
 	if c.Priority != nil {
 		if *c.Priority < 0 || *c.Priority > maxPriority {
-			return store.Channel{}, bad("invalid-priority", at+".priority must be 0-1000")
+			return roster.Channel{}, bad("invalid-priority", at+".priority must be 0-1000")
 		}
 		ch.Priority = *c.Priority
 	}
 	if c.Label != nil {
 		l := strings.TrimSpace(*c.Label)
 		if utf8.RuneCountInString(l) > maxLabel || !utf8.ValidString(l) || hasControl(l) {
-			return store.Channel{}, bad("invalid-label", at+".label must be at most 100 characters")
+			return roster.Channel{}, bad("invalid-label", at+".label must be at most 100 characters")
 		}
 		ch.Label = l
 	}
@@ -156,22 +156,22 @@ func (c channelInput) channel(i int) (store.Channel, error) {
 }
 
 // forCreate validates a POST body and returns the participant it names.
-func (in *input) forCreate() (store.Participant, error) {
+func (in *input) forCreate() (roster.Participant, error) {
 	if err := in.validate(); err != nil {
-		return store.Participant{}, err
+		return roster.Participant{}, err
 	}
 	if in.Kind == nil {
-		return store.Participant{}, bad("kind-required", "kind is required: PERSON, GROUP or AI_AGENT")
+		return roster.Participant{}, bad("kind-required", "kind is required: PERSON, GROUP or AI_AGENT")
 	}
 	if in.DisplayName == nil {
-		return store.Participant{}, bad("invalid-display-name", "displayName is required (1-150 characters)")
+		return roster.Participant{}, bad("invalid-display-name", "displayName is required (1-150 characters)")
 	}
 	if in.AvatarFileID != nil && *in.AvatarFileID != "" {
-		return store.Participant{}, bad("invalid-avatar-file-id", "a new participant has no avatar yet; use avatar:syncFromChannel once it exists")
+		return roster.Participant{}, bad("invalid-avatar-file-id", "a new participant has no avatar yet; use avatar:syncFromChannel once it exists")
 	}
-	p := store.Participant{Kind: *in.Kind, DisplayName: *in.DisplayName, Channels: in.channels, AgentIDs: in.agentIDs}
+	p := roster.Participant{Kind: *in.Kind, DisplayName: *in.DisplayName, Channels: in.channels, AgentIDs: in.agentIDs}
 	if p.Channels == nil {
-		p.Channels = []store.Channel{}
+		p.Channels = []roster.Channel{}
 	}
 	if in.Email != nil {
 		p.Email = *in.Email
@@ -188,7 +188,7 @@ var avatarKey = sync.OnceValue(func() *regexp.Regexp {
 })
 
 // applyTo returns cur with a validated PATCH body applied.
-func (in *input) applyTo(tenant string, cur store.Participant) (store.Participant, error) {
+func (in *input) applyTo(tenant string, cur roster.Participant) (roster.Participant, error) {
 	next := cur
 	if in.Kind != nil && *in.Kind != cur.Kind {
 		return next, problem.New(http.StatusBadRequest, "kind-immutable", "kind is fixed at creation ("+cur.Kind+")")
@@ -217,7 +217,7 @@ func (in *input) applyTo(tenant string, cur store.Participant) (store.Participan
 			if m == nil || m[1] != tenant || m[2] != cur.ID {
 				return next, bad("invalid-avatar-file-id", "avatarFileId must be \"\" (clear) or an avatar stored for this participant")
 			}
-			next.AvatarFileID, next.AvatarSource, next.AvatarSourceConfigID, next.AvatarSourceAddress, next.AvatarSyncedAt = f, store.AvatarUploaded, "", "", 0
+			next.AvatarFileID, next.AvatarSource, next.AvatarSourceConfigID, next.AvatarSourceAddress, next.AvatarSyncedAt = f, roster.AvatarUploaded, "", "", 0
 		}
 	}
 	return next, nil

@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
-	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 )
 
 // FuzzParticipantInput feeds POST/PATCH bodies through the strict decoder
@@ -24,10 +24,10 @@ func FuzzParticipantInput(f *testing.F) {
 		if err := in.validate(); err != nil {
 			return
 		}
-		if len(in.channels) > store.MaxChannels || len(in.agentIDs) > store.MaxAgents {
+		if len(in.channels) > roster.MaxChannels || len(in.agentIDs) > roster.MaxAgents {
 			t.Fatalf("accepted %d channels, %d agents", len(in.channels), len(in.agentIDs))
 		}
-		seen := map[store.ChannelKey]bool{}
+		seen := map[roster.ChannelKey]bool{}
 		for _, c := range in.channels {
 			if seen[c.Key()] || c.Address == "" || utf8.RuneCountInString(c.Address) > maxAddress {
 				t.Fatalf("accepted channel %+v", c)
@@ -46,7 +46,7 @@ func FuzzParticipantInput(f *testing.F) {
 		if err == nil && (p.Kind == "" || p.DisplayName == "" || p.Channels == nil) {
 			t.Fatalf("forCreate accepted %+v", p)
 		}
-		cur := store.Participant{ID: "497f6eca-6276-4993-bfeb-53cbbbba6f08", Kind: store.KindPerson, DisplayName: "cur"}
+		cur := roster.Participant{ID: "497f6eca-6276-4993-bfeb-53cbbbba6f08", Kind: roster.KindPerson, DisplayName: "cur"}
 		if next, err := in.applyTo("acme", cur); err == nil && (next.Kind != cur.Kind || next.ID != cur.ID) {
 			t.Fatalf("applyTo changed kind or id: %+v", next)
 		}

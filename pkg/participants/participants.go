@@ -7,8 +7,8 @@
 // A participant's channels and bindings are written in the same
 // transaction as the participant, with a channel index item per channel
 // so that a channel belongs to at most one participant of a tenant.
-// Participants have at most store.MaxChannels channels and
-// store.MaxAgents agents, which keeps every write within one transaction.
+// Participants have at most roster.MaxChannels channels and
+// roster.MaxAgents agents, which keeps every write within one transaction.
 package participants
 
 import (
@@ -22,6 +22,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/problem"
 	"github.com/gatehouse/gatehouse/pkg/store"
@@ -45,19 +46,18 @@ const (
 
 // Store is the persistence the service needs.
 type Store interface {
-	GetParticipantRecord(ctx context.Context, tenant, id string) (store.ParticipantRecord, error)
-	CreateParticipant(ctx context.Context, tenant string, p store.Participant, bindingIDs map[string]string) error
-	ReplaceParticipant(ctx context.Context, tenant string, cur store.ParticipantRecord, next store.Participant, bindingIDs map[string]string) error
-	DeleteParticipant(ctx context.Context, tenant string, cur store.ParticipantRecord) error
-	SetDisabled(ctx context.Context, tenant, id string, disabled bool, at int64) (store.Participant, error)
+	GetParticipantRecord(ctx context.Context, tenant, id string) (roster.ParticipantRecord, error)
+	CreateParticipant(ctx context.Context, tenant string, p roster.Participant, bindingIDs map[string]string) error
+	ReplaceParticipant(ctx context.Context, tenant string, cur roster.ParticipantRecord, next roster.Participant, bindingIDs map[string]string) error
+	DeleteParticipant(ctx context.Context, tenant string, cur roster.ParticipantRecord) error
+	SetDisabled(ctx context.Context, tenant, id string, disabled bool, at int64) (roster.Participant, error)
 	AddBinding(ctx context.Context, tenant, id, agent, bindingID string, at int64) error
 	RemoveBinding(ctx context.Context, tenant, id, agent string, at int64) error
-	SetAvatar(ctx context.Context, tenant, id string, a store.Avatar, at int64) (store.Participant, error)
-	ListParticipants(ctx context.Context, tenant, agent string, pageSize int, pageToken string) ([]store.Participant, string, error)
-	LoadParticipantDetails(ctx context.Context, tenant string, ps []store.Participant, bindings bool) (store.ParticipantDetails, error)
-	MemberRoles(ctx context.Context, tenant, subject string, agents []string) (map[string]string, error)
-	GetOAuthConnection(ctx context.Context, tenant, connector, provider string) (store.OAuthConnection, error)
-	PutOAuthConnection(ctx context.Context, tenant string, c store.OAuthConnection) error
+	SetAvatar(ctx context.Context, tenant, id string, a roster.Avatar, at int64) (roster.Participant, error)
+	ListParticipants(ctx context.Context, tenant, agent string, pageSize int, pageToken string) ([]roster.Participant, string, error)
+	LoadParticipantDetails(ctx context.Context, tenant string, ps []roster.Participant, bindings bool) (roster.ParticipantDetails, error)
+	GetOAuthConnection(ctx context.Context, tenant, connector, provider string) (roster.OAuthConnection, error)
+	PutOAuthConnection(ctx context.Context, tenant string, c roster.OAuthConnection) error
 	DeleteOAuthConnection(ctx context.Context, tenant, connector, provider string) error
 }
 
@@ -87,7 +87,7 @@ func FromPlatform(p *platform.Platform) (*Service, error) {
 		return nil, err
 	}
 	av := Avatars{Fetcher: f, Blobs: BlobsFromEnv(p.AWS, p.Getenv)}
-	return New(p.Store, p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), av, SlackOAuthFromEnv(p.Getenv, f)), nil
+	return New(roster.NewRepo(p.Store), p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), av, SlackOAuthFromEnv(p.Getenv, f)), nil
 }
 
 // Routes builds the service from p and returns all its routes (both
@@ -106,7 +106,7 @@ func Routes(p *platform.Platform) ([]httpapi.Route, error) {
 // ParticipantRoutes are ParticipantsFunction's routes, built without the
 // avatar fetcher, S3 or Slack OAuth.
 func ParticipantRoutes(p *platform.Platform) ([]httpapi.Route, error) {
-	s := New(p.Store, p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), Avatars{}, SlackOAuth{})
+	s := New(roster.NewRepo(p.Store), p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), Avatars{}, SlackOAuth{})
 	return s.participantRoutes(), nil
 }
 
@@ -157,28 +157,28 @@ func pathID(r *http.Request) (id, verb string, err error) {
 
 // load reads the participant named by the path and checks the caller
 // holds at least want on one of its agents.
-func (s *Service) load(r *http.Request, want authz.Role) (string, store.ParticipantRecord, *caller, error) {
+func (s *Service) load(r *http.Request, want authz.Role) (string, roster.ParticipantRecord, *caller, error) {
 	tenant, err := httpapi.Tenant(r)
 	if err != nil {
-		return "", store.ParticipantRecord{}, nil, err
+		return "", roster.ParticipantRecord{}, nil, err
 	}
 	if _, _, err := authz.TenantRole(r.Context(), tenant); err != nil {
-		return "", store.ParticipantRecord{}, nil, httpapi.Translate(err)
+		return "", roster.ParticipantRecord{}, nil, err
 	}
 	id, _, err := pathID(r)
 	if err != nil {
-		return "", store.ParticipantRecord{}, nil, err
+		return "", roster.ParticipantRecord{}, nil, err
 	}
 	rec, err := s.store.GetParticipantRecord(r.Context(), tenant, id)
 	if err != nil {
-		return "", store.ParticipantRecord{}, nil, httpapi.Translate(err)
+		return "", roster.ParticipantRecord{}, nil, err
 	}
 	c, err := s.caller(r.Context(), tenant, rec.AgentIDs)
 	if err != nil {
-		return "", store.ParticipantRecord{}, nil, err
+		return "", roster.ParticipantRecord{}, nil, err
 	}
 	if err := c.requireAny(rec.AgentIDs, want); err != nil {
-		return "", store.ParticipantRecord{}, nil, err
+		return "", roster.ParticipantRecord{}, nil, err
 	}
 	return tenant, rec, c, nil
 }
@@ -214,11 +214,11 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.authz.RequireList(r.Context(), tenant, lp.AgentID); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	ps, next, err := s.store.ListParticipants(r.Context(), tenant, lp.AgentID, lp.PageSize, lp.PageToken)
 	if err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	views, err := s.viewMany(r.Context(), tenant, ps)
 	if err != nil {
@@ -241,7 +241,7 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, _, err := authz.TenantRole(r.Context(), tenant); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	c, err := s.caller(r.Context(), tenant, p.AgentIDs)
 	if err != nil {
@@ -264,7 +264,7 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	rec, err := s.store.GetParticipantRecord(r.Context(), tenant, p.ID)
 	if err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	v, err := s.viewOne(r.Context(), tenant, rec)
 	if err != nil {
@@ -295,7 +295,7 @@ func (s *Service) patch(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		added, removed := diffAgents(rec, next.AgentIDs)
-		if err := c.loadMore(r.Context(), s.store, tenant, added...); err != nil {
+		if err := c.loadMore(r.Context(), s.authz, tenant, added...); err != nil {
 			return err
 		}
 		if err := c.requireEach(append(added, removed...), authz.Editor); err != nil {
@@ -353,30 +353,30 @@ func (s *Service) verb(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if _, err := s.store.SetDisabled(r.Context(), tenant, rec.ID, verb == "disable", s.now().UnixMilli()); err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	return s.writeOne(w, r, tenant, rec.ID, http.StatusOK)
 }
 
 // bindingTarget validates {agentId} and checks the caller may change the
 // participant's bindings to it: EDITOR on the participant and on agent.
-func (s *Service) bindingTarget(r *http.Request) (string, store.ParticipantRecord, string, error) {
+func (s *Service) bindingTarget(r *http.Request) (string, roster.ParticipantRecord, string, error) {
 	if _, verb, _ := pathID(r); verb != "" {
-		return "", store.ParticipantRecord{}, "", problem.NotFound("no bindings under :" + verb)
+		return "", roster.ParticipantRecord{}, "", problem.NotFound("no bindings under :" + verb)
 	}
 	agent := r.PathValue("agentId")
 	if !httpapi.ValidAgentID(agent) {
-		return "", store.ParticipantRecord{}, "", problem.BadRequest("invalid-agent-id", "agentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
+		return "", roster.ParticipantRecord{}, "", problem.BadRequest("invalid-agent-id", "agentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
 	}
 	tenant, rec, c, err := s.load(r, authz.Editor)
 	if err != nil {
-		return "", store.ParticipantRecord{}, "", err
+		return "", roster.ParticipantRecord{}, "", err
 	}
-	if err := c.loadMore(r.Context(), s.store, tenant, agent); err != nil {
-		return "", store.ParticipantRecord{}, "", err
+	if err := c.loadMore(r.Context(), s.authz, tenant, agent); err != nil {
+		return "", roster.ParticipantRecord{}, "", err
 	}
 	if err := c.requireEach([]string{agent}, authz.Editor); err != nil {
-		return "", store.ParticipantRecord{}, "", err
+		return "", roster.ParticipantRecord{}, "", err
 	}
 	return tenant, rec, agent, nil
 }
@@ -429,7 +429,7 @@ func (s *Service) action(w http.ResponseWriter, r *http.Request) error {
 func (s *Service) writeOne(w http.ResponseWriter, r *http.Request, tenant, id string, status int) error {
 	rec, err := s.store.GetParticipantRecord(r.Context(), tenant, id)
 	if err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	v, err := s.viewOne(r.Context(), tenant, rec)
 	if err != nil {
@@ -438,7 +438,7 @@ func (s *Service) writeOne(w http.ResponseWriter, r *http.Request, tenant, id st
 	return httpapi.WriteJSON(w, status, v)
 }
 
-func diffAgents(rec store.ParticipantRecord, next []string) (added, removed []string) {
+func diffAgents(rec roster.ParticipantRecord, next []string) (added, removed []string) {
 	old := map[string]bool{}
 	for _, a := range rec.AgentIDs {
 		old[a] = true
@@ -473,15 +473,15 @@ func contains(xs []string, x string) bool {
 // isRetryable reports a lost optimistic-concurrency race (not a channel
 // owned by someone else).
 func isRetryable(err error) bool {
-	var taken *store.ChannelTakenError
+	var taken *roster.ChannelTakenError
 	return errors.Is(err, store.ErrConflict) && !errors.As(err, &taken)
 }
 
 // translate maps this package's store errors, then the common ones.
 func translate(err error) error {
-	if errors.Is(err, store.ErrTooMany) {
+	if errors.Is(err, roster.ErrTooMany) {
 		return problem.Wrap(err, http.StatusBadRequest, "too-many",
-			"a participant has at most "+strconv.Itoa(store.MaxChannels)+" channels and "+strconv.Itoa(store.MaxAgents)+" agents")
+			"a participant has at most "+strconv.Itoa(roster.MaxChannels)+" channels and "+strconv.Itoa(roster.MaxAgents)+" agents")
 	}
-	return httpapi.Translate(err)
+	return err
 }

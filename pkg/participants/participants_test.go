@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
@@ -287,7 +288,7 @@ func TestChannelClash(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("claim after release = %d %s", r.Status, r.Body)
 	}
-	owner, err := w.Platform.Store.ChannelOwner(w.ctx, tenant, slack, "U0SHARED")
+	owner, err := roster.NewRepo(w.Platform.Store).ChannelOwner(w.ctx, tenant, slack, "U0SHARED")
 	if err != nil || owner != b {
 		t.Errorf("owner = %q %v, want %s", owner, err, b)
 	}

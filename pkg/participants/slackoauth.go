@@ -13,13 +13,14 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/avatar"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/problem"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
 // Slack OAuth: a Slack connector's workspace token (scope users:read)
 // for avatar sync, obtained with Slack's OAuth v2 flow and stored
-// write-only in its own item (store.OAuthConnection).
+// write-only in its own item (roster.OAuthConnection).
 //
 //	POST   .../integrationConfigs/{id}/slackOAuth   {authorizeUrl} to open in a browser (agent ADMIN)
 //	GET    .../integrationConfigs/{id}/slackOAuth   connection status, token prefix only (VIEWER)
@@ -83,7 +84,7 @@ func (s *Service) slackConnector(r *http.Request, want authz.Role) (string, Conn
 		return "", Connector{}, err
 	}
 	if _, _, err := authz.TenantRole(r.Context(), tenant); err != nil {
-		return "", Connector{}, httpapi.Translate(err)
+		return "", Connector{}, err
 	}
 	id, err := httpapi.ParseID("integrationConfig", r.PathValue("idverb"))
 	if err != nil {
@@ -91,10 +92,10 @@ func (s *Service) slackConnector(r *http.Request, want authz.Role) (string, Conn
 	}
 	c, err := s.connectors.GetConnector(r.Context(), tenant, id)
 	if err != nil {
-		return "", Connector{}, httpapi.Translate(err)
+		return "", Connector{}, err
 	}
 	if _, err := s.authz.Require(r.Context(), tenant, c.AgentID, want); err != nil {
-		return "", Connector{}, httpapi.Translate(err)
+		return "", Connector{}, err
 	}
 	if c.Provider != avatar.ProviderSlack {
 		return "", Connector{}, problem.BadRequest("not-slack", "the integration config is "+c.Provider+", not SLACK")
@@ -147,7 +148,7 @@ type Status struct {
 	ConnectedAt         *int64  `json:"connectedAt"`
 }
 
-func statusOf(id string, oc store.OAuthConnection, ok bool) Status {
+func statusOf(id string, oc roster.OAuthConnection, ok bool) Status {
 	st := Status{IntegrationConfigID: id, Connected: ok}
 	if ok {
 		prefix := oc.Token
@@ -206,7 +207,7 @@ func (s *Service) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := s.connectors.GetConnector(r.Context(), st.Tenant, st.Connector)
 	if err != nil {
-		return httpapi.Translate(err)
+		return err
 	}
 	if c.Provider != avatar.ProviderSlack {
 		return problem.BadRequest("not-slack", "the integration config is no longer a Slack one")
@@ -218,7 +219,7 @@ func (s *Service) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 		}
 		return problem.Wrap(err, http.StatusBadGateway, "slack-unavailable", "Slack could not be reached; try again")
 	}
-	oc := store.OAuthConnection{IntegrationConfigID: c.ID, Provider: avatar.ProviderSlack, Token: token, TeamID: team,
+	oc := roster.OAuthConnection{IntegrationConfigID: c.ID, Provider: avatar.ProviderSlack, Token: token, TeamID: team,
 		ConnectedBy: st.Subject, ConnectedAt: s.now().UnixMilli()}
 	if err := s.store.PutOAuthConnection(r.Context(), st.Tenant, oc); err != nil {
 		return err

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"sync"
 
-	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 )
 
 // Health reasons: why a channel, or the participant, is not reachable.
@@ -125,7 +125,7 @@ func validAddress(provider, address string) bool {
 }
 
 // render builds the view of one participant.
-func render(p store.Participant, bindings []store.Binding, last map[store.ChannelKey]int64, conns map[string]Connector) View {
+func render(p roster.Participant, bindings []roster.Binding, last map[roster.ChannelKey]int64, conns map[string]Connector) View {
 	v := View{
 		ID: p.ID, Kind: p.Kind, DisplayName: p.DisplayName, Email: str(p.Email), RelatedAgentID: str(p.RelatedAgentID),
 		Channels: make([]ChannelView, 0, len(p.Channels)), AgentIDs: append([]string{}, p.AgentIDs...),
@@ -186,13 +186,13 @@ func render(p store.Participant, bindings []store.Binding, last map[store.Channe
 }
 
 // viewOne renders a record read with its bindings.
-func (s *Service) viewOne(ctx context.Context, tenant string, rec store.ParticipantRecord) (View, error) {
+func (s *Service) viewOne(ctx context.Context, tenant string, rec roster.ParticipantRecord) (View, error) {
 	return s.viewWith(ctx, tenant, rec, nil)
 }
 
 // viewWith is viewOne with some connectors already read.
-func (s *Service) viewWith(ctx context.Context, tenant string, rec store.ParticipantRecord, known map[string]Connector) (View, error) {
-	d, err := s.store.LoadParticipantDetails(ctx, tenant, []store.Participant{rec.Participant}, false)
+func (s *Service) viewWith(ctx context.Context, tenant string, rec roster.ParticipantRecord, known map[string]Connector) (View, error) {
+	d, err := s.store.LoadParticipantDetails(ctx, tenant, []roster.Participant{rec.Participant}, false)
 	if err != nil {
 		return View{}, err
 	}
@@ -214,7 +214,7 @@ func (s *Service) viewWith(ctx context.Context, tenant string, rec store.Partici
 
 // viewMany renders a page: one BatchGet for bindings and channel
 // activity, one read per distinct connector.
-func (s *Service) viewMany(ctx context.Context, tenant string, ps []store.Participant) ([]View, error) {
+func (s *Service) viewMany(ctx context.Context, tenant string, ps []roster.Participant) ([]View, error) {
 	out := make([]View, 0, len(ps))
 	if len(ps) == 0 {
 		return out, nil
@@ -237,7 +237,7 @@ func (s *Service) viewMany(ctx context.Context, tenant string, ps []store.Partic
 	return out, nil
 }
 
-func channelConnectors(p store.Participant) []string {
+func channelConnectors(p roster.Participant) []string {
 	ids := make([]string, 0, len(p.Channels))
 	for _, c := range p.Channels {
 		ids = append(ids, c.IntegrationConfigID)

@@ -20,6 +20,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/apitest"
+	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
 	"github.com/gatehouse/gatehouse/pkg/blob/blobtest"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
@@ -89,11 +90,11 @@ func newWorld(t testing.TB, extra map[string]string) *world {
 	e := apitest.NewWith(t, ourRoutes, env)
 	w := &world{Env: e, std: std, s3: client, bucket: bucket, env: env, tokens: map[string]string{}, conns: map[string]string{},
 		rawTbl: e.Platform.Store.Table(), ctx: context.Background()}
-	e.SeedMember(t, tenant, "agent-1", "agentadmin", store.RoleAdmin)
-	e.SeedMember(t, tenant, "agent-1", "editor", store.RoleEditor)
-	e.SeedMember(t, tenant, "agent-2", "editor", store.RoleEditor)
-	e.SeedMember(t, tenant, "agent-1", "viewer", store.RoleViewer)
-	e.SeedMember(t, tenant, "agent-9", "nobody", store.RoleEditor) // a role elsewhere only
+	e.SeedMember(t, tenant, "agent-1", "agentadmin", authz.RoleAdmin)
+	e.SeedMember(t, tenant, "agent-1", "editor", authz.RoleEditor)
+	e.SeedMember(t, tenant, "agent-2", "editor", authz.RoleEditor)
+	e.SeedMember(t, tenant, "agent-1", "viewer", authz.RoleViewer)
+	e.SeedMember(t, tenant, "agent-9", "nobody", authz.RoleEditor) // a role elsewhere only
 	w.tokens["admin"] = e.Token(t, "admin", map[string]string{tenant: "ADMIN"})
 	for _, s := range []string{"agentadmin", "editor", "viewer", "nobody"} {
 		w.tokens[s] = e.Token(t, s, map[string]string{tenant: "MEMBER"})

@@ -120,7 +120,7 @@ func New(c Config, awsCfg aws.Config) (*Platform, error) {
 	db := dynamo.New(awsCfg, DynamoDBEndpoint(c.DynamoDBEndpoint))
 	st := store.New(db, c.Table)
 	return &Platform{
-		Config: c, AWS: awsCfg, DB: db, Store: st, Authz: authz.New(st), Verifier: v,
+		Config: c, AWS: awsCfg, DB: db, Store: st, Authz: authz.New(authz.NewTableRoles(st)), Verifier: v,
 		Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)), Getenv: os.Getenv,
 	}, nil
 }

@@ -65,9 +65,47 @@ func NotFound(detail string) *Error        { return New(http.StatusNotFound, "no
 func Forbidden(detail string) *Error       { return New(http.StatusForbidden, "forbidden", detail) }
 func Conflict(typ, detail string) *Error   { return New(http.StatusConflict, typ, detail) }
 
-// As reports whether err is or wraps a *Error.
+// Kind is a sentinel error that carries the problem a client sees for it,
+// so that no call site translates it: compare with errors.Is, return it
+// (wrapped or not) and the renderer shows its problem.
+type Kind struct {
+	msg    string
+	status int
+	typ    string
+	detail string
+}
+
+// NewKind returns a sentinel whose Error is msg (for logs) and whose
+// problem has status, type slug and detail.
+func NewKind(msg string, status int, typ, detail string) *Kind {
+	return &Kind{msg: msg, status: status, typ: typ, detail: detail}
+}
+
+func (k *Kind) Error() string { return k.msg }
+
+// Problem is the problem a client sees.
+func (k *Kind) Problem() *Error { return New(k.status, k.typ, k.detail) }
+
+// Carrier is an error that knows the problem a client sees for it.
+type Carrier interface {
+	error
+	Problem() *Error
+}
+
+// As reports whether err is or wraps a *Error, or else a Carrier (a Kind,
+// or a typed error such as one naming a conflicting resource); the
+// returned problem is a fresh value whose Cause is err.
 func As(err error) (*Error, bool) {
 	var p *Error
-	ok := errors.As(err, &p)
-	return p, ok
+	if errors.As(err, &p) {
+		cp := *p
+		return &cp, true
+	}
+	var c Carrier
+	if errors.As(err, &c) {
+		p := c.Problem()
+		p.Cause = err
+		return p, true
+	}
+	return nil, false
 }

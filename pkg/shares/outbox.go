@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse/gatehouse/pkg/mail"
+	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
@@ -34,7 +35,7 @@ func (s *Service) mailAction(id string, m mail.Message, at int64) (store.TxActio
 	if err != nil {
 		return nil, fmt.Errorf("shares: mail payload: %w", err)
 	}
-	return store.EnqueueOutbox(store.OutboxMessage{ID: id, Kind: KindMailSend, Payload: string(payload), CreatedAt: at, ModifiedAt: at}), nil
+	return outbox.Enqueue(outbox.Message{ID: id, Kind: KindMailSend, Payload: string(payload), CreatedAt: at, ModifiedAt: at}), nil
 }
 
 // documentAdded tells an accepted recipient about one more document.
@@ -61,7 +62,7 @@ type Sender interface {
 // delivers through mail.Dir when MAIL_DIR is set (local development),
 // else through SES v2 from MAIL_FROM (a verified identity). It reads no
 // file and calls no network until the first message.
-func OutboxHandlers(p *platform.Platform) (map[string]store.OutboxHandler, error) {
+func OutboxHandlers(p *platform.Platform) (map[string]outbox.Handler, error) {
 	getenv := p.Getenv
 	var snd func() (Sender, error)
 	if dir := getenv("MAIL_DIR"); dir != "" {
@@ -87,7 +88,7 @@ func OutboxHandlers(p *platform.Platform) (map[string]store.OutboxHandler, error
 			return mail.NewSES(client, from), nil
 		})
 	}
-	return map[string]store.OutboxHandler{KindMailSend: func(ctx context.Context, m store.OutboxMessage) error {
+	return map[string]outbox.Handler{KindMailSend: func(ctx context.Context, m outbox.Message) error {
 		sender, err := snd()
 		if err != nil {
 			return err // a configuration fix lets a retry succeed
@@ -98,19 +99,19 @@ func OutboxHandlers(p *platform.Platform) (map[string]store.OutboxHandler, error
 
 // MailHandler delivers "mail.send" messages through snd. Messages that can
 // never be sent (bad payload, mail.ErrInvalid, mail.ErrRejected) fail with
-// store.ErrPermanent; other errors are worth retrying.
-func MailHandler(snd Sender) store.OutboxHandler {
-	return func(ctx context.Context, m store.OutboxMessage) error {
+// outbox.ErrPermanent; other errors are worth retrying.
+func MailHandler(snd Sender) outbox.Handler {
+	return func(ctx context.Context, m outbox.Message) error {
 		if m.Kind != KindMailSend {
-			return fmt.Errorf("%w: kind %q is not %s", store.ErrPermanent, m.Kind, KindMailSend)
+			return fmt.Errorf("%w: kind %q is not %s", outbox.ErrPermanent, m.Kind, KindMailSend)
 		}
 		var msg mail.Message
 		if err := json.Unmarshal([]byte(m.Payload), &msg); err != nil {
-			return fmt.Errorf("%w: mail payload of %s: %v", store.ErrPermanent, m.ID, err)
+			return fmt.Errorf("%w: mail payload of %s: %v", outbox.ErrPermanent, m.ID, err)
 		}
 		err := snd.Send(ctx, msg)
 		if errors.Is(err, mail.ErrInvalid) || errors.Is(err, mail.ErrRejected) {
-			return fmt.Errorf("%w: %w", store.ErrPermanent, err)
+			return fmt.Errorf("%w: %w", outbox.ErrPermanent, err)
 		}
 		return err
 	}

@@ -23,8 +23,8 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/keycloak"
 	"github.com/gatehouse/gatehouse/pkg/keycloak/keycloaktest"
 	"github.com/gatehouse/gatehouse/pkg/mail"
+	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/shares"
-	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
 func TestMain(m *testing.M) { dynamotest.Main(m) }
@@ -156,9 +156,9 @@ func (w *world) recipient(t testing.TB, org, id string) shares.Recipient {
 }
 
 // outbox returns the outbox messages in the table (a test-only Scan).
-func (w *world) outbox(t testing.TB) []store.OutboxMessage {
+func (w *world) outbox(t testing.TB) []outbox.Message {
 	t.Helper()
-	var msgs []store.OutboxMessage
+	var msgs []outbox.Message
 	err := w.Platform.Store.Table().Scan().Filter("begins_with(PK, ?)", "OUTBOX#").Consistent(true).All(context.Background(), &msgs)
 	if err != nil {
 		t.Fatal(err)
@@ -844,13 +844,13 @@ func TestMailHandlerErrors(t *testing.T) {
 	payload := func(m mail.Message) string { b, _ := json.Marshal(m); return string(b) }
 	tests := []struct {
 		name      string
-		msg       store.OutboxMessage
+		msg       outbox.Message
 		permanent bool
 	}{
-		{"bad payload", store.OutboxMessage{Kind: shares.KindMailSend, Payload: "{"}, true},
-		{"bad address", store.OutboxMessage{Kind: shares.KindMailSend, Payload: payload(mail.Message{To: "nobody", Subject: "s", Text: "t"})}, true},
-		{"other kind", store.OutboxMessage{Kind: "chat.send", Payload: "{}"}, true},
-		{"good", store.OutboxMessage{Kind: shares.KindMailSend, Payload: payload(mail.Message{To: "a@example.com", Subject: "s", Text: "t"})}, false},
+		{"bad payload", outbox.Message{Kind: shares.KindMailSend, Payload: "{"}, true},
+		{"bad address", outbox.Message{Kind: shares.KindMailSend, Payload: payload(mail.Message{To: "nobody", Subject: "s", Text: "t"})}, true},
+		{"other kind", outbox.Message{Kind: "chat.send", Payload: "{}"}, true},
+		{"good", outbox.Message{Kind: shares.KindMailSend, Payload: payload(mail.Message{To: "a@example.com", Subject: "s", Text: "t"})}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -873,7 +873,7 @@ type failing struct{}
 
 func (failing) Send(context.Context, mail.Message) error { return fmt.Errorf("throttled") }
 
-func isPermanent(err error) bool { return errors.Is(err, store.ErrPermanent) }
+func isPermanent(err error) bool { return errors.Is(err, outbox.ErrPermanent) }
 
 func newKeycloakClient(w *world) (*keycloak.Client, error) {
 	return keycloak.New(keycloak.Config{BaseURL: w.kc.URL, Realm: realm, ClientID: keycloaktest.DefaultClientID, ClientSecret: keycloaktest.DefaultClientSecret})

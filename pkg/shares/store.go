@@ -5,30 +5,9 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/gatehouse/gatehouse/pkg/store"
-)
-
-// Keys of the shares items (the table in pkg/store's package doc lists
-// them too). Every partition but the id registry starts with the
-// organization taken from the verified token.
-//
-//	document     O#{org}#D#{id}       D    -
-//	recipient    O#{org}#R#{userId}   R    GSI1 O#{org}#RS#{status} / {createdAt}#{userId}
-//	id registry  ID#{id}              ID   -   entity type and organization of a share-API id
-func orgKey(org, kind, id string) string { return "O#" + org + "#" + kind + "#" + id }
-
-func documentPK(org, id string) string       { return orgKey(org, "D", id) }
-func recipientPK(org, userID string) string  { return orgKey(org, "R", userID) }
-func recipientsPK(org, status string) string { return orgKey(org, "RS", status) }
-func entityPK(id string) string              { return "ID#" + id }
-
-const (
-	documentSK  = "D"
-	recipientSK = "R"
-	entitySK    = "ID"
 )
 
 // Recipient statuses.
@@ -120,28 +99,29 @@ type entity struct {
 
 func newRecipientItem(r Recipient) recipientItem {
 	it := recipientItem{Recipient: r}
-	it.PK, it.SK = recipientPK(r.OrganizationID, r.UserID), recipientSK
-	it.GSI1PK, it.GSI1SK = recipientsPK(r.OrganizationID, r.Status), store.SortKey(r.CreatedAt, r.UserID)
+	it.PK, it.SK = store.RecipientPK(r.OrganizationID, r.UserID), store.RecipientSK
+	it.GSI1PK, it.GSI1SK = store.RecipientsByStatusPK(r.OrganizationID, r.Status), store.SortKey(r.CreatedAt, r.UserID)
 	return it
 }
 
 // Store keeps documents and recipients in the gatehouse table.
 type Store struct {
+	st    *store.Store
 	db    *dynamo.DB
 	table dynamo.Table
 }
 
 // NewStore returns a Store over st's table.
-func NewStore(st *store.Store) *Store { return &Store{db: st.DB(), table: st.Table()} }
+func NewStore(st *store.Store) *Store { return &Store{st: st, db: st.DB(), table: st.Table()} }
 
 // PutDocument registers d and its id. store.ErrConflict means the id is taken.
 func (s *Store) PutDocument(ctx context.Context, d Document) error {
 	it := documentItem{Document: d}
-	it.PK, it.SK = documentPK(d.OrganizationID, d.ID), documentSK
-	tx := s.db.WriteTx()
-	tx.Put(s.table.Put(it).If("attribute_not_exists(PK)"))
-	tx.Put(s.table.Put(entity{PK: entityPK(d.ID), SK: entitySK, Type: EntityDocument, OrganizationID: d.OrganizationID, CreatedAt: d.CreatedAt}).If("attribute_not_exists(PK)"))
-	err := tx.Run(ctx)
+	it.PK, it.SK = store.DocumentPK(d.OrganizationID, d.ID), store.DocumentSK
+	err := s.st.Tx().
+		Put(actDocument, s.table.Put(it).If("attribute_not_exists(PK)")).
+		Put(actEntity, s.table.Put(entity{PK: store.EntityPK(d.ID), SK: store.EntitySK, Type: EntityDocument, OrganizationID: d.OrganizationID, CreatedAt: d.CreatedAt}).If("attribute_not_exists(PK)")).
+		Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		return store.ErrConflict
 	}
@@ -154,7 +134,7 @@ func (s *Store) PutDocument(ctx context.Context, d Document) error {
 // GetDocument reads a document of org or returns store.ErrNotFound.
 func (s *Store) GetDocument(ctx context.Context, org, id string) (Document, error) {
 	var it documentItem
-	err := s.table.Get("PK", documentPK(org, id)).Range("SK", dynamo.Equal, documentSK).Consistent(true).One(ctx, &it)
+	err := s.table.Get("PK", store.DocumentPK(org, id)).Range("SK", dynamo.Equal, store.DocumentSK).Consistent(true).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return Document{}, store.ErrNotFound
 	}
@@ -168,7 +148,7 @@ func (s *Store) GetDocument(ctx context.Context, org, id string) (Document, erro
 // store.ErrNotFound.
 func (s *Store) Lookup(ctx context.Context, id string) (entityType, org string, err error) {
 	var e entity
-	err = s.table.Get("PK", entityPK(id)).Range("SK", dynamo.Equal, entitySK).Consistent(true).One(ctx, &e)
+	err = s.table.Get("PK", store.EntityPK(id)).Range("SK", dynamo.Equal, store.EntitySK).Consistent(true).One(ctx, &e)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return "", "", store.ErrNotFound
 	}
@@ -181,7 +161,7 @@ func (s *Store) Lookup(ctx context.Context, id string) (entityType, org string, 
 // GetRecipient reads a recipient of org or returns store.ErrNotFound.
 func (s *Store) GetRecipient(ctx context.Context, org, userID string) (Recipient, error) {
 	var it recipientItem
-	err := s.table.Get("PK", recipientPK(org, userID)).Range("SK", dynamo.Equal, recipientSK).Consistent(true).One(ctx, &it)
+	err := s.table.Get("PK", store.RecipientPK(org, userID)).Range("SK", dynamo.Equal, store.RecipientSK).Consistent(true).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return Recipient{}, store.ErrNotFound
 	}
@@ -195,14 +175,12 @@ func (s *Store) GetRecipient(ctx context.Context, org, userID string) (Recipient
 // actions (the invitation e-mail) in one transaction. store.ErrConflict
 // means the recipient exists.
 func (s *Store) CreateRecipient(ctx context.Context, r Recipient, extra ...store.TxAction) error {
-	tx := s.db.WriteTx()
-	tx.Put(s.table.Put(newRecipientItem(r)).If("attribute_not_exists(PK)"))
-	tx.Put(s.table.Put(entity{PK: entityPK(r.UserID), SK: entitySK, Type: EntityRecipient, OrganizationID: r.OrganizationID, CreatedAt: r.CreatedAt}).If("attribute_not_exists(PK)"))
-	for _, x := range extra {
-		x(tx, s.table)
-	}
-	err := tx.Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
+	err := s.st.Tx().
+		Put(actRecipient, s.table.Put(newRecipientItem(r)).If("attribute_not_exists(PK)")).
+		Put(actEntity, s.table.Put(entity{PK: store.EntityPK(r.UserID), SK: store.EntitySK, Type: EntityRecipient, OrganizationID: r.OrganizationID, CreatedAt: r.CreatedAt}).If("attribute_not_exists(PK)")).
+		Join(extra...).
+		Run(ctx)
+	if store.ConditionFailed(err, actRecipient) || store.ConditionFailed(err, actEntity) {
 		return store.ErrConflict
 	}
 	if err != nil {
@@ -214,16 +192,13 @@ func (s *Store) CreateRecipient(ctx context.Context, r Recipient, extra ...store
 // AddGrant adds g to cur (still in cur.Status, without that document)
 // with extra actions in one transaction; errCondition means cur changed.
 func (s *Store) AddGrant(ctx context.Context, cur Recipient, g Grant, at int64, extra ...store.TxAction) error {
-	tx := s.db.WriteTx()
-	tx.Update(s.table.Update("PK", recipientPK(cur.OrganizationID, cur.UserID)).Range("SK", recipientSK).
+	tx := s.st.Tx()
+	tx.Update(actRecipient, s.table.Update("PK", store.RecipientPK(cur.OrganizationID, cur.UserID)).Range("SK", store.RecipientSK).
 		SetExpr("grants.$ = ?", g.DocumentID, g).
 		Set("modifiedAt", at).
 		Add("version", 1).
 		If("$ = ? AND attribute_not_exists(grants.$)", "status", cur.Status, g.DocumentID))
-	for _, x := range extra {
-		x(tx, s.table)
-	}
-	return runCond(ctx, tx, "add grant")
+	return runCond(ctx, tx.Join(extra...), "add grant")
 }
 
 // Claim marks a WAITING recipient as being decided by token until the
@@ -231,7 +206,7 @@ func (s *Store) AddGrant(ctx context.Context, cur Recipient, g Grant, at int64, 
 // recipient as claimed. errCondition means it is not WAITING or is claimed.
 func (s *Store) Claim(ctx context.Context, org, userID, token string, now, until int64) (Recipient, error) {
 	var it recipientItem
-	err := s.table.Update("PK", recipientPK(org, userID)).Range("SK", recipientSK).
+	err := s.table.Update("PK", store.RecipientPK(org, userID)).Range("SK", store.RecipientSK).
 		Set("decision", token).
 		Set("decisionUntil", until).
 		If("$ = ? AND (attribute_not_exists(decision) OR decisionUntil < ?)", "status", StatusWaiting, now).
@@ -247,7 +222,7 @@ func (s *Store) Claim(ctx context.Context, org, userID, token string, now, until
 
 // Release drops token's claim; a claim already gone or taken over is left alone.
 func (s *Store) Release(ctx context.Context, org, userID, token string) error {
-	err := s.table.Update("PK", recipientPK(org, userID)).Range("SK", recipientSK).
+	err := s.table.Update("PK", store.RecipientPK(org, userID)).Range("SK", store.RecipientSK).
 		Remove("decision", "decisionUntil").
 		If("decision = ?", token).
 		Run(ctx)
@@ -271,9 +246,9 @@ type Decision struct {
 // requires cur.Version to be current, so a document shared meanwhile
 // cannot stay granted. errCondition means the claim or the version moved.
 func (s *Store) Decide(ctx context.Context, cur Recipient, d Decision, extra ...store.TxAction) error {
-	u := s.table.Update("PK", recipientPK(cur.OrganizationID, cur.UserID)).Range("SK", recipientSK).
+	u := s.table.Update("PK", store.RecipientPK(cur.OrganizationID, cur.UserID)).Range("SK", store.RecipientSK).
 		Set("status", d.Status).
-		Set("GSI1PK", recipientsPK(cur.OrganizationID, d.Status)).
+		Set("GSI1PK", store.RecipientsByStatusPK(cur.OrganizationID, d.Status)).
 		Set("decidedBy", d.By).
 		Set("decidedAt", d.At).
 		Set("modifiedAt", d.At).
@@ -293,25 +268,24 @@ func (s *Store) Decide(ctx context.Context, cur Recipient, d Decision, extra ...
 	default:
 		return fmt.Errorf("shares: bad decision %q", d.Status)
 	}
-	tx := s.db.WriteTx()
-	tx.Update(u)
-	for _, x := range extra {
-		x(tx, s.table)
-	}
-	return runCond(ctx, tx, "decide")
+	return runCond(ctx, s.st.Tx().Update(actRecipient, u).Join(extra...), "decide")
 }
 
-// runCond runs tx; a failed condition on its first action is errCondition.
-func runCond(ctx context.Context, tx *dynamo.WriteTx, op string) error {
+// Names of the actions of shares transactions.
+const (
+	actDocument  = "document"
+	actRecipient = "recipient"
+	actEntity    = "id-registry"
+)
+
+// runCond runs tx; a failed condition on the recipient is errCondition.
+func runCond(ctx context.Context, tx *store.Tx, op string) error {
 	err := tx.Run(ctx)
 	if err == nil {
 		return nil
 	}
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 {
-		if c := tce.CancellationReasons[0].Code; c != nil && *c == "ConditionalCheckFailed" {
-			return errCondition
-		}
+	if store.ConditionFailed(err, actRecipient) {
+		return errCondition
 	}
 	return fmt.Errorf("shares: %s: %w", op, err)
 }
@@ -319,7 +293,7 @@ func runCond(ctx context.Context, tx *dynamo.WriteTx, op string) error {
 // ListRecipients returns one page of org's recipients in status, newest
 // first, and the next page's token ("" when none): one Query.
 func (s *Store) ListRecipients(ctx context.Context, org, status string, pageSize int, pageToken string) ([]Recipient, string, error) {
-	pk := recipientsPK(org, status)
+	pk := store.RecipientsByStatusPK(org, status)
 	q := s.table.Get("GSI1PK", pk).Index(store.GSI1).Order(dynamo.Descending)
 	items, next, err := store.QueryPage[recipientItem](ctx, q, "GSI1PK", pk, pageSize, pageToken)
 	if err != nil {

@@ -1,50 +1,30 @@
-// Package store keeps every gatehouse entity in one DynamoDB table.
-//
-// Key schema (the one place it is written down; template.yaml defines the
-// attributes). Every key starts with the tenant ("T#{tenant}") or the
-// organization ("O#{org}") taken from the verified token, never the body.
-//
-//	entity               PK                                   SK            GSIs
-//	access request       T#t#AR#{id}                          AR            GSI1 agent+status, GSI2 agent, GSI3 status, GSI4 tenant, GSI5 participant
-//	request alias        T#t#AR#{id}                          ALIAS#{pid}   GSI5 (matched participant when approval chose another)
-//	pending marker       T#t#PENDING#{connector}#{address}    M             -   (one PENDING request per connector+sender)
-//	block marker         T#t#BLOCK#{connector}#{address}      M             -
-//	participant          T#t#P#{id}                           P             GSI4 tenant participants
-//	binding              T#t#P#{id}                           B#{agent}     GSI1 participants of an agent
-//	channel index        T#t#CH#{connector}#{address}         M             -   (one participant per channel)
-//	oauth connection     T#t#OAUTH#{connector}                {provider}    -   (write-only provider OAuth token, e.g. Slack users:read for avatars; pkg/participants)
-//	agent member         T#t#AG#{agent}#M                     S#{subject}   -
-//	outbox message       OUTBOX#{id}                          O             -   (stream-dispatched side effects)
-//	connector            T#t#CFG#{id}                         CFG           GSI1 T#t#AG#{agent}#CFG (agent's connectors), GSI4 T#t#CFG (tenant's)   (pkg/connectors)
-//	webhook key          HOOK#{key}                           M             -   (global: inbound URL key → tenant + connector; pkg/connectors)
-//	inbound dedupe       T#t#DEDUPE#{connector}#{sha256(eid)} M             -   (provider event id seen; TTL expiresAt; pkg/inbound)
-//	document (shares)    O#o#D#{id}                           D             -   (pkg/shares)
-//	share recipient      O#o#R#{userId}                       R             GSI1 O#o#RS#{status} (pending list), grants in the item
-//	share id registry    ID#{id}                              ID            -   (entity type + organization of a share-API id: 404/403/422)
-//
-// GSI sort keys are "{createdAt:013d}#{id}" so Query with ScanIndexForward
-// false lists newest first. Times are epoch milliseconds.
+// Package store owns the gatehouse table: its key schema (keys.go, the
+// one place key prefixes are spelled), named transactions with
+// condition-failure decoding (tx.go), paging and the sentinel errors.
+// Features own their items, repositories and API views.
 package store
 
 import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
+	"net/http"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/guregu/dynamo/v2"
+
+	"github.com/gatehouse/gatehouse/pkg/problem"
 )
 
 // Sentinel errors; compare with errors.Is.
+// Each carries the problem a client sees, so handlers just return it.
 var (
-	ErrNotFound = errors.New("store: not found")
+	ErrNotFound = problem.NewKind("store: not found", http.StatusNotFound, "not-found", "no such resource")
 	// ErrConflict means a condition failed: someone else changed the item.
-	ErrConflict = errors.New("store: conflict")
+	ErrConflict = problem.NewKind("store: conflict", http.StatusConflict, "conflict", "the resource was changed concurrently; retry")
 	// ErrInvalidPageToken means a page token was not issued for this query.
-	ErrInvalidPageToken = errors.New("store: invalid page token")
+	ErrInvalidPageToken = problem.NewKind("store: invalid page token", http.StatusBadRequest, "invalid-page-token", "pageToken was not issued for this query")
 )
 
 // Index names, as in template.yaml.
@@ -87,55 +67,6 @@ type Keys struct {
 	GSI4SK string `dynamo:",omitempty"`
 	GSI5PK string `dynamo:",omitempty"`
 	GSI5SK string `dynamo:",omitempty"`
-}
-
-func tenantKey(tenant string, parts ...string) string {
-	return "T#" + tenant + "#" + strings.Join(parts, "#")
-}
-
-// SortKey orders items newest first under ScanIndexForward=false.
-func SortKey(createdAt int64, id string) string {
-	return fmt.Sprintf("%013d#%s", createdAt, id)
-}
-
-// AgentMemberPK is the partition of an agent's members.
-func AgentMemberPK(tenant, agent string) string { return tenantKey(tenant, "AG", agent, "M") }
-
-// ParticipantPK is the partition of a participant and its bindings.
-func ParticipantPK(tenant, id string) string { return tenantKey(tenant, "P", id) }
-
-// ChannelPK is the unique index item of a channel.
-func ChannelPK(tenant, connector, address string) string {
-	return tenantKey(tenant, "CH", connector, address)
-}
-
-// PendingPK is the one-PENDING-request marker of a sender on a connector.
-func PendingPK(tenant, connector, address string) string {
-	return tenantKey(tenant, "PENDING", connector, address)
-}
-
-// BlockPK marks a sender blocked on a connector.
-func BlockPK(tenant, connector, address string) string {
-	return tenantKey(tenant, "BLOCK", connector, address)
-}
-
-// MarkerSK is the sort key of single-item partitions (markers, indexes).
-const MarkerSK = "M"
-
-// condFailedAt reports which actions of a cancelled transaction failed
-// their condition.
-func condFailedAt(err error) []int {
-	var tce *types.TransactionCanceledException
-	if !errors.As(err, &tce) {
-		return nil
-	}
-	var out []int
-	for i, r := range tce.CancellationReasons {
-		if r.Code != nil && *r.Code == "ConditionalCheckFailed" {
-			out = append(out, i)
-		}
-	}
-	return out
 }
 
 // EncodePageToken is the opaque form of a LastEvaluatedKey: its string

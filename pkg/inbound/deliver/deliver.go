@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/chatsend"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
+	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
@@ -44,7 +45,7 @@ type EventPutter interface {
 //
 // Environment: EVENT_BUS_NAME, EVENTBRIDGE_API_URL (endpoint override),
 // and chatsend's provider base URLs (SLACK_API_URL...).
-func OutboxHandlers(p *platform.Platform) (map[string]store.OutboxHandler, error) {
+func OutboxHandlers(p *platform.Platform) (map[string]outbox.Handler, error) {
 	var events EventPutter
 	bus := p.Getenv("EVENT_BUS_NAME")
 	if bus != "" {
@@ -70,17 +71,17 @@ type Deliverer struct {
 }
 
 // Handlers maps kinds to the Deliverer's methods.
-func (d *Deliverer) Handlers() map[string]store.OutboxHandler {
-	return map[string]store.OutboxHandler{inbound.KindChatSend: d.SendChat, inbound.KindEventPut: d.PutEvent}
+func (d *Deliverer) Handlers() map[string]outbox.Handler {
+	return map[string]outbox.Handler{inbound.KindChatSend: d.SendChat, inbound.KindEventPut: d.PutEvent}
 }
 
 func permanent(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{store.ErrPermanent}, args...)...)
+	return fmt.Errorf("%w: "+format, append([]any{outbox.ErrPermanent}, args...)...)
 }
 
 // SendChat delivers a "chat.send" message with the connector's current
 // credentials.
-func (d *Deliverer) SendChat(ctx context.Context, m store.OutboxMessage) error {
+func (d *Deliverer) SendChat(ctx context.Context, m outbox.Message) error {
 	var p inbound.ChatSend
 	if err := json.Unmarshal([]byte(m.Payload), &p); err != nil {
 		return permanent("chat.send payload: %v", err)
@@ -101,7 +102,7 @@ func (d *Deliverer) SendChat(ctx context.Context, m store.OutboxMessage) error {
 	}
 	err = d.Chat.Send(ctx, creds, chatsend.Outbound{Provider: c.Provider, ReplyTo: p.ReplyTo, Text: p.Text, ServiceURL: p.ServiceURL})
 	if errors.Is(err, chatsend.ErrPermanent) {
-		return fmt.Errorf("%w: %v", store.ErrPermanent, err)
+		return fmt.Errorf("%w: %v", outbox.ErrPermanent, err)
 	}
 	if err == nil && d.Logger != nil {
 		d.Logger.InfoContext(ctx, "chat message sent", "outboxId", m.ID, "provider", c.Provider, "integrationConfigId", c.ID)
@@ -110,7 +111,7 @@ func (d *Deliverer) SendChat(ctx context.Context, m store.OutboxMessage) error {
 }
 
 // PutEvent publishes an "event.put" message.
-func (d *Deliverer) PutEvent(ctx context.Context, m store.OutboxMessage) error {
+func (d *Deliverer) PutEvent(ctx context.Context, m outbox.Message) error {
 	var ev inbound.Event
 	if err := json.Unmarshal([]byte(m.Payload), &ev); err != nil {
 		return permanent("event.put payload: %v", err)

@@ -1,4 +1,4 @@
-package store
+package members
 
 import (
 	"context"
@@ -6,13 +6,8 @@ import (
 	"fmt"
 
 	"github.com/guregu/dynamo/v2"
-)
 
-// Agent roles, weakest first.
-const (
-	RoleViewer = "VIEWER"
-	RoleEditor = "EDITOR"
-	RoleAdmin  = "ADMIN"
+	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
 // Member is a subject's role on an agent.
@@ -25,6 +20,13 @@ type Member struct {
 	ModifiedAt int64  `dynamo:"modifiedAt" json:"modifiedAt"`
 }
 
+// Repo reads and writes agent members.
+type Repo struct{ st *store.Store }
+
+// NewRepo returns a Repo over the table.
+func NewRepo(st *store.Store) *Repo { return &Repo{st: st} }
+
+// memberItem is the stored member; pkg/authz reads its role attribute.
 type memberItem struct {
 	PK     string `dynamo:"PK,hash"`
 	SK     string `dynamo:"SK,range"`
@@ -32,51 +34,49 @@ type memberItem struct {
 	Member
 }
 
-func memberSK(subject string) string { return "S#" + subject }
-
 // GetMember reads a subject's role on an agent.
-func (s *Store) GetMember(ctx context.Context, tenant, agent, subject string) (Member, error) {
+func (s *Repo) GetMember(ctx context.Context, tenant, agent, subject string) (Member, error) {
 	var it memberItem
-	err := s.table.Get("PK", AgentMemberPK(tenant, agent)).Range("SK", dynamo.Equal, memberSK(subject)).One(ctx, &it)
+	err := s.st.Table().Get("PK", store.AgentMemberPK(tenant, agent)).Range("SK", dynamo.Equal, store.MemberSK(subject)).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
-		return Member{}, ErrNotFound
+		return Member{}, store.ErrNotFound
 	}
 	if err != nil {
-		return Member{}, fmt.Errorf("store: get member: %w", err)
+		return Member{}, fmt.Errorf("members: get member: %w", err)
 	}
 	return it.Member, nil
 }
 
 // PutMember creates or replaces a role, keeping the original createdAt.
-func (s *Store) PutMember(ctx context.Context, tenant string, m Member) (Member, error) {
+func (s *Repo) PutMember(ctx context.Context, tenant string, m Member) (Member, error) {
 	var out memberItem
-	err := s.table.Update("PK", AgentMemberPK(tenant, m.AgentID)).Range("SK", memberSK(m.Subject)).
+	err := s.st.Table().Update("PK", store.AgentMemberPK(tenant, m.AgentID)).Range("SK", store.MemberSK(m.Subject)).
 		Set("tenant", tenant).Set("agentId", m.AgentID).Set("subject", m.Subject).Set("role", m.Role).
 		Set("modifiedAt", m.ModifiedAt).SetIfNotExists("createdAt", m.CreatedAt).SetIfNotExists("createdBy", m.CreatedBy).
 		Value(ctx, &out)
 	if err != nil {
-		return Member{}, fmt.Errorf("store: put member: %w", err)
+		return Member{}, fmt.Errorf("members: put member: %w", err)
 	}
 	return out.Member, nil
 }
 
 // DeleteMember removes a role; ErrNotFound when there was none.
-func (s *Store) DeleteMember(ctx context.Context, tenant, agent, subject string) error {
-	err := s.table.Delete("PK", AgentMemberPK(tenant, agent)).Range("SK", memberSK(subject)).If("attribute_exists(PK)").Run(ctx)
+func (s *Repo) DeleteMember(ctx context.Context, tenant, agent, subject string) error {
+	err := s.st.Table().Delete("PK", store.AgentMemberPK(tenant, agent)).Range("SK", store.MemberSK(subject)).If("attribute_exists(PK)").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
-		return ErrNotFound
+		return store.ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("store: delete member: %w", err)
+		return fmt.Errorf("members: delete member: %w", err)
 	}
 	return nil
 }
 
 // ListMembers lists an agent's members (one Query page of up to 1000).
-func (s *Store) ListMembers(ctx context.Context, tenant, agent string) ([]Member, error) {
+func (s *Repo) ListMembers(ctx context.Context, tenant, agent string) ([]Member, error) {
 	var items []memberItem
-	if err := s.table.Get("PK", AgentMemberPK(tenant, agent)).Limit(1000).All(ctx, &items); err != nil {
-		return nil, fmt.Errorf("store: list members: %w", err)
+	if err := s.st.Table().Get("PK", store.AgentMemberPK(tenant, agent)).Limit(1000).All(ctx, &items); err != nil {
+		return nil, fmt.Errorf("members: list members: %w", err)
 	}
 	out := make([]Member, 0, len(items))
 	for _, it := range items {

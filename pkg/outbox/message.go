@@ -1,24 +1,24 @@
-package store
+package outbox
 
 import (
 	"context"
 	"errors"
 
-	"github.com/guregu/dynamo/v2"
+	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
 // Outbox statuses.
 const (
-	OutboxPending = "PENDING"
-	OutboxSent    = "SENT"
-	OutboxFailed  = "FAILED"
+	StatusPending = "PENDING"
+	StatusSent    = "SENT"
+	StatusFailed  = "FAILED"
 )
 
-// OutboxMessage is a side effect that must not be lost (a chat message,
+// Message is a side effect that must not be lost (a chat message,
 // an e-mail, an avatar sync). It is written in the same transaction as
 // the state change that causes it; the stream-triggered dispatcher
 // (pkg/outbox) delivers it and records the outcome.
-type OutboxMessage struct {
+type Message struct {
 	PK string `dynamo:"PK,hash"`
 	SK string `dynamo:"SK,range"`
 	// ID is unique; callers that must not enqueue twice derive it from
@@ -38,29 +38,26 @@ type OutboxMessage struct {
 	ExpiresAt int64 `dynamo:"expiresAt,omitempty"`
 }
 
-// OutboxPK is the partition of an outbox message.
-func OutboxPK(id string) string { return "OUTBOX#" + id }
-
-// OutboxSK is the sort key of an outbox message.
-const OutboxSK = "O"
-
-// EnqueueOutbox returns a transaction action writing m as PENDING; the
+// Enqueue returns a transaction action writing m as PENDING; the
 // write fails the transaction if a message with that id exists.
-func EnqueueOutbox(m OutboxMessage) TxAction {
-	m.PK, m.SK = OutboxPK(m.ID), OutboxSK
+func Enqueue(m Message) store.TxAction {
+	m.PK, m.SK = store.OutboxPK(m.ID), store.OutboxSK
 	if m.Status == "" {
-		m.Status = OutboxPending
+		m.Status = StatusPending
 	}
-	return func(tx *dynamo.WriteTx, t dynamo.Table) {
-		tx.Put(t.Put(m).If("attribute_not_exists(PK)"))
+	return func(tx *store.Tx) {
+		tx.Put(ActionName(m.ID), tx.Table().Put(m).If("attribute_not_exists(PK)"))
 	}
 }
 
 // ErrPermanent marks an outbox failure that retrying cannot fix (bad
 // credentials, a rejected address); handlers wrap it so the dispatcher
 // marks the message FAILED at once.
-var ErrPermanent = errors.New("store: permanent outbox failure")
+var ErrPermanent = errors.New("outbox: permanent failure")
 
-// OutboxHandler delivers one outbox message of a kind. It must be
+// Handler delivers one outbox message of a kind. It must be
 // idempotent: a message can be delivered again after a crash.
-type OutboxHandler func(ctx context.Context, m OutboxMessage) error
+type Handler func(ctx context.Context, m Message) error
+
+// ActionName is the transaction action name of the message id's write.
+func ActionName(id string) string { return "outbox:" + id }

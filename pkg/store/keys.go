@@ -1,0 +1,190 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"strings"
+)
+
+// The key schema: the only place key prefixes are spelled. Every key
+// starts with the tenant ("T#{tenant}") or the organization ("O#{org}")
+// taken from the verified token, never the body; the few global
+// partitions (OUTBOX#, HOOK#, ID#) name no tenant because what reads them
+// does not know it yet.
+//
+//	entity               PK                                   SK            GSIs
+//	access request       T#t#AR#{id}                          AR            GSI1 T#t#AG#{agent}#AR#{status}, GSI2 T#t#AG#{agent}#AR, GSI3 T#t#AR#{status}, GSI4 T#t#AR, GSI5 T#t#P#{pid}#AR
+//	request alias        T#t#AR#{id}                          ALIAS#{pid}   GSI5 (matched participant when approval chose another)
+//	pending marker       T#t#PENDING#{connector}#{address}    M             -   (one PENDING request per connector+sender)
+//	block marker         T#t#BLOCK#{connector}#{address}      M             -
+//	participant          T#t#P#{id}                           P             GSI4 T#t#P
+//	binding              T#t#P#{id}                           B#{agent}     GSI1 T#t#AG#{agent}#P
+//	channel index        T#t#CH#{connector}#{address}         M             -   (one participant per channel)
+//	oauth connection     T#t#OAUTH#{connector}                {provider}    -   (write-only provider OAuth token)
+//	agent member         T#t#AG#{agent}#M                     S#{subject}   -
+//	connector            T#t#CFG#{id}                         CFG           GSI1 T#t#AG#{agent}#CFG, GSI4 T#t#CFG
+//	webhook key          HOOK#{key}                           M             -   (inbound URL key → tenant + connector)
+//	inbound dedupe       T#t#DEDUPE#{connector}#{sha256(eid)} M             -   (provider event id seen; TTL expiresAt)
+//	outbox message       OUTBOX#{id}                          O             -   (stream-dispatched side effects)
+//	document (shares)    O#o#D#{id}                           D             -
+//	share recipient      O#o#R#{userId}                       R             GSI1 O#o#RS#{status}
+//	share id registry    ID#{id}                              ID            -   (entity type + organization of a share-API id)
+//
+// GSI sort keys are SortKey(createdAt, id), so a Query with
+// ScanIndexForward false lists newest first. Times are epoch milliseconds.
+
+func tenantKey(tenant string, parts ...string) string {
+	return "T#" + tenant + "#" + strings.Join(parts, "#")
+}
+
+func orgKey(org string, parts ...string) string {
+	return "O#" + org + "#" + strings.Join(parts, "#")
+}
+
+// SortKey orders items newest first under ScanIndexForward=false.
+func SortKey(createdAt int64, id string) string {
+	return fmt.Sprintf("%013d#%s", createdAt, id)
+}
+
+// MarkerSK is the sort key of single-item partitions (markers, indexes).
+const MarkerSK = "M"
+
+// Access requests.
+
+// AccessRequestPK is the partition of a request and its aliases.
+func AccessRequestPK(tenant, id string) string { return tenantKey(tenant, "AR", id) }
+
+// AccessRequestSK is the sort key of the request item itself.
+const AccessRequestSK = "AR"
+
+// AccessRequestAliasSK lists a request under a participant it matched
+// although approval chose another.
+func AccessRequestAliasSK(participant string) string { return "ALIAS#" + participant }
+
+// RequestsByAgentStatusPK is GSI1: an agent's requests in one status.
+func RequestsByAgentStatusPK(tenant, agent, status string) string {
+	return tenantKey(tenant, "AG", agent, "AR", status)
+}
+
+// RequestsByAgentPK is GSI2: an agent's requests.
+func RequestsByAgentPK(tenant, agent string) string { return tenantKey(tenant, "AG", agent, "AR") }
+
+// RequestsByStatusPK is GSI3: a tenant's requests in one status.
+func RequestsByStatusPK(tenant, status string) string { return tenantKey(tenant, "AR", status) }
+
+// RequestsPK is GSI4: a tenant's requests.
+func RequestsPK(tenant string) string { return tenantKey(tenant, "AR") }
+
+// RequestsByParticipantPK is GSI5: the requests of a participant.
+func RequestsByParticipantPK(tenant, participant string) string {
+	return tenantKey(tenant, "P", participant, "AR")
+}
+
+// PendingPK is the one-PENDING-request marker of a sender on a connector.
+func PendingPK(tenant, connector, address string) string {
+	return tenantKey(tenant, "PENDING", connector, address)
+}
+
+// BlockPK marks a sender blocked on a connector.
+func BlockPK(tenant, connector, address string) string {
+	return tenantKey(tenant, "BLOCK", connector, address)
+}
+
+// Participants.
+
+// ParticipantPK is the partition of a participant and its bindings.
+func ParticipantPK(tenant, id string) string { return tenantKey(tenant, "P", id) }
+
+// ParticipantSK is the sort key of the participant item itself.
+const ParticipantSK = "P"
+
+// BindingSKPrefix starts the sort key of every binding.
+const BindingSKPrefix = "B#"
+
+// BindingSK is the sort key of a participant's binding to an agent.
+func BindingSK(agent string) string { return BindingSKPrefix + agent }
+
+// BindingsByAgentPK is the GSI1 partition listing an agent's participants.
+func BindingsByAgentPK(tenant, agent string) string { return tenantKey(tenant, "AG", agent, "P") }
+
+// ParticipantsPK is the GSI4 partition listing a tenant's participants.
+func ParticipantsPK(tenant string) string { return tenantKey(tenant, "P") }
+
+// ChannelPK is the unique index item of a channel.
+func ChannelPK(tenant, connector, address string) string {
+	return tenantKey(tenant, "CH", connector, address)
+}
+
+// OAuthPK is the partition of a connector's provider OAuth tokens (the
+// sort key is the provider).
+func OAuthPK(tenant, connector string) string { return tenantKey(tenant, "OAUTH", connector) }
+
+// Agent members.
+
+// AgentMemberPK is the partition of an agent's members.
+func AgentMemberPK(tenant, agent string) string { return tenantKey(tenant, "AG", agent, "M") }
+
+// MemberSK is the sort key of one member.
+func MemberSK(subject string) string { return "S#" + subject }
+
+// Connectors and inbound webhooks.
+
+// ConnectorPK is the partition of one connector.
+func ConnectorPK(tenant, id string) string { return tenantKey(tenant, "CFG", id) }
+
+// ConnectorSK is the sort key of a connector item.
+const ConnectorSK = "CFG"
+
+// ConnectorsByAgentPK is GSI1: an agent's connectors.
+func ConnectorsByAgentPK(tenant, agent string) string { return tenantKey(tenant, "AG", agent, "CFG") }
+
+// ConnectorsPK is GSI4: a tenant's connectors.
+func ConnectorsPK(tenant string) string { return tenantKey(tenant, "CFG") }
+
+// HookPK is the partition of a webhook key's lookup item (global: the
+// URL names no tenant).
+func HookPK(key string) string { return "HOOK#" + key }
+
+// DedupePK is the marker of a provider event id on a connector; the id is
+// hashed because providers' ids are long and free-form.
+func DedupePK(tenant, connector, eventID string) string {
+	sum := sha256.Sum256([]byte(eventID))
+	return tenantKey(tenant, "DEDUPE", connector, base64.RawURLEncoding.EncodeToString(sum[:]))
+}
+
+// Outbox.
+
+// OutboxPKPrefix starts every outbox key; the stream filters in
+// template.yaml match on it.
+const OutboxPKPrefix = "OUTBOX#"
+
+// OutboxPK is the partition of one outbox message.
+func OutboxPK(id string) string { return OutboxPKPrefix + id }
+
+// OutboxSK is the sort key of an outbox message.
+const OutboxSK = "O"
+
+// Shares (organization-scoped).
+
+// DocumentPK is the partition of an organization's document.
+func DocumentPK(org, id string) string { return orgKey(org, "D", id) }
+
+// DocumentSK is the sort key of a document.
+const DocumentSK = "D"
+
+// RecipientPK is the partition of a share recipient.
+func RecipientPK(org, userID string) string { return orgKey(org, "R", userID) }
+
+// RecipientSK is the sort key of a share recipient.
+const RecipientSK = "R"
+
+// RecipientsByStatusPK is GSI1: an organization's recipients in a status.
+func RecipientsByStatusPK(org, status string) string { return orgKey(org, "RS", status) }
+
+// EntityPK is the id registry item of a share-API id (global: a request
+// may name an id of another organization, which must answer 403, not 404).
+func EntityPK(id string) string { return "ID#" + id }
+
+// EntitySK is the sort key of an id registry item.
+const EntitySK = "ID"
