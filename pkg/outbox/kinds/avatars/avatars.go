@@ -22,7 +22,9 @@ var Kinds = []string{avatarsync.Kind}
 type Config = participants.Config
 
 // ConfigFromEnv reads participants' settings (bucket, avatar sources).
-func ConfigFromEnv(getenv func(string) string) (Config, error) { return participants.ConfigFromEnv(getenv) }
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	return participants.ConfigFromEnv(getenv)
+}
 
 // Handlers returns the handlers of Kinds.
 func Handlers(p *platform.Platform, conns *connectors.Repo, cfg Config) (map[string]store.OutboxHandler, error) {
