@@ -1,29 +1,31 @@
 // Command dispatcher is the DispatcherFunction Lambda: it delivers the
-// messaging kinds of outbox messages (chat.send, event.put, mail.send)
-// from the table's stream and reports partial batch failures. Its kinds
-// mirror kinds.Messaging (pkg/outbox/kinds).
+// messaging kinds of outbox messages (messaging.Kinds: chat.send,
+// event.put, mail.send) from the table's stream and reports partial batch
+// failures.
 package main
 
 import (
 	"context"
 	"log"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/gatehouse/gatehouse/pkg/inbound/deliver"
+	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
+	"github.com/gatehouse/gatehouse/pkg/outbox/kinds/messaging"
 	"github.com/gatehouse/gatehouse/pkg/platform"
-	"github.com/gatehouse/gatehouse/pkg/shares"
 )
 
 func main() {
+	cfg := messaging.ConfigFromEnv(os.Getenv)
 	p, err := platform.FromEnv(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
-	d, err := outbox.FromBuilders(p, deliver.OutboxHandlers, shares.OutboxHandlers)
+	hs, err := messaging.Handlers(p, connectors.NewRepo(p.Store), cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
-	lambda.Start(d.HandleStream)
+	lambda.Start(outbox.New(p.Store, hs, p.Logger).HandleStream)
 }

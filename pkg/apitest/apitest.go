@@ -32,22 +32,26 @@ type Env struct {
 	Table    *dynamotest.Table
 	Issuer   *devissuer.Issuer
 	Platform *platform.Platform
-	Handler  http.Handler
-	JWKS     *httptest.Server
+	// Deps are the routes' dependencies: Platform, the one connectors
+	// repository and the configuration NewWith was given.
+	Deps    *routes.Deps
+	Handler http.Handler
+	JWKS    *httptest.Server
 	// OpenAPI checks every response of Do whose operation the document
 	// (pkg/openapi) describes; a mismatch fails the test. Set it to nil
 	// to skip the check (e.g. in a benchmark loop).
 	OpenAPI *openapi.Validator
 }
 
-// New builds an Env serving routes.All. Use NewWith to serve other routes.
+// New builds an Env serving routes.All with a zero configuration. Use
+// NewWith to serve other routes or configure features.
 func New(tb testing.TB) *Env {
-	return NewWith(tb, routes.All, nil)
+	return NewWith(tb, routes.All, routes.Config{})
 }
 
-// NewWith builds an Env serving the routes build returns; env is what
-// the platform's Getenv answers (feature settings such as stand-in URLs).
-func NewWith(tb testing.TB, build func(p *platform.Platform) ([]httpapi.Route, error), env map[string]string) *Env {
+// NewWith builds an Env serving the routes build returns, with cfg as
+// the features' configuration (stand-in URLs and such).
+func NewWith(tb testing.TB, build func(d *routes.Deps) ([]httpapi.Route, error), cfg routes.Config) *Env {
 	tb.Helper()
 	tbl := dynamotest.NewTable(tb)
 	iss, err := devissuer.NewEphemeral()
@@ -64,13 +68,12 @@ func NewWith(tb testing.TB, build func(p *platform.Platform) ([]httpapi.Route, e
 	}
 	p.DB, p.Store = tbl.DB, tbl.Store
 	p.Authz = authz.New(authz.NewTableRoles(tbl.Store))
-	p.Getenv = func(k string) string { return env[k] }
 	v, err := openapi.Shared()
 	if err != nil {
 		tb.Fatalf("apitest: the OpenAPI document (pkg/openapi/spec) is broken: %v", err)
 	}
-	e := &Env{Table: tbl, Issuer: iss, Platform: p, JWKS: jwks, OpenAPI: v}
-	rs, err := build(p)
+	e := &Env{Table: tbl, Issuer: iss, Platform: p, Deps: routes.NewDeps(p, cfg), JWKS: jwks, OpenAPI: v}
+	rs, err := build(e.Deps)
 	if err != nil {
 		tb.Fatal(err)
 	}

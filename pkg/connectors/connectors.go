@@ -13,10 +13,7 @@
 // (HOOK#{key}); POST .../integrationConfigs/{id}:rotateWebhook replaces it
 // and deletes the old one in the same transaction.
 //
-// Environment (read through platform.Getenv):
-//
-//	PUBLIC_BASE_URL  the API's public base URL, e.g. https://api.example.com
-//	                 (webhookUrl and Twilio's signature are built from it)
+// Configuration: Config, read once by main (ConfigFromEnv).
 package connectors
 
 import (
@@ -47,21 +44,30 @@ type Service struct {
 	now        func() time.Time
 }
 
-// New returns a Service; publicBase prefixes webhook URLs.
-func New(repo *Repo, az *authz.Authorizer, publicBase string) *Service {
-	return &Service{repo: repo, authz: az, publicBase: publicBase, now: time.Now}
+// Config is the connectors API's configuration.
+type Config struct {
+	// PublicBaseURL is the API's public base URL, e.g.
+	// https://api.example.com; webhook URLs are built from it.
+	PublicBaseURL string
 }
 
-// PublicBaseURL reads PUBLIC_BASE_URL.
-func PublicBaseURL(getenv func(string) string) string { return getenv("PUBLIC_BASE_URL") }
+// ConfigFromEnv reads PUBLIC_BASE_URL.
+func ConfigFromEnv(getenv func(string) string) Config {
+	return Config{PublicBaseURL: getenv("PUBLIC_BASE_URL")}
+}
 
-// Routes builds the service from p and returns its routes; a nil p gives
-// metadata-only routes.
-func Routes(p *platform.Platform) ([]httpapi.Route, error) {
+// New returns a Service.
+func New(repo *Repo, az *authz.Authorizer, cfg Config) *Service {
+	return &Service{repo: repo, authz: az, publicBase: cfg.PublicBaseURL, now: time.Now}
+}
+
+// Routes builds the service over p and the process's repo and returns its
+// routes; a nil p gives metadata-only routes.
+func Routes(p *platform.Platform, repo *Repo, cfg Config) ([]httpapi.Route, error) {
 	if p == nil {
 		return (*Service)(nil).Routes(), nil
 	}
-	return New(NewRepo(p.Store), p.Authz, PublicBaseURL(p.Getenv)).Routes(), nil
+	return New(repo, p.Authz, cfg).Routes(), nil
 }
 
 // Routes returns the route table entries of this resource. One {idverb}

@@ -15,7 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
-	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/routes"
 )
 
 func TestMain(m *testing.M) { dynamotest.Main(m) }
@@ -40,18 +40,21 @@ type world struct {
 	tokens map[string]string
 }
 
-func routes(p *platform.Platform) ([]httpapi.Route, error) {
-	a, err := connectors.Routes(p)
+// ourRoutes are the connectors API and the webhooks over one connectors
+// repository, as in the dev server.
+func ourRoutes(d *routes.Deps) ([]httpapi.Route, error) {
+	a, err := connectors.Routes(d.Platform, d.Connectors, d.Config.Connectors)
 	if err != nil {
 		return nil, err
 	}
-	b, err := inbound.Routes(p)
+	b, err := inbound.Routes(d.Platform, d.Connectors, d.Config.Inbound)
 	return append(a, b...), err
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	e := apitest.NewWith(t, routes, map[string]string{"PUBLIC_BASE_URL": publicBase})
+	e := apitest.NewWith(t, ourRoutes, routes.Config{
+		Connectors: connectors.Config{PublicBaseURL: publicBase}, Inbound: inbound.Config{PublicBaseURL: publicBase}})
 	w := &world{Env: e, tokens: map[string]string{}}
 	e.SeedMember(t, tenant, agent, "agentadmin", authz.RoleAdmin)
 	e.SeedMember(t, tenant, agent, "editor", authz.RoleEditor)

@@ -89,8 +89,12 @@ type Connector struct {
 	AgentID     string     `dynamo:"agentId"`
 	DisplayName string     `dynamo:"displayName"`
 	Onboarding  Onboarding `dynamo:"onboarding"`
-	// Credentials are the provider's secrets by field name; never rendered.
+	// Credentials are the provider's secrets by field name, as stored and
+	// as the API takes them; never rendered.
 	Credentials map[string]string `dynamo:"credentials"`
+	// Secrets are Credentials decoded (DecodeCredentials); set on every
+	// connector this package reads or validates, never stored.
+	Secrets Secrets `dynamo:"-"`
 	// WebhookKey is the unguessable last segment of the inbound URL.
 	WebhookKey string `dynamo:"webhookKey"`
 	CreatedBy  string `dynamo:"createdBy,omitempty"`
@@ -290,6 +294,7 @@ func newConnector(in input) (Connector, error) {
 	if c.Credentials, err = applyCredentials(c.Provider, nil, in.Credentials); err != nil {
 		return c, err
 	}
+	c.Secrets = DecodeCredentials(c.Provider, c.Credentials)
 	return c, nil
 }
 
@@ -317,6 +322,7 @@ func patch(cur Connector, in input) (Connector, error) {
 		if next.Credentials, err = applyCredentials(cur.Provider, cur.Credentials, in.Credentials); err != nil {
 			return next, err
 		}
+		next.Secrets = DecodeCredentials(next.Provider, next.Credentials)
 	}
 	return next, nil
 }

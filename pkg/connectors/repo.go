@@ -59,17 +59,29 @@ func newHook(tenant string, c Connector, at int64) hookItem {
 // by another process takes effect within it (at once in this process).
 const DefaultCacheTTL = 15 * time.Second
 
-// Repo stores connectors and resolves webhook keys.
+// Repo stores connectors and resolves webhook keys. Build one per process
+// and share it: its resolve cache is invalidated only by its own writes,
+// so the connectors API and the webhooks of one process must use the
+// same Repo to see rotations and deletions at once.
 type Repo struct {
 	db       *dynamo.DB
 	table    dynamo.Table
 	CacheTTL time.Duration
 	now      func() time.Time
+	cache    *resolveCache
 }
 
 // NewRepo returns a Repo over the gatehouse table.
 func NewRepo(st *store.Store) *Repo {
-	return &Repo{db: st.DB(), table: st.Table(), CacheTTL: DefaultCacheTTL, now: time.Now}
+	return &Repo{db: st.DB(), table: st.Table(), CacheTTL: DefaultCacheTTL, now: time.Now,
+		cache: &resolveCache{m: map[string]cacheEntry{}}}
+}
+
+// connector is the item's connector with its credentials decoded.
+func (it item) connector() Connector {
+	c := it.Connector
+	c.Secrets = DecodeCredentials(c.Provider, c.Credentials)
+	return c
 }
 
 // Create writes a new connector and its webhook key in one transaction.
@@ -96,7 +108,7 @@ func (r *Repo) Get(ctx context.Context, tenant, id string) (Connector, error) {
 	if err != nil {
 		return Connector{}, fmt.Errorf("connectors: get: %w", err)
 	}
-	return it.Connector, nil
+	return it.connector(), nil
 }
 
 // Update replaces a connector if nobody changed it since it was read
@@ -111,7 +123,7 @@ func (r *Repo) Update(ctx context.Context, tenant string, next Connector) error 
 	if err != nil {
 		return fmt.Errorf("connectors: update: %w", err)
 	}
-	forget(r.table.Name(), next.WebhookKey)
+	r.cache.forget(next.WebhookKey)
 	return nil
 }
 
@@ -121,7 +133,7 @@ func (r *Repo) Delete(ctx context.Context, tenant string, c Connector) error {
 	tx.Delete(r.table.Delete("PK", connectorPK(tenant, c.ID)).Range("SK", connectorSK).If("attribute_exists(PK)"))
 	tx.Delete(r.table.Delete("PK", HookPK(c.WebhookKey)).Range("SK", store.MarkerSK))
 	err := tx.Run(ctx)
-	forget(r.table.Name(), c.WebhookKey)
+	r.cache.forget(c.WebhookKey)
 	if dynamo.IsCondCheckFailed(err) {
 		return store.ErrNotFound
 	}
@@ -143,7 +155,7 @@ func (r *Repo) Rotate(ctx context.Context, tenant string, cur Connector, newKey 
 	tx.Delete(r.table.Delete("PK", HookPK(cur.WebhookKey)).Range("SK", store.MarkerSK))
 	tx.Put(r.table.Put(newHook(tenant, next, at)).If("attribute_not_exists(PK)"))
 	err := tx.Run(ctx)
-	forget(r.table.Name(), cur.WebhookKey)
+	r.cache.forget(cur.WebhookKey)
 	if dynamo.IsCondCheckFailed(err) {
 		return Connector{}, store.ErrConflict
 	}
@@ -167,7 +179,7 @@ func (r *Repo) List(ctx context.Context, tenant, agent string, pageSize int, pag
 	}
 	out := make([]Connector, 0, len(items))
 	for _, it := range items {
-		out = append(out, it.Connector)
+		out = append(out, it.connector())
 	}
 	return out, next, nil
 }
@@ -179,16 +191,15 @@ type Resolved struct {
 }
 
 // Resolve finds the connector of a webhook key for provider. It serves
-// from a per-process cache (see DefaultCacheTTL), so a warm webhook
+// from the Repo's cache (see DefaultCacheTTL), so a warm webhook
 // costs no read; a miss costs two. ErrNotFound for unknown keys, keys of
 // another provider and keys rotated away.
 func (r *Repo) Resolve(ctx context.Context, provider, key string) (Resolved, error) {
 	if !ValidWebhookKey(key) {
 		return Resolved{}, store.ErrNotFound
 	}
-	ck := r.table.Name() + "\x00" + key
 	now := r.now()
-	if e, ok := cache.get(ck, now); ok {
+	if e, ok := r.cache.get(key, now); ok {
 		if e.Connector.Provider != provider {
 			return Resolved{}, store.ErrNotFound
 		}
@@ -211,17 +222,13 @@ func (r *Repo) Resolve(ctx context.Context, provider, key string) (Resolved, err
 	}
 	res := Resolved{Tenant: h.Tenant, Connector: c}
 	if r.CacheTTL > 0 {
-		cache.put(ck, res, now.Add(r.CacheTTL))
+		r.cache.put(key, res, now.Add(r.CacheTTL))
 	}
 	if c.Provider != provider {
 		return Resolved{}, store.ErrNotFound
 	}
 	return res, nil
 }
-
-// cache is process-wide so that every Repo of a process (the dev server
-// mounts the connectors API and the webhooks together) sees invalidations.
-var cache = &resolveCache{m: map[string]cacheEntry{}}
 
 const maxCacheEntries = 4096
 
@@ -254,8 +261,8 @@ func (c *resolveCache) put(k string, r Resolved, expires time.Time) {
 	c.m[k] = cacheEntry{res: r, expires: expires}
 }
 
-func forget(table, key string) {
-	cache.mu.Lock()
-	defer cache.mu.Unlock()
-	delete(cache.m, table+"\x00"+key)
+func (c *resolveCache) forget(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, key)
 }

@@ -10,9 +10,8 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
 	"github.com/gatehouse/gatehouse/pkg/blob/blobtest"
-	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/devissuer"
-	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/routes"
 )
 
 // Avatars in the dev server: an in-memory S3 (gofakes3) holding the
@@ -43,9 +42,9 @@ var (
 
 // findDemoSlack looks for the demo Slack connector once the demo data
 // exists; without it, the banner creates a Slack connector first.
-func findDemoSlack(ctx context.Context, p *platform.Platform, _ Hook) (func(), error) {
+func findDemoSlack(ctx context.Context, deps *routes.Deps, _ Hook) (func(), error) {
 	id := DemoID("connector/SLACK")
-	if _, err := connectors.NewRepo(p.Store).Get(ctx, DemoTenant, id); err == nil {
+	if _, err := deps.Connectors.Get(ctx, DemoTenant, id); err == nil {
 		demoSlack = id
 	}
 	return nil, nil

@@ -19,7 +19,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/outbox/kinds"
-	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
@@ -29,13 +29,18 @@ import (
 // provider's *_API_URL is set; PUBLIC_BASE_URL is the dev server unless
 // set; and the outbox dispatcher reading DynamoDB Local's stream.
 
-// DemoCredentials are the dev secrets of the demo connectors.
+// DemoCredentials are the dev secrets of the demo connectors, in the
+// stored form (the API's credentials object).
 var DemoCredentials = map[string]map[string]string{
 	connectors.Slack:     {"signingSecret": "dev-slack-signing-secret-0123456789", "botToken": "xoxb-dev-0000-demo-bot-token"},
 	connectors.Telegram:  {"botToken": "123456789:DEV-demo-bot-token_0123456789", "secretToken": "dev-telegram-secret-token"},
 	connectors.WhatsApp:  {"appSecret": "dev-whatsapp-app-secret-0123456789", "verifyToken": "dev-whatsapp-verify-token", "accessToken": "EAAG-dev-demo-access-token", "phoneNumberId": "106540352242922"},
 	connectors.TwilioSMS: {"accountSid": "ACde0de0de0de0de0de0de0de0de0de0de", "authToken": "dev-twilio-auth-token-0123456789"},
 	connectors.Teams:     {"appId": "6f1c3c56-0000-4e59-9a53-0d2f8f3c1a11", "appPassword": "dev-teams-app-password"},
+}
+
+func demoSecrets(provider string) connectors.Secrets {
+	return connectors.DecodeCredentials(provider, DemoCredentials[provider])
 }
 
 // DemoOnboardingMessage is the demo connectors' onboarding message.
@@ -89,11 +94,13 @@ func startProviderStandIn(ctx context.Context, h Hook) (func(), error) {
 
 // startDispatcher runs the outbox dispatcher (every registered kind) over
 // DynamoDB Local's stream, as DispatcherFunction does in AWS.
-func startDispatcher(ctx context.Context, p *platform.Platform, h Hook) (func(), error) {
-	d, err := outbox.FromBuilders(p, kinds.All()...)
+func startDispatcher(ctx context.Context, deps *routes.Deps, h Hook) (func(), error) {
+	p := deps.Platform
+	hs, err := kinds.Handlers(p, deps.Connectors, h.Outbox)
 	if err != nil {
 		return nil, err
 	}
+	d := outbox.New(p.Store, hs, p.Logger)
 	poller := &outbox.Poller{Streams: dynamodbstreams.NewFromConfig(p.AWS, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(p.Config.DynamoDBEndpoint) }), Table: p.Store.Table(), Dispatcher: d, Logger: h.Logger}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -109,8 +116,8 @@ func startDispatcher(ctx context.Context, p *platform.Platform, h Hook) (func(),
 
 // seedConnectors creates the demo connectors once; later runs keep them
 // (and whatever was changed through the API).
-func seedConnectors(ctx context.Context, p *platform.Platform, d *Demo) error {
-	repo := connectors.NewRepo(p.Store)
+func seedConnectors(ctx context.Context, deps *routes.Deps, d *Demo) error {
+	repo := deps.Connectors
 	keys := map[string]string{}
 	now := time.Now().UnixMilli()
 	for _, prov := range Providers {
@@ -161,6 +168,6 @@ curl -s -X POST -H 'Content-Type: application/json' -H "X-Slack-Request-Timestam
   %[7]s -d "$BODY"
 # their requests (a second message from the same sender opens none; reject one and it opens a fresh one)
 curl -s -H "Authorization: Bearer $DAVE" '%[1]s/v1/tenants/%[2]s/participantAccessRequests?agentId=%[3]s&status=PENDING'
-`, base, d.Tenant, d.Agent, DemoCredentials[connectors.Telegram]["secretToken"], hook(connectors.Telegram),
-		DemoCredentials[connectors.Slack]["signingSecret"], hook(connectors.Slack))
+`, base, d.Tenant, d.Agent, demoSecrets(connectors.Telegram).Telegram.SecretToken, hook(connectors.Telegram),
+		demoSecrets(connectors.Slack).Slack.SigningSecret, hook(connectors.Slack))
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
+	"github.com/gatehouse/gatehouse/pkg/outbox/kinds"
+	"github.com/gatehouse/gatehouse/pkg/outbox/kinds/messaging"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/tabledef"
@@ -111,20 +113,29 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	p.Logger = o.Logger
-	p.Getenv = func(k string) string {
+	// The dev server's configuration, read once: the hooks' settings over
+	// the process environment (hooks leave alone what the environment
+	// sets, where that is allowed).
+	getenv := func(k string) string {
 		if v, ok := env[k]; ok {
 			return v
 		}
 		return os.Getenv(k)
 	}
+	cfg, err := routes.ConfigFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	deps := routes.NewDeps(p, cfg)
+	outboxCfg := kinds.Config{Messaging: messaging.ConfigFromEnv(getenv), Avatars: cfg.Participants}
 
-	demo, err := Seed(ctx, p)
+	demo, err := Seed(ctx, deps)
 	if err != nil {
 		return err
 	}
 
 	for _, h := range After {
-		stop, err := h(ctx, p, Hook{Root: o.Root, Base: base, Data: data, Env: env, Logger: o.Logger})
+		stop, err := h(ctx, deps, Hook{Root: o.Root, Base: base, Data: data, Env: env, Logger: o.Logger, Outbox: outboxCfg})
 		if err != nil {
 			return err
 		}
@@ -132,7 +143,7 @@ func Run(ctx context.Context, o Options) error {
 			defer stop()
 		}
 	}
-	all, err := routes.All(p)
+	all, err := routes.All(deps)
 	if err != nil {
 		return err
 	}
@@ -181,20 +192,23 @@ func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter
 // Hook is what a start-up hook may use and change.
 type Hook struct {
 	Root, Base, Data string
-	// Env holds settings the platform's Getenv will return, e.g. the URL
-	// of a provider stand-in a hook started.
+	// Env holds settings the features' configuration is read from where
+	// the process environment does not set them, e.g. the URL of a
+	// provider stand-in a hook started.
 	Env    map[string]string
 	Logger *slog.Logger
+	// Outbox is the outbox handlers' configuration (After hooks only).
+	Outbox kinds.Config
 }
 
-// Before hooks run before the platform is built: start stand-ins (S3,
-// Keycloak, provider APIs) and put their URLs in Env. After hooks run
-// once the platform exists (e.g. the outbox dispatcher). A returned stop
+// Before hooks run before the platform and configuration are built: start
+// stand-ins (S3, Keycloak, provider APIs) and put their settings in Env.
+// After hooks run once they exist (e.g. the outbox dispatcher). A returned stop
 // runs at shutdown. Feature packages register them from init functions in
 // files of this package.
 var (
 	Before []func(ctx context.Context, h Hook) (stop func(), err error)
-	After  []func(ctx context.Context, p *platform.Platform, h Hook) (stop func(), err error)
+	After  []func(ctx context.Context, d *routes.Deps, h Hook) (stop func(), err error)
 	// Extra mounts non-API handlers (e.g. "GET /openapi.yaml").
 	Extra = map[string]http.Handler{}
 )

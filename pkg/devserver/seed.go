@@ -14,7 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/members"
-	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
@@ -46,10 +46,11 @@ var Providers = []string{"SLACK", "TEAMS", "TELEGRAM", "WHATSAPP", "TWILIO_SMS"}
 
 // Seeders let other packages add demo data (connectors, documents...).
 // Each must be idempotent.
-var Seeders []func(ctx context.Context, p *platform.Platform, d *Demo) error
+var Seeders []func(ctx context.Context, deps *routes.Deps, d *Demo) error
 
 // Seed writes the demo data once; later runs find it and change nothing.
-func Seed(ctx context.Context, p *platform.Platform) (*Demo, error) {
+func Seed(ctx context.Context, deps *routes.Deps) (*Demo, error) {
+	p := deps.Platform
 	d := &Demo{Tenant: DemoTenant, Agent: DemoAgent, Connectors: map[string]string{}}
 	for _, prov := range Providers {
 		d.Connectors[prov] = DemoID("connector/" + prov)
@@ -77,7 +78,7 @@ func Seed(ctx context.Context, p *platform.Platform) (*Demo, error) {
 		At int64  `dynamo:"createdAt"`
 	}{"DEVSEED", "M", time.Now().UnixMilli()}).If("attribute_not_exists(PK)").Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
-		return d, runSeeders(ctx, p, d)
+		return d, runSeeders(ctx, deps, d)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("devserver: seed marker: %w", err)
@@ -106,12 +107,12 @@ func Seed(ctx context.Context, p *platform.Platform) (*Demo, error) {
 		!errors.Is(err, accessrequests.ErrNotPending) {
 		return nil, fmt.Errorf("devserver: seed participant: %w", err)
 	}
-	return d, runSeeders(ctx, p, d)
+	return d, runSeeders(ctx, deps, d)
 }
 
-func runSeeders(ctx context.Context, p *platform.Platform, d *Demo) error {
+func runSeeders(ctx context.Context, deps *routes.Deps, d *Demo) error {
 	for _, s := range Seeders {
-		if err := s(ctx, p, d); err != nil {
+		if err := s(ctx, deps, d); err != nil {
 			return err
 		}
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/keycloak"
 	"github.com/gatehouse/gatehouse/pkg/keycloak/keycloaktest"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
-	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/shares"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
@@ -91,8 +91,8 @@ func startShares(ctx context.Context, h Hook) (func(), error) {
 // seedShares registers the demo documents and recipient and, since the
 // stand-in forgets its users on restart, gives it back the users of the
 // recipients that DynamoDB Local kept.
-func seedShares(ctx context.Context, p *platform.Platform, d *Demo) error {
-	st := shares.NewStore(p.Store)
+func seedShares(ctx context.Context, deps *routes.Deps, d *Demo) error {
+	st := shares.NewStore(deps.Platform.Store)
 	created := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC).UnixMilli()
 	for name, id := range DemoDocuments {
 		doc := shares.Document{ID: id, OrganizationID: DemoOrg, Filename: name + ".pdf", DisplayName: name, AssetID: "asset-2027-001",
@@ -181,8 +181,9 @@ curl -s -X POST -H "Authorization: Bearer $OLIVIA" -H "Content-Type: application
 // PENDING ones (a Scan of the local table, dev only) and hands each to an
 // outbox.Dispatcher that knows only that kind. The dispatcher's claims make
 // it safe beside another dispatcher: each message is delivered once.
-func drainShareMail(ctx context.Context, p *platform.Platform, h Hook) (func(), error) {
-	hs, err := shares.OutboxHandlers(p)
+func drainShareMail(ctx context.Context, deps *routes.Deps, h Hook) (func(), error) {
+	p := deps.Platform
+	hs, err := shares.OutboxHandlers(p, h.Outbox.Messaging.Mail)
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/chatsend/chatsendtest"
 	"github.com/gatehouse/gatehouse/pkg/devserver"
+	"github.com/gatehouse/gatehouse/pkg/inbound"
+	"github.com/gatehouse/gatehouse/pkg/routes"
 )
 
 // Expectations of the connector and webhook events (pkg/connectors,
@@ -32,8 +34,8 @@ func init() {
 		"telegramwebhook-message.json":  {status: 200},
 		"whatsappwebhook-verify.json":   {status: 200},
 		"whatsappwebhook-message.json":  {status: 200},
-		"twiliowebhook-message.json":    {status: 200, env: twilioEnv},
-		"teamswebhook-message.json":     {status: 200, env: teamsEnv},
+		"twiliowebhook-message.json":    {status: 200, config: twilioConfig},
+		"teamswebhook-message.json":     {status: 200, config: teamsConfig},
 	} {
 		expect[name] = ex
 	}
@@ -49,19 +51,19 @@ func resignSlack(t *testing.T, ev *events.APIGatewayV2HTTPRequest) {
 	ev.Headers["x-slack-signature"] = "v0=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// twilioEnv: the event is signed for the URL Twilio was given, the stage's
-// execute-api URL.
-func twilioEnv(t *testing.T) map[string]string {
-	return map[string]string{"PUBLIC_BASE_URL": "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod"}
+// twilioConfig: the event is signed for the URL Twilio was given, the
+// stage's execute-api URL.
+func twilioConfig(t *testing.T) routes.Config {
+	return routes.Config{Inbound: inbound.Config{PublicBaseURL: "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/prod"}}
 }
 
-// teamsEnv serves Bot Framework's OpenID metadata and keys from the
+// teamsConfig serves Bot Framework's OpenID metadata and keys from the
 // stand-in whose (fixed, test-only) key signed the event's token.
-func teamsEnv(t *testing.T) map[string]string {
+func teamsConfig(t *testing.T) routes.Config {
 	si, err := chatsendtest.Start(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(si.Close)
-	return map[string]string{"TEAMS_OPENID_METADATA_URL": si.Env()["TEAMS_OPENID_METADATA_URL"]}
+	return routes.Config{Inbound: inbound.Config{TeamsOpenIDMetadataURL: si.Env()["TEAMS_OPENID_METADATA_URL"]}}
 }

@@ -22,10 +22,11 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/devserver"
 	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
+	"github.com/gatehouse/gatehouse/pkg/keycloak"
 	"github.com/gatehouse/gatehouse/pkg/keycloak/keycloaktest"
 	"github.com/gatehouse/gatehouse/pkg/lambdahttp"
-	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/routes"
+	"github.com/gatehouse/gatehouse/pkg/shares"
 	"github.com/gatehouse/gatehouse/pkg/tabledef"
 )
 
@@ -46,9 +47,9 @@ type expectation struct {
 	claims *devissuer.Claims // nil: defaultClaims
 	status int
 	fields map[string]any // top-level members of the JSON body
-	// env, when set, gives the settings the platform's Getenv answers
-	// (e.g. the URL of a stand-in it starts).
-	env func(t *testing.T) map[string]string
+	// config, when set, gives the features' configuration (e.g. the URL
+	// of a stand-in it starts).
+	config func(t *testing.T) routes.Config
 	// prepare, when set, adjusts the event before it runs (e.g. re-signs
 	// a webhook whose signature covers the current time).
 	prepare func(t *testing.T, ev *events.APIGatewayV2HTTPRequest)
@@ -87,18 +88,18 @@ var expect = map[string]expectation{
 
 	"shares-createdocument.json":  {claims: &sharesAdmin, status: 201, fields: map[string]any{"organizationId": devserver.DemoOrg, "displayName": "Terms 2027"}},
 	"shares-getdocument.json":     {claims: &sharesAdmin, status: 200, fields: map[string]any{"id": devserver.DemoDocuments["Price list 2027"]}},
-	"shares-share.json":           {claims: &sharesAdmin, env: sharesEnv, status: 201, fields: map[string]any{"email": "dana@example.com", "status": "WAITING_FOR_ADMIN_DECISION"}},
+	"shares-share.json":           {claims: &sharesAdmin, config: sharesConfig, status: 201, fields: map[string]any{"email": "dana@example.com", "status": "WAITING_FOR_ADMIN_DECISION"}},
 	"shares-pendingrequests.json": {claims: &sharesAdmin, status: 200, fields: map[string]any{"nextPageToken": ""}},
 	"shares-state.json":           {status: 200},
-	"shares-accept.json":          {claims: &sharesAdmin, env: sharesEnv, status: 200, fields: map[string]any{"userId": devserver.DemoRecipient.UserID, "status": "ACCEPTED", "marketplaceRole": "buyer"}},
-	"shares-decline.json":         {claims: &sharesAdmin, env: sharesEnv, status: 204},
+	"shares-accept.json":          {claims: &sharesAdmin, config: sharesConfig, status: 200, fields: map[string]any{"userId": devserver.DemoRecipient.UserID, "status": "ACCEPTED", "marketplaceRole": "buyer"}},
+	"shares-decline.json":         {claims: &sharesAdmin, config: sharesConfig, status: 204},
 }
 
 // sharesAdmin is an admin of the demo organization of the shares API.
 var sharesAdmin = devissuer.Claims{Subject: "olivia", Organization: devserver.DemoOrg, RealmRoles: []string{"admin"}, Name: "Olivia Admin", Email: "olivia@demo.example"}
 
-// sharesEnv starts a Keycloak stand-in holding the demo recipient's user.
-func sharesEnv(t *testing.T) map[string]string {
+// sharesConfig starts a Keycloak stand-in holding the demo recipient's user.
+func sharesConfig(t *testing.T) routes.Config {
 	kc := keycloaktest.NewServer(devserver.DemoRealm, nil)
 	if err := kc.Start(); err != nil {
 		t.Fatal(err)
@@ -106,8 +107,8 @@ func sharesEnv(t *testing.T) map[string]string {
 	t.Cleanup(func() { kc.Close() })
 	kc.AddUser(keycloaktest.User{ID: devserver.DemoRecipient.UserID, Username: devserver.DemoRecipient.Email, Email: devserver.DemoRecipient.Email,
 		Attributes: map[string][]string{"organization": {devserver.DemoOrg}}})
-	return map[string]string{"KEYCLOAK_URL": kc.URL, "KEYCLOAK_REALM": devserver.DemoRealm,
-		"KEYCLOAK_CLIENT_ID": kc.ClientID, "KEYCLOAK_CLIENT_SECRET": kc.ClientSecret}
+	return routes.Config{Shares: shares.Config{Keycloak: keycloak.Config{BaseURL: kc.URL, Realm: devserver.DemoRealm,
+		ClientID: kc.ClientID, ClientSecret: kc.ClientSecret}}}
 }
 
 func eventsDir(t *testing.T) string {
@@ -321,14 +322,14 @@ func runEvent(t *testing.T, name string, v1 bool) {
 		f, _ := functionOf(t, n)
 		fns[f] = true
 	}
-	var env map[string]string
-	if ex.env != nil {
-		env = ex.env(t)
+	var cfg routes.Config
+	if ex.config != nil {
+		cfg = ex.config(t)
 	}
 	// The function's own routes, bound to a platform on a fresh table,
 	// seeded with the dev server's demo data the events refer to.
-	e := apitest.NewWith(t, func(p *platform.Platform) ([]httpapi.Route, error) {
-		all, err := routes.All(p)
+	e := apitest.NewWith(t, func(d *routes.Deps) ([]httpapi.Route, error) {
+		all, err := routes.All(d)
 		var own []httpapi.Route
 		for _, r := range all {
 			if fns[r.Function] {
@@ -336,8 +337,8 @@ func runEvent(t *testing.T, name string, v1 bool) {
 			}
 		}
 		return own, err
-	}, env)
-	if _, err := devserver.Seed(context.Background(), e.Platform); err != nil {
+	}, cfg)
+	if _, err := devserver.Seed(context.Background(), e.Deps); err != nil {
 		t.Fatalf("demo seed: %v", err)
 	}
 	h := lambda.NewHandler(lambdahttp.Handler(e.Handler))

@@ -94,22 +94,47 @@ func (s *Service) receive(ctx context.Context, rc connectors.Resolved, m webhook
 	// transaction then fails its owner condition and the decision reruns.
 	// Transaction conflicts (many copies of one message at once) that
 	// outlast the SDK's retries rerun too: a provider should not see a 5xx.
-	var err error
-	for attempt := range 6 {
-		var out Outcome
-		out, err = s.decide(ctx, rc, m, from)
-		if errors.Is(err, errChannelMoved) || isTxConflict(err) {
-			time.Sleep(time.Duration(10+rand.IntN(40*(attempt+1))) * time.Millisecond)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		s.log.InfoContext(ctx, "inbound message", "tenant", rc.Tenant, "integrationConfigId", rc.Connector.ID,
-			"provider", m.Provider, "address", m.SenderAddress, "outcome", string(out))
-		return nil
+	out, err := rerun(ctx, decideAttempts, rerunDelay, func() (Outcome, error) { return s.decide(ctx, rc, m, from) })
+	if err != nil {
+		return err
 	}
-	return err
+	s.log.InfoContext(ctx, "inbound message", "tenant", rc.Tenant, "integrationConfigId", rc.Connector.ID,
+		"provider", m.Provider, "address", m.SenderAddress, "outcome", string(out))
+	return nil
+}
+
+// decideAttempts bounds the reruns of one decision.
+const decideAttempts = 6
+
+// rerunDelay is a short jittered pause that grows per attempt, so that
+// concurrent copies of one message spread out.
+func rerunDelay(attempt int) time.Duration {
+	return time.Duration(10+rand.IntN(40*(attempt+1))) * time.Millisecond
+}
+
+// rerun calls decide up to attempts times while it fails with a channel
+// that moved or a transaction conflict, pausing delay(attempt) in
+// between. A done ctx ends a pause at once: the provider has gone.
+func rerun(ctx context.Context, attempts int, delay func(attempt int) time.Duration, decide func() (Outcome, error)) (Outcome, error) {
+	var err error
+	for attempt := range attempts {
+		var out Outcome
+		out, err = decide()
+		if !errors.Is(err, errChannelMoved) && !isTxConflict(err) {
+			return out, err
+		}
+		if attempt == attempts-1 {
+			break
+		}
+		t := time.NewTimer(delay(attempt))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", ctx.Err()
+		case <-t.C:
+		}
+	}
+	return "", err
 }
 
 // isTxConflict reports a transaction cancelled only by concurrent

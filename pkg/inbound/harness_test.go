@@ -26,6 +26,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/apitest"
 	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/chatsend"
 	"github.com/gatehouse/gatehouse/pkg/chatsend/chatsendtest"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
@@ -35,7 +36,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/inbound/deliver"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/participants/roster"
-	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
@@ -65,23 +66,27 @@ type world struct {
 	standIn *chatsendtest.Server
 	admin   string // tenant ADMIN token
 	editor  string
-	env     map[string]string
+	// deliver is the dispatcher's configuration, as its Lambda reads it.
+	deliver deliver.Config
 	// byProvider holds one connector per provider (onboarding on).
 	byProvider map[string]connectors.Connector
 	events     *eventStandIn
 	seq        int
 }
 
-func routes(p *platform.Platform) ([]httpapi.Route, error) {
-	var out []httpapi.Route
-	for _, b := range []func(*platform.Platform) ([]httpapi.Route, error){connectors.Routes, inbound.Routes, accessrequests.Routes} {
-		rs, err := b(p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rs...)
+// ourRoutes are the connectors API, the webhooks (over one connectors
+// repository) and the access requests API.
+func ourRoutes(d *routes.Deps) ([]httpapi.Route, error) {
+	a, err := connectors.Routes(d.Platform, d.Connectors, d.Config.Connectors)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	b, err := inbound.Routes(d.Platform, d.Connectors, d.Config.Inbound)
+	if err != nil {
+		return nil, err
+	}
+	c, err := accessrequests.Routes(d.Platform)
+	return append(append(a, b...), c...), err
 }
 
 func newWorld(t testing.TB) *world {
@@ -94,12 +99,14 @@ func newWorld(t testing.TB) *world {
 	events := &eventStandIn{}
 	eb := httptest.NewServer(events)
 	t.Cleanup(eb.Close)
-	env := si.Env()
-	env["PUBLIC_BASE_URL"] = publicBase
-	env["EVENT_BUS_NAME"] = "gatehouse-test"
-	env["EVENTBRIDGE_API_URL"] = eb.URL
-	e := apitest.NewWith(t, routes, env)
-	w := &world{Env: e, standIn: si, env: env, byProvider: map[string]connectors.Connector{}, events: events}
+	standIn := si.Env() // the stand-in's provider URLs, by setting name
+	e := apitest.NewWith(t, ourRoutes, routes.Config{
+		Connectors: connectors.Config{PublicBaseURL: publicBase},
+		Inbound:    inbound.Config{PublicBaseURL: publicBase, TeamsOpenIDMetadataURL: standIn["TEAMS_OPENID_METADATA_URL"]},
+	})
+	dc := deliver.Config{EventBusName: "gatehouse-test", EventBridgeEndpoint: eb.URL,
+		Chat: chatsend.ConfigFromEnv(func(k string) string { return standIn[k] })}
+	w := &world{Env: e, standIn: si, deliver: dc, byProvider: map[string]connectors.Connector{}, events: events}
 	e.SeedMember(t, tenant, agent, "editor", authz.RoleEditor)
 	w.admin = e.Token(t, "admin", map[string]string{tenant: "ADMIN"})
 	w.editor = e.Token(t, "editor", map[string]string{tenant: "MEMBER"})
@@ -130,15 +137,14 @@ func (w *world) connector(t testing.TB, provider string, onboarding bool) connec
 
 // startDispatcher runs the real dispatcher over the table's stream, on its
 // own DynamoDB client so that it does not count toward the API's calls.
-// Its handlers are deliver.OutboxHandlers, wired from the environment as
-// in the Lambda (EventBridge is a stand-in).
+// Its handlers are deliver.OutboxHandlers, wired as in the Lambda
+// (EventBridge is a stand-in).
 func (w *world) startDispatcher(t testing.TB) *outbox.Dispatcher {
 	t.Helper()
 	_, db, _ := dynamolocal.Clients(dynamotest.Endpoint(t))
 	p := *w.Platform
 	p.DB, p.Store = db, store.New(db, w.Table.Name)
-	p.Getenv = func(k string) string { return w.env[k] }
-	hs, err := deliver.OutboxHandlers(&p)
+	hs, err := deliver.OutboxHandlers(&p, connectors.NewRepo(p.Store), w.deliver)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,10 +30,7 @@
 // the dispatcher (pkg/outbox) delivers outbox items, this package's kinds
 // through pkg/inbound/deliver.
 //
-// Environment (platform.Getenv):
-//
-//	PUBLIC_BASE_URL            public base URL of the API (Twilio signatures)
-//	TEAMS_OPENID_METADATA_URL  Bot Framework OpenID metadata (default: Microsoft's)
+// Configuration: Config, read once by main (ConfigFromEnv).
 package inbound
 
 import (
@@ -98,10 +95,13 @@ const DefaultDedupeTTL = 7 * 24 * time.Hour
 
 // Config are the Service's settings.
 type Config struct {
+	// PublicBaseURL is the API's public base URL; Twilio signs it.
 	PublicBaseURL string
-	// TeamsOpenIDMetadataURL defaults to Microsoft's.
+	// TeamsOpenIDMetadataURL is Bot Framework's OpenID metadata; empty
+	// means Microsoft's.
 	TeamsOpenIDMetadataURL string
-	Logger                 *slog.Logger
+	// Logger defaults to the platform's (Routes) or slog.Default (New).
+	Logger *slog.Logger
 }
 
 // New returns a Service. It makes no network call.
@@ -118,7 +118,7 @@ func New(st *store.Store, conns Connectors, cfg Config) *Service {
 	}
 }
 
-// ConfigFromEnv reads the package's environment.
+// ConfigFromEnv reads PUBLIC_BASE_URL and TEAMS_OPENID_METADATA_URL.
 func ConfigFromEnv(getenv func(string) string) Config {
 	return Config{
 		PublicBaseURL:          getenv("PUBLIC_BASE_URL"),
@@ -126,25 +126,21 @@ func ConfigFromEnv(getenv func(string) string) Config {
 	}
 }
 
-// Routes builds the service from p and returns every provider's route; a
-// nil p gives metadata-only routes.
-func Routes(p *platform.Platform) ([]httpapi.Route, error) {
+// Routes builds the service over p and the process's connectors and
+// returns every provider's route; a nil p gives metadata-only routes.
+func Routes(p *platform.Platform, conns Connectors, cfg Config) ([]httpapi.Route, error) {
 	if p == nil {
 		return (*Service)(nil).Routes(), nil
 	}
-	cfg := ConfigFromEnv(p.Getenv)
-	cfg.Logger = p.Logger
-	return New(p.Store, connectors.NewRepo(p.Store), cfg).Routes(), nil
-}
-
-// RoutesOf returns the route builder of one provider's Lambda.
-func RoutesOf(function string) func(p *platform.Platform) ([]httpapi.Route, error) {
-	return func(p *platform.Platform) ([]httpapi.Route, error) { return FunctionRoutes(p, function) }
+	if cfg.Logger == nil {
+		cfg.Logger = p.Logger
+	}
+	return New(p.Store, conns, cfg).Routes(), nil
 }
 
 // FunctionRoutes returns the routes one provider's Lambda serves.
-func FunctionRoutes(p *platform.Platform, function string) ([]httpapi.Route, error) {
-	all, err := Routes(p)
+func FunctionRoutes(p *platform.Platform, conns Connectors, cfg Config, function string) ([]httpapi.Route, error) {
+	all, err := Routes(p, conns, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +215,7 @@ func (s *Service) slack(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := webhook.VerifySlack(r.Header, body, rc.Connector.Credentials["signingSecret"], s.now()); err != nil {
+	if err := webhook.VerifySlack(r.Header, body, rc.Connector.Secrets.Slack.SigningSecret, s.now()); err != nil {
 		return refusal(err)
 	}
 	res, err := webhook.ParseSlack(body)
@@ -245,7 +241,7 @@ func (s *Service) telegram(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := webhook.VerifyTelegram(r.Header, rc.Connector.Credentials["secretToken"]); err != nil {
+	if err := webhook.VerifyTelegram(r.Header, rc.Connector.Secrets.Telegram.SecretToken); err != nil {
 		return refusal(err)
 	}
 	body, err := readBody(r)
@@ -267,7 +263,7 @@ func (s *Service) whatsAppSubscribe(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	challenge, err := webhook.VerifyWhatsAppSubscribe(r.URL.Query(), rc.Connector.Credentials["verifyToken"])
+	challenge, err := webhook.VerifyWhatsAppSubscribe(r.URL.Query(), rc.Connector.Secrets.WhatsApp.VerifyToken)
 	if err != nil {
 		return refusal(err)
 	}
@@ -286,7 +282,7 @@ func (s *Service) whatsApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := webhook.VerifyWhatsApp(r.Header, body, rc.Connector.Credentials["appSecret"]); err != nil {
+	if err := webhook.VerifyWhatsApp(r.Header, body, rc.Connector.Secrets.WhatsApp.AppSecret); err != nil {
 		return refusal(err)
 	}
 	res, err := webhook.ParseWhatsApp(body)
@@ -324,7 +320,7 @@ func (s *Service) twilio(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.RawQuery != "" {
 		public += "?" + r.URL.RawQuery
 	}
-	if err := webhook.VerifyTwilio(r.Header, public, form, rc.Connector.Credentials["authToken"]); err != nil {
+	if err := webhook.VerifyTwilio(r.Header, public, form, rc.Connector.Secrets.Twilio.AuthToken); err != nil {
 		return refusal(err)
 	}
 	res, err := webhook.ParseTwilio(form)
@@ -356,7 +352,7 @@ func (s *Service) teamsHook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return refusal(fmt.Errorf("%w: %v", webhook.ErrUnauthenticated, err))
 	}
-	if err := s.teams.Verify(r.Context(), r.Header.Get("Authorization"), rc.Connector.Credentials["appId"], serviceURL); err != nil {
+	if err := s.teams.Verify(r.Context(), r.Header.Get("Authorization"), rc.Connector.Secrets.Teams.AppID, serviceURL); err != nil {
 		return refusal(err)
 	}
 	res, err := webhook.ParseTeams(body)

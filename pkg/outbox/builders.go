@@ -2,36 +2,30 @@ package outbox
 
 import (
 	"fmt"
-
-	"github.com/gatehouse/gatehouse/pkg/platform"
+	"slices"
 )
 
-// Builder returns a feature package's handlers by kind.
-type Builder func(p *platform.Platform) (map[string]Handler, error)
-
-// Handlers builds the handlers of builders; kind names must be unique.
-func Handlers(p *platform.Platform, builders ...Builder) (map[string]Handler, error) {
+// Handlers merges feature packages' handler sets into one dispatcher's
+// map and checks it against kinds, the function's declared list (see
+// pkg/outbox/kinds): a kind handled twice, not handled or not declared is
+// an error at init rather than a message nobody delivers.
+func Handlers(kinds []string, sets ...map[string]Handler) (map[string]Handler, error) {
 	all := map[string]Handler{}
-	for _, build := range builders {
-		hs, err := build(p)
-		if err != nil {
-			return nil, err
-		}
+	for _, hs := range sets {
 		for kind, h := range hs {
 			if _, dup := all[kind]; dup {
 				return nil, fmt.Errorf("outbox: kind %q registered twice", kind)
 			}
+			if !slices.Contains(kinds, kind) {
+				return nil, fmt.Errorf("outbox: kind %q is handled but not declared", kind)
+			}
 			all[kind] = h
 		}
 	}
-	return all, nil
-}
-
-// FromBuilders returns a Dispatcher over p's table delivering builders' kinds.
-func FromBuilders(p *platform.Platform, builders ...Builder) (*Dispatcher, error) {
-	hs, err := Handlers(p, builders...)
-	if err != nil {
-		return nil, err
+	for _, kind := range kinds {
+		if all[kind] == nil {
+			return nil, fmt.Errorf("outbox: kind %q is declared but has no handler", kind)
+		}
 	}
-	return New(p.Store, hs, p.Logger), nil
+	return all, nil
 }

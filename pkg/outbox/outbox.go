@@ -4,10 +4,10 @@
 //
 // # Handlers
 //
-// Each feature package exposes its kinds as a builder
-// func(*platform.Platform) (map[string]Handler, error); the
-// registry in pkg/outbox/kinds collects them. To add a kind, append your
-// package's builder there (a kind may be claimed by one package only).
+// Each feature package exposes its kinds' handlers as a
+// map[string]Handler; pkg/outbox/kinds declares which stream
+// function delivers which kinds, and Handlers checks a function's maps
+// against its declared list (a kind may be claimed by one package only).
 //
 // # Delivery
 //

@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/avatar"
 	"github.com/gatehouse/gatehouse/pkg/avatarsync"
 	"github.com/gatehouse/gatehouse/pkg/blob"
+	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/participants/roster"
@@ -47,7 +48,7 @@ type Avatars struct {
 	Blobs   AvatarBlobs
 }
 
-// FetcherFromEnv builds the avatar fetcher:
+// AvatarConfigFromEnv reads the avatar fetcher's configuration:
 //
 //	AVATAR_SLACK_BASE_URL     Slack Web API base for avatars; default SLACK_API_URL
 //	AVATAR_TELEGRAM_BASE_URL  Telegram Bot API base; default TELEGRAM_API_URL
@@ -58,7 +59,7 @@ type Avatars struct {
 //
 // The AVATAR_* base URLs exist so that a local run can point avatar pulls
 // and outbound chat (pkg/chatsend) at different stand-ins.
-func FetcherFromEnv(getenv func(string) string) (*avatar.Fetcher, error) {
+func AvatarConfigFromEnv(getenv func(string) string) (avatar.Config, error) {
 	overrides := map[string]string{
 		"SLACK_API_URL":       getenv("AVATAR_SLACK_BASE_URL"),
 		"TELEGRAM_API_URL":    getenv("AVATAR_TELEGRAM_BASE_URL"),
@@ -77,21 +78,20 @@ func FetcherFromEnv(getenv func(string) string) (*avatar.Fetcher, error) {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM([]byte(pem)) {
-			return nil, errors.New("participants: AVATAR_CA_PEM holds no PEM certificate")
+			return cfg, errors.New("participants: AVATAR_CA_PEM holds no PEM certificate")
 		}
 		cfg.RootCAs = pool
 	}
-	return avatar.NewFetcher(cfg), nil
+	return cfg, nil
 }
 
-// BlobsFromEnv returns the S3 avatar store of AVATAR_BUCKET, or nil when
-// it is unset; S3_ENDPOINT overrides the endpoint (a local S3).
-func BlobsFromEnv(awsCfg aws.Config, getenv func(string) string) AvatarBlobs {
-	bucket := getenv("AVATAR_BUCKET")
+// NewBlobs returns the S3 avatar store of bucket, or nil when bucket is
+// empty; a non-empty endpoint is a local S3.
+func NewBlobs(awsCfg aws.Config, bucket, endpoint string) AvatarBlobs {
 	if bucket == "" {
 		return nil
 	}
-	return blob.New(S3Client(awsCfg, getenv("S3_ENDPOINT")), bucket)
+	return blob.New(S3Client(awsCfg, endpoint), bucket)
 }
 
 // S3Client returns an S3 client from awsCfg; a non-empty endpoint (a
@@ -293,11 +293,8 @@ func (s *Service) HandleAvatarSync(ctx context.Context, m outbox.Message) error 
 	return err
 }
 
-// OutboxHandlers returns this package's outbox handlers, built from p.
-func OutboxHandlers(p *platform.Platform) (map[string]outbox.Handler, error) {
-	s, err := FromPlatform(p)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]outbox.Handler{avatarsync.Kind: s.HandleAvatarSync}, nil
+// OutboxHandlers returns this package's outbox handlers, built from p,
+// the process's connectors and cfg.
+func OutboxHandlers(p *platform.Platform, conns *connectors.Repo, cfg Config) (map[string]outbox.Handler, error) {
+	return map[string]outbox.Handler{avatarsync.Kind: FromPlatform(p, conns, cfg).HandleAvatarSync}, nil
 }

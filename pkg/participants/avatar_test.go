@@ -216,7 +216,7 @@ func TestAvatarSyncErrors(t *testing.T) {
 	c := connectors.Connector{ID: uuid.NewString(), Provider: "TEAMS", AgentID: "agent-1", DisplayName: "Teams, no tenant",
 		Credentials: map[string]string{"appId": avatarstandin.TeamsAppID, "appPassword": avatarstandin.TeamsPassword},
 		WebhookKey:  connectors.NewWebhookKey(), CreatedAt: 1, ModifiedAt: 1}
-	if err := connectors.NewRepo(w.Platform.Store).Create(w.ctx, tenant, c); err != nil {
+	if err := w.Deps.Connectors.Create(w.ctx, tenant, c); err != nil {
 		t.Fatal(err)
 	}
 	aad := uuid.NewString()
@@ -236,7 +236,7 @@ func TestAvatarRefused(t *testing.T) {
 	}))
 	t.Cleanup(plain.Close)
 	loopOK := newWorld(t, nil)
-	noLoop := newWorld(t, map[string]string{"AVATAR_ALLOW_LOOPBACK": ""})
+	noLoop := newWorld(t, func(c *participants.Config) { c.Avatar.AllowLoopback = false })
 	okPNG := loopOK.std.SetImage("ok.png", avatarstandin.PNG(4, 4, color.White))
 	noLoop.std.SetImage("ok.png", avatarstandin.PNG(4, 4, color.White))
 	html := loopOK.std.SetImage("page.png", []byte("<!DOCTYPE html><html><body>not an image</body></html>"))
@@ -319,9 +319,9 @@ func (w *world) service(t testing.TB, timeout time.Duration) *participants.Servi
 		AllowLoopback: true, RootCAs: pool, Timeout: timeout,
 	})
 	p := w.Platform
-	av := participants.Avatars{Fetcher: f, Blobs: participants.BlobsFromEnv(p.AWS, func(k string) string { return w.env[k] })}
-	return participants.New(roster.NewRepo(p.Store), p.Authz, participants.ConnectorsFromStore(p.Store, publicBase), av,
-		participants.SlackOAuthFromEnv(func(k string) string { return w.env[k] }, f))
+	av := participants.Avatars{Fetcher: f, Blobs: participants.NewBlobs(p.AWS, w.cfg.AvatarBucket, w.cfg.S3Endpoint)}
+	return participants.New(roster.NewRepo(p.Store), p.Authz, participants.ConnectorsFromRepo(w.Deps.Connectors, publicBase), av,
+		participants.NewSlackOAuth(w.cfg.SlackApp, publicBase, f))
 }
 
 // Approving a Telegram sender as a new participant queues an avatar sync
@@ -342,7 +342,7 @@ func TestApprovalQueuesAvatarSync(t *testing.T) {
 	if m.Kind != avatarsync.Kind || m.Status != outbox.StatusPending || m.Tenant != tenant {
 		t.Fatalf("outbox message %+v", m)
 	}
-	hs, err := participants.OutboxHandlers(w.Platform)
+	hs, err := participants.OutboxHandlers(w.Platform, w.Deps.Connectors, w.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -374,7 +374,7 @@ func TestApprovalAvatarSyncFailureIsRecordedNotFatal(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("approve = %d %s", r.Status, r.Body)
 	}
-	hs, _ := participants.OutboxHandlers(w.Platform)
+	hs, _ := participants.OutboxHandlers(w.Platform, w.Deps.Connectors, w.cfg)
 	err := hs[avatarsync.Kind](w.ctx, w.outbox(t, avatarsync.MessageID(ar.ID)))
 	if !errors.Is(err, outbox.ErrPermanent) {
 		t.Fatalf("handler = %v, want ErrPermanent", err)
@@ -432,7 +432,7 @@ func TestGetAvatar(t *testing.T) {
 
 // Without AVATAR_BUCKET the avatar routes say so instead of failing.
 func TestAvatarsNotConfigured(t *testing.T) {
-	w := newWorld(t, map[string]string{"AVATAR_BUCKET": ""})
+	w := newWorld(t, func(c *participants.Config) { c.AvatarBucket = "" })
 	tg := w.conns["TELEGRAM"]
 	id := w.create(t, map[string]any{"channels": []any{ch(tg, "1")}, "agentIds": []string{"agent-1"}})
 	r := w.Do(t, "POST", syncPath(id), w.tokens["editor"], syncBody(tg, "1"))
@@ -529,7 +529,7 @@ func TestSlackOAuth(t *testing.T) {
 }
 
 func TestSlackOAuthNotConfigured(t *testing.T) {
-	w := newWorld(t, map[string]string{"SLACK_OAUTH_CLIENT_SECRET": ""})
+	w := newWorld(t, func(c *participants.Config) { c.SlackApp.ClientSecret = "" })
 	r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/integrationConfigs/"+w.conns["SLACK"]+"/slackOAuth", w.tokens["admin"], "")
 	if r.Status != 503 || errType(t, r.Body) != "slack-oauth-not-configured" {
 		t.Errorf("= %d %s", r.Status, r.Body)

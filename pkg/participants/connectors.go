@@ -29,10 +29,10 @@ type ConnectorReader interface {
 	GetConnector(ctx context.Context, tenant, id string) (Connector, error)
 }
 
-// ConnectorsFromStore reads the connectors of pkg/connectors from the
-// table; publicBase prefixes their webhook URLs.
-func ConnectorsFromStore(st *store.Store, publicBase string) ConnectorReader {
-	return &repoConnectors{repo: connectors.NewRepo(st), base: strings.TrimRight(publicBase, "/")}
+// ConnectorsFromRepo reads the connectors of pkg/connectors through the
+// process's repo; publicBase prefixes their webhook URLs.
+func ConnectorsFromRepo(repo *connectors.Repo, publicBase string) ConnectorReader {
+	return &repoConnectors{repo: repo, base: strings.TrimRight(publicBase, "/")}
 }
 
 type repoConnectors struct {
@@ -46,26 +46,20 @@ func (r *repoConnectors) GetConnector(ctx context.Context, tenant, id string) (C
 		return Connector{}, err
 	}
 	v := connectors.ViewOf(c, r.base)
-	cr := c.Credentials
+	sc := c.Secrets
 	return Connector{
 		ID: c.ID, Provider: c.Provider, AgentID: c.AgentID,
 		WebhookURL:         v.WebhookURL,
 		WebhookURLTemplate: r.base + "/v1/hooks/" + connectors.Slug(c.Provider) + "/{webhookKey}",
 		WebhookKeyPrefix:   connectors.Mask(c.WebhookKey),
+		// Secrets hold only the connector's own provider's fields.
 		Credentials: avatar.Credentials{
-			TelegramBotToken: pick(c.Provider == connectors.Telegram, cr["botToken"]),
-			TeamsAppID:       pick(c.Provider == connectors.Teams, cr["appId"]),
-			TeamsAppPassword: pick(c.Provider == connectors.Teams, cr["appPassword"]),
-			TeamsTenantID:    pick(c.Provider == connectors.Teams, cr["tenantId"]),
+			TelegramBotToken: sc.Telegram.BotToken,
+			TeamsAppID:       sc.Teams.AppID,
+			TeamsAppPassword: sc.Teams.AppPassword,
+			TeamsTenantID:    sc.Teams.TenantID,
 		},
 	}, nil
-}
-
-func pick(ok bool, v string) string {
-	if ok {
-		return v
-	}
-	return ""
 }
 
 // readConnectors reads the distinct connectors of ids concurrently; a

@@ -21,6 +21,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/avatar"
+	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/platform"
@@ -77,46 +79,67 @@ func New(st Store, az *authz.Authorizer, cr ConnectorReader, av Avatars, so Slac
 	return &Service{store: st, authz: az, connectors: cr, avatars: av, slack: so, now: time.Now}
 }
 
-// FromPlatform builds the service from p: connectors from the table,
-// avatar fetcher, S3 bucket and Slack OAuth settings from p.Getenv (see
-// FetcherFromEnv, BlobsFromEnv and SlackOAuthFromEnv). It makes no
-// network call.
-func FromPlatform(p *platform.Platform) (*Service, error) {
-	f, err := FetcherFromEnv(p.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	av := Avatars{Fetcher: f, Blobs: BlobsFromEnv(p.AWS, p.Getenv)}
-	return New(roster.NewRepo(p.Store), p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), av, SlackOAuthFromEnv(p.Getenv, f)), nil
+// Config is the configuration of participants and avatars. Its zero
+// value serves participants; avatar routes then answer 503 (no bucket),
+// and so does Slack OAuth (no app).
+type Config struct {
+	// PublicBaseURL is the API's public base URL (webhook URLs in views,
+	// the OAuth redirect).
+	PublicBaseURL string
+	// Avatar configures the avatar fetcher (provider APIs, trusted roots).
+	Avatar avatar.Config
+	// AvatarBucket is the S3 bucket of avatar images; S3Endpoint
+	// overrides S3's endpoint (a local S3).
+	AvatarBucket, S3Endpoint string
+	// SlackApp is the Slack app of the OAuth flow.
+	SlackApp SlackAppConfig
 }
 
-// Routes builds the service from p and returns all its routes (both
+// ConfigFromEnv reads PUBLIC_BASE_URL, AVATAR_BUCKET, S3_ENDPOINT,
+// SLACK_OAUTH_CLIENT_ID, SLACK_OAUTH_CLIENT_SECRET, SLACK_OAUTH_STATE_KEY
+// and the fetcher's settings (AvatarConfigFromEnv).
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	av, err := AvatarConfigFromEnv(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{
+		PublicBaseURL: getenv("PUBLIC_BASE_URL"),
+		Avatar:        av,
+		AvatarBucket:  getenv("AVATAR_BUCKET"),
+		S3Endpoint:    getenv("S3_ENDPOINT"),
+		SlackApp: SlackAppConfig{ClientID: getenv("SLACK_OAUTH_CLIENT_ID"), ClientSecret: getenv("SLACK_OAUTH_CLIENT_SECRET"),
+			StateKey: []byte(getenv("SLACK_OAUTH_STATE_KEY"))},
+	}, nil
+}
+
+// FromPlatform builds the service from p, the process's connectors and
+// cfg. It makes no network call.
+func FromPlatform(p *platform.Platform, conns *connectors.Repo, cfg Config) *Service {
+	f := avatar.NewFetcher(cfg.Avatar)
+	av := Avatars{Fetcher: f, Blobs: NewBlobs(p.AWS, cfg.AvatarBucket, cfg.S3Endpoint)}
+	return New(roster.NewRepo(p.Store), p.Authz, ConnectorsFromRepo(conns, cfg.PublicBaseURL), av, NewSlackOAuth(cfg.SlackApp, cfg.PublicBaseURL, f))
+}
+
+// Routes builds the service and returns all its routes (both
 // functions'); a nil p gives metadata-only routes.
-func Routes(p *platform.Platform) ([]httpapi.Route, error) {
+func Routes(p *platform.Platform, conns *connectors.Repo, cfg Config) ([]httpapi.Route, error) {
 	if p == nil {
 		return (*Service)(nil).Routes(), nil
 	}
-	s, err := FromPlatform(p)
-	if err != nil {
-		return nil, err
-	}
-	return s.Routes(), nil
+	return FromPlatform(p, conns, cfg).Routes(), nil
 }
 
 // ParticipantRoutes are ParticipantsFunction's routes, built without the
 // avatar fetcher, S3 or Slack OAuth.
-func ParticipantRoutes(p *platform.Platform) ([]httpapi.Route, error) {
-	s := New(roster.NewRepo(p.Store), p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), Avatars{}, SlackOAuth{})
+func ParticipantRoutes(p *platform.Platform, conns *connectors.Repo, cfg Config) ([]httpapi.Route, error) {
+	s := New(roster.NewRepo(p.Store), p.Authz, ConnectorsFromRepo(conns, cfg.PublicBaseURL), Avatars{}, SlackOAuth{})
 	return s.participantRoutes(), nil
 }
 
 // AvatarRoutes are AvatarsFunction's routes.
-func AvatarRoutes(p *platform.Platform) ([]httpapi.Route, error) {
-	s, err := FromPlatform(p)
-	if err != nil {
-		return nil, err
-	}
-	return s.avatarRoutes(), nil
+func AvatarRoutes(p *platform.Platform, conns *connectors.Repo, cfg Config) ([]httpapi.Route, error) {
+	return FromPlatform(p, conns, cfg).avatarRoutes(), nil
 }
 
 // Routes returns the route table entries of this resource. Custom verbs

@@ -49,11 +49,17 @@ type SlackOAuth struct {
 	Client                 SlackClient
 }
 
-// SlackOAuthFromEnv reads SLACK_OAUTH_CLIENT_ID, SLACK_OAUTH_CLIENT_SECRET,
-// SLACK_OAUTH_STATE_KEY (at least 32 random characters) and PUBLIC_BASE_URL.
-func SlackOAuthFromEnv(getenv func(string) string, c SlackClient) SlackOAuth {
-	return SlackOAuth{ClientID: getenv("SLACK_OAUTH_CLIENT_ID"), ClientSecret: getenv("SLACK_OAUTH_CLIENT_SECRET"),
-		StateKey: []byte(getenv("SLACK_OAUTH_STATE_KEY")), PublicBase: strings.TrimRight(getenv("PUBLIC_BASE_URL"), "/"), Client: c}
+// SlackAppConfig is the Slack app of the OAuth flow.
+type SlackAppConfig struct {
+	ClientID, ClientSecret string
+	StateKey               []byte // at least 32 random bytes
+}
+
+// NewSlackOAuth configures the flow of app, redirecting to publicBase,
+// with c playing Slack's steps.
+func NewSlackOAuth(app SlackAppConfig, publicBase string, c SlackClient) SlackOAuth {
+	return SlackOAuth{ClientID: app.ClientID, ClientSecret: app.ClientSecret, StateKey: app.StateKey,
+		PublicBase: strings.TrimRight(publicBase, "/"), Client: c}
 }
 
 func (o SlackOAuth) configured() bool {

@@ -27,7 +27,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/participants"
-	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
@@ -47,24 +47,25 @@ type world struct {
 	std    *avatarstandin.Server
 	s3     *s3.Client
 	bucket string
-	env    map[string]string
+	cfg    participants.Config
 	tokens map[string]string // admin, agentadmin, editor, viewer, nobody, stranger
 	conns  map[string]string // provider -> connector id
 	rawTbl dynamo.Table      // the table, for item-level assertions
 	ctx    context.Context
 }
 
-func ourRoutes(p *platform.Platform) ([]httpapi.Route, error) {
-	a, err := accessrequests.Routes(p)
+func ourRoutes(d *routes.Deps) ([]httpapi.Route, error) {
+	a, err := accessrequests.Routes(d.Platform)
 	if err != nil {
 		return nil, err
 	}
-	b, err := participants.Routes(p)
+	b, err := participants.Routes(d.Platform, d.Connectors, d.Config.Participants)
 	return append(a, b...), err
 }
 
-// newWorld builds a world; extra env entries override the defaults ("" unsets).
-func newWorld(t testing.TB, extra map[string]string) *world {
+// newWorld builds a world; change, when not nil, changes the default
+// configuration.
+func newWorld(t testing.TB, change func(*participants.Config)) *world {
 	t.Helper()
 	std := avatarstandin.New()
 	t.Cleanup(std.Close)
@@ -75,20 +76,19 @@ func newWorld(t testing.TB, extra map[string]string) *world {
 	if err := blobtest.CreateBucket(context.Background(), client, bucket); err != nil {
 		t.Fatal(err)
 	}
-	env := std.Env()
-	env["AVATAR_BUCKET"] = bucket
-	env["S3_ENDPOINT"] = srv.URL
-	env["SLACK_OAUTH_STATE_KEY"] = stateKey
-	env["PUBLIC_BASE_URL"] = publicBase
-	for k, v := range extra {
-		if v == "" {
-			delete(env, k)
-		} else {
-			env[k] = v
-		}
+	standIn := std.Env() // the stand-in's settings, by name
+	av, err := participants.AvatarConfigFromEnv(func(k string) string { return standIn[k] })
+	if err != nil {
+		t.Fatal(err)
 	}
-	e := apitest.NewWith(t, ourRoutes, env)
-	w := &world{Env: e, std: std, s3: client, bucket: bucket, env: env, tokens: map[string]string{}, conns: map[string]string{},
+	cfg := participants.Config{PublicBaseURL: publicBase, Avatar: av, AvatarBucket: bucket, S3Endpoint: srv.URL,
+		SlackApp: participants.SlackAppConfig{ClientID: avatarstandin.SlackClientID, ClientSecret: avatarstandin.SlackClientSecret,
+			StateKey: []byte(stateKey)}}
+	if change != nil {
+		change(&cfg)
+	}
+	e := apitest.NewWith(t, ourRoutes, routes.Config{Participants: cfg})
+	w := &world{Env: e, std: std, s3: client, bucket: bucket, cfg: cfg, tokens: map[string]string{}, conns: map[string]string{},
 		rawTbl: e.Platform.Store.Table(), ctx: context.Background()}
 	e.SeedMember(t, tenant, "agent-1", "agentadmin", authz.RoleAdmin)
 	e.SeedMember(t, tenant, "agent-1", "editor", authz.RoleEditor)
@@ -101,7 +101,7 @@ func newWorld(t testing.TB, extra map[string]string) *world {
 	}
 	w.tokens["stranger"] = e.Token(t, "stranger", map[string]string{"other": "ADMIN"})
 
-	repo := connectors.NewRepo(e.Platform.Store)
+	repo := e.Deps.Connectors
 	now := time.Now().UnixMilli()
 	creds := map[string]map[string]string{
 		"SLACK":      {"signingSecret": "slack-signing-secret-123456", "botToken": "xoxb-bot-token-not-for-avatars"},

@@ -1,6 +1,7 @@
 // Package platform builds what every Lambda shares from its environment:
 // the AWS config, the table, the authorizer and the token verifier. It
 // makes no network call and reads no file, so cold starts stay cheap.
+// Features have their own typed Config, read once by main.
 package platform
 
 import (
@@ -74,9 +75,6 @@ type Platform struct {
 	Authz    *authz.Authorizer
 	Verifier *auth.Verifier
 	Logger   *slog.Logger
-	// Getenv reads feature settings (provider URLs, buckets...); the dev
-	// server and tests replace it.
-	Getenv func(string) string
 }
 
 // FromEnv builds a Platform from the process environment.
@@ -121,7 +119,7 @@ func New(c Config, awsCfg aws.Config) (*Platform, error) {
 	st := store.New(db, c.Table)
 	return &Platform{
 		Config: c, AWS: awsCfg, DB: db, Store: st, Authz: authz.New(authz.NewTableRoles(st)), Verifier: v,
-		Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)), Getenv: os.Getenv,
+		Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)),
 	}, nil
 }
 

@@ -13,27 +13,65 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/shares"
 )
 
-// All returns every route, bound to p. A nil p gives routes fit only for
+// Config is every feature's configuration. Each Lambda reads only its
+// own feature's in main; the dev server reads this once.
+type Config struct {
+	Connectors   connectors.Config
+	Inbound      inbound.Config
+	Participants participants.Config
+	Shares       shares.Config
+}
+
+// ConfigFromEnv reads every feature's Config.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	pc, err := participants.ConfigFromEnv(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{
+		Connectors:   connectors.ConfigFromEnv(getenv),
+		Inbound:      inbound.ConfigFromEnv(getenv),
+		Participants: pc,
+		Shares:       shares.ConfigFromEnv(getenv),
+	}, nil
+}
+
+// Deps is what one process serves every route with.
+type Deps struct {
+	Platform *platform.Platform
+	// Connectors is the process's one connectors repository: the
+	// connectors API, the webhooks and participants share its cache.
+	Connectors *connectors.Repo
+	Config     Config
+}
+
+// NewDeps returns Deps over p with a new connectors repository.
+func NewDeps(p *platform.Platform, cfg Config) *Deps {
+	return &Deps{Platform: p, Connectors: connectors.NewRepo(p.Store), Config: cfg}
+}
+
+// All returns every route, bound to d. A nil d gives routes fit only for
 // reading their metadata (method, path, function).
-func All(p *platform.Platform) ([]httpapi.Route, error) {
+func All(d *Deps) ([]httpapi.Route, error) {
+	if d == nil {
+		d = &Deps{}
+	}
+	p, conns, cfg := d.Platform, d.Connectors, d.Config
+	builders := []func() ([]httpapi.Route, error){
+		func() ([]httpapi.Route, error) { return accessrequests.Routes(p) },
+		func() ([]httpapi.Route, error) { return members.Routes(p) },
+		func() ([]httpapi.Route, error) { return participants.Routes(p, conns, cfg.Participants) },
+		func() ([]httpapi.Route, error) { return shares.Routes(p, cfg.Shares) },
+		func() ([]httpapi.Route, error) { return connectors.Routes(p, conns, cfg.Connectors) },
+		func() ([]httpapi.Route, error) { return inbound.Routes(p, conns, cfg.Inbound) },
+	}
 	var out []httpapi.Route
 	for _, build := range builders {
-		rs, err := build(p)
+		rs, err := build()
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, rs...)
 	}
 	return out, nil
-}
-
-// builders lists every resource's Routes function. Each takes a nil
-// platform to mean "metadata only".
-var builders = []func(p *platform.Platform) ([]httpapi.Route, error){
-	accessrequests.Routes,
-	members.Routes,
-	participants.Routes,
-	shares.Routes,
-	connectors.Routes,
-	inbound.Routes,
 }

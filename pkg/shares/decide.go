@@ -170,7 +170,7 @@ func (s *Service) accept(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	role := *b.MarketplaceRole
-	return s.decide(r.Context(), rec, StatusAccepted, func(ctx context.Context, rec Recipient, token string) error {
+	done, err := s.decide(r.Context(), rec, StatusAccepted, func(ctx context.Context, rec Recipient, token string) error {
 		// Both calls are idempotent, so a retry after a failure converges.
 		if err := dir.EnableWithPasswordReset(ctx, rec.UserID); errors.Is(err, keycloak.ErrNotFound) {
 			return failWith(err, CodeConflict, "reason", "AccountMissing")
@@ -183,18 +183,22 @@ func (s *Service) accept(w http.ResponseWriter, r *http.Request) error {
 			return upstream(err)
 		}
 		return nil
-	}, func(rec Recipient, token string, at int64) error {
+	}, func(ctx context.Context, rec Recipient, token string, at int64) (Recipient, error) {
 		msg, err := s.mailAction(outboxID("welcome", rec.OrganizationID, rec.UserID), mail.Welcome(rec.Email, role), at)
 		if err != nil {
-			return err
+			return rec, err
 		}
-		if err := s.store.Decide(r.Context(), rec, Decision{Status: StatusAccepted, Token: token, Role: role, By: by, At: at}, msg); err != nil {
-			return err
+		if err := s.store.Decide(ctx, rec, Decision{Status: StatusAccepted, Token: token, Role: role, By: by, At: at}, msg); err != nil {
+			return rec, err
 		}
 		rec.Status, rec.MarketplaceRole, rec.DecidedBy, rec.DecidedAt, rec.ModifiedAt = StatusAccepted, role, by, at, at
 		rec.Version++
-		return httpapi.WriteJSON(w, http.StatusOK, viewRecipient(rec))
+		return rec, nil
 	})
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, viewRecipient(done))
 }
 
 // decline follows seed 003: the Keycloak user is deleted first (a user
@@ -210,34 +214,37 @@ func (s *Service) decline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.decide(r.Context(), rec, StatusDeclined, func(ctx context.Context, rec Recipient, token string) error {
+	_, err = s.decide(r.Context(), rec, StatusDeclined, func(ctx context.Context, rec Recipient, token string) error {
 		if err := dir.DeleteUser(ctx, rec.UserID); err != nil {
 			return upstream(err)
 		}
 		return nil
-	}, func(rec Recipient, token string, at int64) error {
+	}, func(ctx context.Context, rec Recipient, token string, at int64) (Recipient, error) {
 		msg, err := s.mailAction(outboxID("decline", rec.OrganizationID, rec.UserID), mail.Decline(rec.Email, rec.OrganizationID), at)
 		if err != nil {
-			return err
+			return rec, err
 		}
-		if err := s.store.Decide(r.Context(), rec, Decision{Status: StatusDeclined, Token: token, By: by, At: at}, msg); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
+		return rec, s.store.Decide(ctx, rec, Decision{Status: StatusDeclined, Token: token, By: by, At: at}, msg)
 	})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // decide runs one decision on rec: claim it (waiting for a decision in
-// flight), call Keycloak, then commit. commit may be run again with the
-// recipient re-read when a document was shared in between. On any
-// failure the claim is released, so nothing stays changed.
+// flight), call Keycloak, then commit, and returns the decided recipient
+// commit made; the handler writes the response. commit may be run again
+// with the recipient re-read when a document was shared in between, so it
+// only persists. On any failure the claim is released, so nothing stays
+// changed.
 func (s *Service) decide(ctx context.Context, rec Recipient, status string,
 	idp func(ctx context.Context, rec Recipient, token string) error,
-	commit func(rec Recipient, token string, at int64) error) (err error) {
+	commit func(ctx context.Context, rec Recipient, token string, at int64) (Recipient, error)) (_ Recipient, err error) {
 	rec, token, err := s.claim(ctx, rec, status)
 	if err != nil {
-		return err
+		return rec, err
 	}
 	defer func() {
 		if err != nil {
@@ -245,26 +252,26 @@ func (s *Service) decide(ctx context.Context, rec Recipient, status string,
 		}
 	}()
 	if err := idp(ctx, rec, token); err != nil {
-		return err
+		return rec, err
 	}
 	for range 5 {
-		err := commit(rec, token, s.nowMillis())
+		done, err := commit(ctx, rec, token, s.nowMillis())
 		if !errors.Is(err, errCondition) {
-			return err
+			return done, err
 		}
 		cur, gerr := s.store.GetRecipient(ctx, rec.OrganizationID, rec.UserID)
 		if gerr != nil {
-			return gerr
+			return rec, gerr
 		}
 		if cur.Status != StatusWaiting {
-			return notWaiting(cur.Status)
+			return rec, notWaiting(cur.Status)
 		}
 		if cur.Decision != token {
-			return failWith(errors.New("shares: decision claim lost"), CodeConflict, "reason", "DecisionInProgress")
+			return rec, failWith(errors.New("shares: decision claim lost"), CodeConflict, "reason", "DecisionInProgress")
 		}
 		rec = cur // grants changed: commit again with the current ones
 	}
-	return failWith(errRetry, CodeConflict)
+	return rec, failWith(errRetry, CodeConflict)
 }
 
 // claim takes the decision claim on a WAITING recipient. While another

@@ -58,34 +58,45 @@ type Sender interface {
 	Send(ctx context.Context, m mail.Message) error
 }
 
+// MailConfig is the outbox mail handler's configuration.
+type MailConfig struct {
+	// Dir, when set, gets each e-mail as an .eml file instead of SES
+	// (local development).
+	Dir string
+	// From is the sender: a verified SES identity (required for SES).
+	From string
+}
+
+// MailConfigFromEnv reads MAIL_DIR and MAIL_FROM.
+func MailConfigFromEnv(getenv func(string) string) MailConfig {
+	return MailConfig{Dir: getenv("MAIL_DIR"), From: getenv("MAIL_FROM")}
+}
+
 // OutboxHandlers returns the outbox handlers of this package: "mail.send"
-// delivers through mail.Dir when MAIL_DIR is set (local development),
-// else through SES v2 from MAIL_FROM (a verified identity). It reads no
-// file and calls no network until the first message.
-func OutboxHandlers(p *platform.Platform) (map[string]outbox.Handler, error) {
-	getenv := p.Getenv
+// delivers through mail.Dir when cfg.Dir is set, else through SES v2
+// from cfg.From. It reads no file and calls no network until the first
+// message.
+func OutboxHandlers(p *platform.Platform, cfg MailConfig) (map[string]outbox.Handler, error) {
 	var snd func() (Sender, error)
-	if dir := getenv("MAIL_DIR"); dir != "" {
-		from := getenv("MAIL_FROM")
+	if cfg.Dir != "" {
 		snd = sync.OnceValues(func() (Sender, error) {
-			d, err := mail.NewDir(dir)
+			d, err := mail.NewDir(cfg.Dir)
 			if err != nil {
 				return nil, err
 			}
-			if from != "" {
-				d.From = from
+			if cfg.From != "" {
+				d.From = cfg.From
 			}
 			return d, nil
 		})
 	} else {
-		from := getenv("MAIL_FROM")
 		awsCfg := p.AWS
 		snd = sync.OnceValues(func() (Sender, error) {
-			if from == "" {
+			if cfg.From == "" {
 				return nil, errors.New("shares: MAIL_FROM is not set")
 			}
 			client := sesv2.NewFromConfig(awsCfg)
-			return mail.NewSES(client, from), nil
+			return mail.NewSES(client, cfg.From), nil
 		})
 	}
 	return map[string]outbox.Handler{KindMailSend: func(ctx context.Context, m outbox.Message) error {

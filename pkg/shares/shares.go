@@ -24,11 +24,8 @@
 // producer-admin, producer-user, sales-agent, ...). Errors are the
 // envelope {"errors":[{"errorCode","message","extension"}]}; see Render.
 //
-// Environment (through platform.Getenv):
-//
-//	KEYCLOAK_URL, KEYCLOAK_REALM, KEYCLOAK_CLIENT_ID, KEYCLOAK_CLIENT_SECRET  the Keycloak admin client (pkg/keycloak)
-//	SHARE_STATE_BASE_URL  optional; invitation e-mails link to {SHARE_STATE_BASE_URL}/v1/shares/state/{userId}
-//	MAIL_FROM, MAIL_DIR   the outbox mail handler (OutboxHandlers)
+// Configuration: Config (the API) and MailConfig (the outbox mail
+// handler), read once by main (ConfigFromEnv, MailConfigFromEnv).
 package shares
 
 import (
@@ -96,30 +93,46 @@ func New(st *Store, dir Directory, log *slog.Logger) *Service {
 	return &Service{store: st, dir: dir, log: log, now: time.Now, Lease: 30 * time.Second, Wait: 10 * time.Second}
 }
 
-// FromPlatform builds the Service from p: the Keycloak client when
-// KEYCLOAK_URL is set (New does not touch the network) and the state link.
-func FromPlatform(p *platform.Platform) (*Service, error) {
+// Config is the shares API's configuration.
+type Config struct {
+	// Keycloak is the admin client's; an empty BaseURL means no Keycloak
+	// (the routes that need it answer 500).
+	Keycloak keycloak.Config
+	// StateBaseURL is optional: invitation e-mails link to
+	// {StateBaseURL}/v1/shares/state/{userId}.
+	StateBaseURL string
+}
+
+// ConfigFromEnv reads KEYCLOAK_URL, KEYCLOAK_REALM, KEYCLOAK_CLIENT_ID,
+// KEYCLOAK_CLIENT_SECRET and SHARE_STATE_BASE_URL.
+func ConfigFromEnv(getenv func(string) string) Config {
+	return Config{Keycloak: keycloak.ConfigFromEnv(getenv), StateBaseURL: getenv("SHARE_STATE_BASE_URL")}
+}
+
+// FromPlatform builds the Service from p and cfg: the Keycloak client
+// when configured (keycloak.New does not touch the network) and the
+// state link.
+func FromPlatform(p *platform.Platform, cfg Config) (*Service, error) {
 	var dir Directory
-	cfg := keycloak.ConfigFromEnv(p.Getenv)
-	if cfg.BaseURL != "" {
-		kc, err := keycloak.New(cfg)
+	if cfg.Keycloak.BaseURL != "" {
+		kc, err := keycloak.New(cfg.Keycloak)
 		if err != nil {
 			return nil, fmt.Errorf("shares: %w", err)
 		}
 		dir = kc
 	}
 	s := New(NewStore(p.Store), dir, p.Logger)
-	s.StateBaseURL = strings.TrimSuffix(p.Getenv("SHARE_STATE_BASE_URL"), "/")
+	s.StateBaseURL = strings.TrimSuffix(cfg.StateBaseURL, "/")
 	return s, nil
 }
 
-// Routes builds the service from p and returns its routes; a nil p gives
-// metadata-only routes.
-func Routes(p *platform.Platform) ([]httpapi.Route, error) {
+// Routes builds the service from p and cfg and returns its routes; a nil
+// p gives metadata-only routes.
+func Routes(p *platform.Platform, cfg Config) ([]httpapi.Route, error) {
 	if p == nil {
 		return (*Service)(nil).Routes(), nil
 	}
-	s, err := FromPlatform(p)
+	s, err := FromPlatform(p, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -20,10 +20,12 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/apitest"
 	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/dynamotest"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/keycloak"
 	"github.com/gatehouse/gatehouse/pkg/keycloak/keycloaktest"
 	"github.com/gatehouse/gatehouse/pkg/mail"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
+	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/shares"
 )
 
@@ -43,6 +45,10 @@ type world struct {
 	tokens map[string]string
 }
 
+func sharesRoutes(d *routes.Deps) ([]httpapi.Route, error) {
+	return shares.Routes(d.Platform, d.Config.Shares)
+}
+
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	kc := keycloaktest.NewServer(realm, nil)
@@ -50,13 +56,10 @@ func newWorld(t testing.TB) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { kc.Close() })
-	e := apitest.NewWith(t, shares.Routes, map[string]string{
-		"KEYCLOAK_URL":           kc.URL,
-		"KEYCLOAK_REALM":         realm,
-		"KEYCLOAK_CLIENT_ID":     keycloaktest.DefaultClientID,
-		"KEYCLOAK_CLIENT_SECRET": keycloaktest.DefaultClientSecret,
-		"SHARE_STATE_BASE_URL":   "https://api.example.test/prod",
-	})
+	e := apitest.NewWith(t, sharesRoutes, routes.Config{Shares: shares.Config{
+		Keycloak:     keycloak.Config{BaseURL: kc.URL, Realm: realm, ClientID: keycloaktest.DefaultClientID, ClientSecret: keycloaktest.DefaultClientSecret},
+		StateBaseURL: "https://api.example.test/prod",
+	}})
 	w := &world{Env: e, kc: kc, tokens: map[string]string{}}
 	for name, c := range map[string]devissuer.Claims{
 		"admin":      {Subject: "ada", Organization: orgA, RealmRoles: []string{"admin"}, Name: "Ada Admin", Email: "ada@a.example"},
@@ -810,10 +813,7 @@ func TestDocuments(t *testing.T) {
 func TestOutboxHandlers(t *testing.T) {
 	w := newWorld(t)
 	dir := t.TempDir()
-	w.Platform.Getenv = func(k string) string {
-		return map[string]string{"MAIL_DIR": dir, "MAIL_FROM": "Shares <shares@example.test>"}[k]
-	}
-	hs, err := shares.OutboxHandlers(w.Platform)
+	hs, err := shares.OutboxHandlers(w.Platform, shares.MailConfig{Dir: dir, From: "Shares <shares@example.test>"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -882,7 +882,7 @@ func newKeycloakClient(w *world) (*keycloak.Client, error) {
 // Without Keycloak settings the routes still mount (every Lambda and test
 // builds all routes); what needs Keycloak answers 500, the rest works.
 func TestWithoutKeycloak(t *testing.T) {
-	e := apitest.NewWith(t, shares.Routes, nil)
+	e := apitest.NewWith(t, sharesRoutes, routes.Config{})
 	admin := e.Mint(t, devissuer.Claims{Subject: "ada", Organization: orgA, RealmRoles: []string{"admin"}})
 	r := e.Do(t, "POST", "/v1/documents", admin, `{"filename":"a.pdf"}`)
 	if r.Status != 201 {

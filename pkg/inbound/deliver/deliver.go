@@ -38,26 +38,38 @@ type EventPutter interface {
 	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
 }
 
+// Config is the delivery side's configuration.
+type Config struct {
+	// EventBusName is the EventBridge bus of InboundMessageAccepted;
+	// empty means events are logged only (the dev server).
+	EventBusName string
+	// EventBridgeEndpoint overrides EventBridge's endpoint (a stand-in).
+	EventBridgeEndpoint string
+	// Chat locates the providers' send APIs.
+	Chat chatsend.Config
+}
+
+// ConfigFromEnv reads EVENT_BUS_NAME, EVENTBRIDGE_API_URL and chatsend's
+// provider base URLs (SLACK_API_URL...).
+func ConfigFromEnv(getenv func(string) string) Config {
+	return Config{EventBusName: getenv("EVENT_BUS_NAME"), EventBridgeEndpoint: getenv("EVENTBRIDGE_API_URL"),
+		Chat: chatsend.ConfigFromEnv(getenv)}
+}
+
 // OutboxHandlers returns pkg/inbound's outbox kinds for the dispatcher:
-// "chat.send" (onboarding messages, through pkg/chatsend) and "event.put"
-// (InboundMessageAccepted, to EventBridge; logged when EVENT_BUS_NAME is
-// not set, as on the dev server).
-//
-// Environment: EVENT_BUS_NAME, EVENTBRIDGE_API_URL (endpoint override),
-// and chatsend's provider base URLs (SLACK_API_URL...).
-func OutboxHandlers(p *platform.Platform) (map[string]outbox.Handler, error) {
+// "chat.send" (onboarding messages, through pkg/chatsend, with the
+// credentials conns reads) and "event.put" (InboundMessageAccepted, to
+// EventBridge).
+func OutboxHandlers(p *platform.Platform, conns ConnectorReader, cfg Config) (map[string]outbox.Handler, error) {
 	var events EventPutter
-	bus := p.Getenv("EVENT_BUS_NAME")
-	if bus != "" {
-		endpoint := p.Getenv("EVENTBRIDGE_API_URL")
+	if cfg.EventBusName != "" {
 		events = eventbridge.NewFromConfig(p.AWS, func(o *eventbridge.Options) {
-			if endpoint != "" {
-				o.BaseEndpoint = aws.String(endpoint)
+			if cfg.EventBridgeEndpoint != "" {
+				o.BaseEndpoint = aws.String(cfg.EventBridgeEndpoint)
 			}
 		})
 	}
-	d := &Deliverer{Connectors: connectors.NewRepo(p.Store), Chat: chatsend.New(chatsend.ConfigFromEnv(p.Getenv)),
-		Events: events, Bus: bus, Logger: p.Logger}
+	d := &Deliverer{Connectors: conns, Chat: chatsend.New(cfg.Chat), Events: events, Bus: cfg.EventBusName, Logger: p.Logger}
 	return d.Handlers(), nil
 }
 
@@ -93,12 +105,12 @@ func (d *Deliverer) SendChat(ctx context.Context, m outbox.Message) error {
 	if err != nil {
 		return err
 	}
-	cr := c.Credentials
+	sc := c.Secrets
 	creds := chatsend.Credentials{
-		SlackBotToken: cr["botToken"], TelegramBotToken: cr["botToken"],
-		WhatsAppAccessToken: cr["accessToken"], WhatsAppPhoneNumberID: cr["phoneNumberId"],
-		TwilioAccountSID: cr["accountSid"], TwilioAuthToken: cr["authToken"], TwilioFromNumber: p.From,
-		TeamsAppID: cr["appId"], TeamsAppPassword: cr["appPassword"],
+		SlackBotToken: sc.Slack.BotToken, TelegramBotToken: sc.Telegram.BotToken,
+		WhatsAppAccessToken: sc.WhatsApp.AccessToken, WhatsAppPhoneNumberID: sc.WhatsApp.PhoneNumberID,
+		TwilioAccountSID: sc.Twilio.AccountSID, TwilioAuthToken: sc.Twilio.AuthToken, TwilioFromNumber: p.From,
+		TeamsAppID: sc.Teams.AppID, TeamsAppPassword: sc.Teams.AppPassword,
 	}
 	err = d.Chat.Send(ctx, creds, chatsend.Outbound{Provider: c.Provider, ReplyTo: p.ReplyTo, Text: p.Text, ServiceURL: p.ServiceURL})
 	if errors.Is(err, chatsend.ErrPermanent) {

@@ -1,28 +1,47 @@
-// Package kinds is the registry of outbox message kinds: which feature
-// package delivers which kind. The dev server and tests run every kind
-// in one dispatcher; in AWS two stream-triggered Lambdas share them
-// (DynamoDB streams allow two readers per shard), and each names its own
-// builders in functions/<name>/main.go so it links only their SDKs:
+// Package kinds is the registry of outbox message kinds: which
+// stream-triggered Lambda delivers which kind. In AWS two Lambdas share
+// them (DynamoDB streams allow two readers per shard), each in its own
+// package so that its binary links only its kinds' SDKs:
 //
-//	DispatcherFunction        Messaging: chat.send, event.put (pkg/inbound/deliver), mail.send (pkg/shares)
-//	AvatarDispatcherFunction  Avatars: avatar.sync (pkg/participants)
+//	DispatcherFunction        pkg/outbox/kinds/messaging: chat.send, event.put, mail.send
+//	AvatarDispatcherFunction  pkg/outbox/kinds/avatars: avatar.sync
 //
-// Adding a kind: add its builder here and to one of those two mains, and
-// its kind to that function's stream filter in template.yaml.
+// The dev server and tests run every kind in one dispatcher (Handlers).
+// Adding a kind: add it to one of those packages' Kinds and Handlers, and
+// to that function's stream filter in template.yaml (a test compares).
 package kinds
 
 import (
-	"github.com/gatehouse/gatehouse/pkg/inbound/deliver"
+	"slices"
+
+	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
-	"github.com/gatehouse/gatehouse/pkg/participants"
-	"github.com/gatehouse/gatehouse/pkg/shares"
+	"github.com/gatehouse/gatehouse/pkg/outbox/kinds/avatars"
+	"github.com/gatehouse/gatehouse/pkg/outbox/kinds/messaging"
+	"github.com/gatehouse/gatehouse/pkg/platform"
 )
 
-// Messaging are DispatcherFunction's kinds.
-var Messaging = []outbox.Builder{deliver.OutboxHandlers, shares.OutboxHandlers}
+// Functions maps each stream function to the kinds it delivers.
+var Functions = map[string][]string{
+	messaging.Function: messaging.Kinds,
+	avatars.Function:   avatars.Kinds,
+}
 
-// Avatars are AvatarDispatcherFunction's kinds.
-var Avatars = []outbox.Builder{participants.OutboxHandlers}
+// Config is every kind's configuration.
+type Config struct {
+	Messaging messaging.Config
+	Avatars   avatars.Config
+}
 
-// All is every kind.
-func All() []outbox.Builder { return append(append([]outbox.Builder{}, Messaging...), Avatars...) }
+// Handlers returns the handlers of every kind.
+func Handlers(p *platform.Platform, conns *connectors.Repo, cfg Config) (map[string]outbox.Handler, error) {
+	m, err := messaging.Handlers(p, conns, cfg.Messaging)
+	if err != nil {
+		return nil, err
+	}
+	a, err := avatars.Handlers(p, conns, cfg.Avatars)
+	if err != nil {
+		return nil, err
+	}
+	return outbox.Handlers(slices.Concat(messaging.Kinds, avatars.Kinds), m, a)
+}

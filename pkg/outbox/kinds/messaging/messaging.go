@@ -1,0 +1,44 @@
+// Package messaging is DispatcherFunction's outbox kinds: chat.send and
+// event.put (pkg/inbound/deliver) and mail.send (pkg/shares). It links
+// only those kinds' clients.
+package messaging
+
+import (
+	"github.com/gatehouse/gatehouse/pkg/connectors"
+	"github.com/gatehouse/gatehouse/pkg/inbound"
+	"github.com/gatehouse/gatehouse/pkg/inbound/deliver"
+	"github.com/gatehouse/gatehouse/pkg/outbox"
+	"github.com/gatehouse/gatehouse/pkg/platform"
+	"github.com/gatehouse/gatehouse/pkg/shares"
+)
+
+// Function is the Lambda (template.yaml logical id) delivering Kinds.
+const Function = "DispatcherFunction"
+
+// Kinds are the kinds Function delivers: its stream filter in
+// template.yaml lists exactly these (tested in pkg/outbox/kinds).
+var Kinds = []string{inbound.KindChatSend, inbound.KindEventPut, shares.KindMailSend}
+
+// Config is the configuration of Kinds' handlers.
+type Config struct {
+	Deliver deliver.Config
+	Mail    shares.MailConfig
+}
+
+// ConfigFromEnv reads deliver's and the mail handler's settings.
+func ConfigFromEnv(getenv func(string) string) Config {
+	return Config{Deliver: deliver.ConfigFromEnv(getenv), Mail: shares.MailConfigFromEnv(getenv)}
+}
+
+// Handlers returns the handlers of Kinds.
+func Handlers(p *platform.Platform, conns *connectors.Repo, cfg Config) (map[string]outbox.Handler, error) {
+	chat, err := deliver.OutboxHandlers(p, conns, cfg.Deliver)
+	if err != nil {
+		return nil, err
+	}
+	mail, err := shares.OutboxHandlers(p, cfg.Mail)
+	if err != nil {
+		return nil, err
+	}
+	return outbox.Handlers(Kinds, chat, mail)
+}
