@@ -1,5 +1,5 @@
 // Command devtoken prints one dev bearer token signed with the dev issuer's
-// key, so that the local dev server accepts it. See devissuer.ClaimsFromEnv
+// key, so that the local dev server accepts it. See issuerkit.ClaimsFromEnv
 // for the environment variables.
 package main
 
@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/gatehouse/gatehouse/pkg/devissuer"
+	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
 )
 
 func main() {
@@ -21,11 +21,11 @@ func main() {
 }
 
 func run(keys string) error {
-	c, err := devissuer.ClaimsFromEnv(os.Getenv)
+	c, err := issuerkit.ClaimsFromEnv(os.Getenv)
 	if err != nil {
 		return err
 	}
-	iss, err := devissuer.LoadOrCreate(keys)
+	iss, err := issuerkit.LoadOrCreate(keys)
 	if err != nil {
 		return err
 	}

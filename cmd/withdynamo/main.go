@@ -11,8 +11,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
 	"github.com/gatehouse/gatehouse/pkg/tabledef"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
 )
 
 func main() {
@@ -33,7 +33,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	p, err := dynamolocal.Start(context.Background(), dynamolocal.Options{Root: root})
+	p, err := dynamokit.Start(context.Background(), dynamokit.Options{Root: root})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

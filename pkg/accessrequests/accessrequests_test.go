@@ -15,26 +15,26 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
-	"github.com/gatehouse/gatehouse/pkg/apitest"
 	"github.com/gatehouse/gatehouse/pkg/authz"
-	"github.com/gatehouse/gatehouse/pkg/devissuer"
-	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/participants/roster"
+	"github.com/gatehouse/gatehouse/pkg/testkit/apikit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
 )
 
-func TestMain(m *testing.M) { dynamotest.Main(m) }
+func TestMain(m *testing.M) { dynamokit.Main(m) }
 
 const tenant = "acme"
 
 // world is an Env with one agent and a subject for every role.
 type world struct {
-	*apitest.Env
+	*apikit.Env
 	tokens map[string]string // admin, agentadmin, editor, viewer, nobody, stranger
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	e := apitest.New(t)
+	e := apikit.New(t)
 	w := &world{Env: e, tokens: map[string]string{}}
 	e.SeedMember(t, tenant, "agent-1", "agentadmin", authz.RoleAdmin)
 	e.SeedMember(t, tenant, "agent-1", "editor", authz.RoleEditor)
@@ -517,21 +517,21 @@ func hasChannel(p roster.Participant, cfg, addr string) bool {
 func TestForgedTokens(t *testing.T) {
 	w := newWorld(t)
 	ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{})
-	other, err := devissuer.NewEphemeral()
+	other, err := issuerkit.NewEphemeral()
 	if err != nil {
 		t.Fatal(err)
 	}
-	valid := w.Mint(t, devissuer.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}})
+	valid := w.Mint(t, issuerkit.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}})
 	parts := strings.Split(valid, ".")
 	none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + "."
-	foreign, _ := other.Mint(devissuer.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}})
+	foreign, _ := other.Mint(issuerkit.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}})
 	tests := []struct {
 		name, token string
 	}{
 		{"alg none", none},
-		{"expired", w.Mint(t, devissuer.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}, TTL: -time.Hour})},
-		{"wrong audience", w.Mint(t, devissuer.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}, Audience: "someone-else"})},
-		{"wrong issuer", w.Mint(t, devissuer.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}, Issuer: "https://evil.example"})},
+		{"expired", w.Mint(t, issuerkit.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}, TTL: -time.Hour})},
+		{"wrong audience", w.Mint(t, issuerkit.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}, Audience: "someone-else"})},
+		{"wrong issuer", w.Mint(t, issuerkit.Claims{Subject: "admin", Tenants: map[string]string{tenant: "ADMIN"}, Issuer: "https://evil.example"})},
 		{"unknown key", foreign},
 		{"tampered payload", parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"admin","tenants":{"acme":"ADMIN"}}`)) + "." + parts[2]},
 		{"garbage", "not.a.jwt"},

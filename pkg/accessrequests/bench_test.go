@@ -13,15 +13,15 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
-	"github.com/gatehouse/gatehouse/pkg/apitest"
 	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/testkit/apikit"
 )
 
 // benchEnv is an API with an EDITOR token; the OpenAPI check is off so
 // the loop measures the service alone.
-func benchEnv(b *testing.B) (*apitest.Env, string) {
+func benchEnv(b *testing.B) (*apikit.Env, string) {
 	b.Helper()
-	e := apitest.New(b)
+	e := apikit.New(b)
 	e.OpenAPI = nil
 	e.SeedMember(b, tenant, "agent-1", "editor", authz.RoleEditor)
 	return e, e.Token(b, "editor", map[string]string{tenant: "MEMBER"})
@@ -29,7 +29,7 @@ func benchEnv(b *testing.B) (*apitest.Env, string) {
 
 // serve sends one request straight to the handler and fails on an
 // unexpected status.
-func serve(b *testing.B, e *apitest.Env, method, target, token, body string, want int) {
+func serve(b *testing.B, e *apikit.Env, method, target, token, body string, want int) {
 	var r *strings.Reader
 	if body != "" {
 		r = strings.NewReader(body)
@@ -50,7 +50,7 @@ func serve(b *testing.B, e *apitest.Env, method, target, token, body string, wan
 }
 
 // measure runs op b.N times and reports DynamoDB calls per op.
-func measure(b *testing.B, e *apitest.Env, op func(i int)) {
+func measure(b *testing.B, e *apikit.Env, op func(i int)) {
 	b.Helper()
 	op(-1) // warm up: connections, the token's keys
 	before := e.Table.Counter.Calls()
@@ -76,7 +76,7 @@ func BenchmarkList(b *testing.B) {
 }
 
 // pending seeds n+1 PENDING requests (one for the warm-up) outside the timer.
-func pending(b *testing.B, e *apitest.Env, n int) []accessrequests.AccessRequest {
+func pending(b *testing.B, e *apikit.Env, n int) []accessrequests.AccessRequest {
 	b.Helper()
 	out := make([]accessrequests.AccessRequest, n+1)
 	for i := range out {
@@ -102,7 +102,7 @@ func BenchmarkReject(b *testing.B) {
 }
 
 // seedBulk writes n PENDING requests of agent with BatchWrite, in parallel.
-func seedBulk(b *testing.B, e *apitest.Env, agent string, n int) {
+func seedBulk(b *testing.B, e *apikit.Env, agent string, n int) {
 	b.Helper()
 	const chunk, workers = 500, 8
 	start := time.Now().Add(-time.Duration(n) * time.Millisecond).UnixMilli()
@@ -155,7 +155,7 @@ func BenchmarkListScale(b *testing.B) {
 	seedBulk(b, large, "agent-1", big)
 	b.Logf("seeded 1k + %d requests in %v", big, time.Since(seedStart).Round(time.Millisecond))
 	target := "/v1/tenants/" + tenant + "/participantAccessRequests?agentId=agent-1&status=PENDING&pageSize=50"
-	one := func(b *testing.B, e *apitest.Env, tok string) time.Duration {
+	one := func(b *testing.B, e *apikit.Env, tok string) time.Duration {
 		t0 := time.Now()
 		serve(b, e, "GET", target, tok, "", 200)
 		return time.Since(t0)

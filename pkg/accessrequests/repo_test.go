@@ -9,9 +9,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
-	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
 )
 
 // A hook's action that fails its condition is a conflict, whatever its
@@ -20,7 +20,7 @@ import (
 // alias sat where the channel claim sits on other approvals and was read
 // as "channel taken" (a lookup of the channel, then a wrong error).
 func TestApproveHookFailureIsNotChannelTaken(t *testing.T) {
-	tbl := dynamotest.NewTable(t)
+	tbl := dynamokit.NewTable(t)
 	repo, people := accessrequests.NewRepo(tbl.Store), roster.NewRepo(tbl.Store)
 	ctx := context.Background()
 	const tenant, agent, connector = "acme", "agent-1", "00000000-0000-4000-8000-0000000000c1"

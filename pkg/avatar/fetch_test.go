@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
+	"github.com/gatehouse/gatehouse/pkg/testkit/avatarkit"
 )
 
 var allCreds = Credentials{
@@ -36,13 +36,13 @@ func TestFetch(t *testing.T) {
 	s.SetSlackUserImages("U0DEFAULT", false, map[string]string{"image_512": i512})
 
 	// The largest size is not listed last: the fetcher must compare sizes.
-	s.SetTelegramSizes("1001", []avatarstandin.TelegramSize{
+	s.SetTelegramSizes("1001", []avatarkit.TelegramSize{
 		{FileID: "small", Width: 160, Height: 160, FileSize: 1000},
 		{FileID: "big", Width: 640, Height: 640, FileSize: 1000},
 		{FileID: "mid", Width: 320, Height: 320, FileSize: 1000},
 	})
 	s.SetTelegramSizes("1002", nil) // privacy settings hide the photos
-	s.SetTelegramSizes("1003", []avatarstandin.TelegramSize{{FileID: "html", Width: 640, Height: 640, FileSize: 1000}})
+	s.SetTelegramSizes("1003", []avatarkit.TelegramSize{{FileID: "html", Width: 640, Height: 640, FileSize: 1000}})
 	s.SetTelegramFile("small", "photos/file_0.jpg", encodeJPEG(t, 160, 160))
 	s.SetTelegramFile("big", "photos/file_2.jpg", encodeJPEG(t, 640, 640))
 	s.SetTelegramFile("html", "photos/page.html", []byte("<!doctype html><html><body>hi</body></html>"))

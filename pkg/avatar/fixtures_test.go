@@ -11,32 +11,32 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
+	"github.com/gatehouse/gatehouse/pkg/testkit/avatarkit"
 )
 
 // Test secrets, the ones the stand-in accepts; no error message may contain
 // them.
 const (
-	slackToken       = avatarstandin.SlackToken
-	telegramToken    = avatarstandin.TelegramToken
-	teamsAppID       = avatarstandin.TeamsAppID
-	teamsPassword    = avatarstandin.TeamsPassword
-	teamsTenant      = avatarstandin.TeamsTenant
-	graphAccessToken = avatarstandin.GraphToken
+	slackToken       = avatarkit.SlackToken
+	telegramToken    = avatarkit.TelegramToken
+	teamsAppID       = avatarkit.TeamsAppID
+	teamsPassword    = avatarkit.TeamsPassword
+	teamsTenant      = avatarkit.TeamsTenant
+	graphAccessToken = avatarkit.GraphToken
 )
 
 // newStandIn starts the shared provider stand-in on 127.0.0.1, strict about
 // the Telegram limit avatar sync must send.
-func newStandIn(t testing.TB) *avatarstandin.Server {
+func newStandIn(t testing.TB) *avatarkit.Server {
 	t.Helper()
-	s := avatarstandin.New()
+	s := avatarkit.New()
 	s.StrictTelegramLimit = true
 	t.Cleanup(s.Close)
 	return s
 }
 
 // standInConfig points a Fetcher at s, allowing only 127.0.0.1 as image host.
-func standInConfig(s *avatarstandin.Server) Config {
+func standInConfig(s *avatarkit.Server) Config {
 	loop := []string{"127.0.0.1"}
 	return Config{
 		SlackAPIURL:       s.URL() + "/slack/api/",
@@ -90,4 +90,4 @@ func webp1x1(t testing.TB) []byte {
 }
 
 // pngHeader is a PNG signature and IHDR claiming w x h pixels, no pixel data.
-func pngHeader(w, h uint32) []byte { return avatarstandin.PNGHeader(w, h) }
+func pngHeader(w, h uint32) []byte { return avatarkit.PNGHeader(w, h) }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
+	"github.com/gatehouse/gatehouse/pkg/testkit/avatarkit"
 )
 
 var stateKey = []byte("0123456789abcdef0123456789abcdef")
@@ -77,14 +77,14 @@ func TestExchangeSlackCode(t *testing.T) {
 	s := newStandIn(t)
 	f := NewFetcher(standInConfig(s))
 	const redirect = "https://gatehouse.example/oauth/slack/callback"
-	const clientID, clientSecret = avatarstandin.SlackClientID, avatarstandin.SlackClientSecret
+	const clientID, clientSecret = avatarkit.SlackClientID, avatarkit.SlackClientSecret
 	tests := []struct {
 		name                string
 		id, secret, code    string
 		wantToken, wantTeam string
 		wantErr             bool
 	}{
-		{name: "good code", id: clientID, secret: clientSecret, code: "good-code", wantToken: slackToken, wantTeam: avatarstandin.SlackTeamID},
+		{name: "good code", id: clientID, secret: clientSecret, code: "good-code", wantToken: slackToken, wantTeam: avatarkit.SlackTeamID},
 		{name: "used code", id: clientID, secret: clientSecret, code: "used-code", wantErr: true},
 		{name: "wrong secret", id: clientID, secret: "nope", code: "good-code", wantErr: true},
 	}

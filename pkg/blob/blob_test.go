@@ -18,7 +18,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/avatar"
 	"github.com/gatehouse/gatehouse/pkg/blob"
-	"github.com/gatehouse/gatehouse/pkg/blob/blobtest"
+	"github.com/gatehouse/gatehouse/pkg/testkit/s3kit"
 )
 
 func testImage(t *testing.T, w int) avatar.Image {
@@ -32,7 +32,7 @@ func testImage(t *testing.T, w int) avatar.Image {
 }
 
 func TestPutAvatar(t *testing.T) {
-	client, bucket := blobtest.Start(t)
+	client, bucket := s3kit.Start(t)
 	store := blob.New(client, bucket)
 	img := testImage(t, 3)
 
@@ -61,7 +61,7 @@ func TestPutAvatar(t *testing.T) {
 }
 
 func TestPutAvatarDedupes(t *testing.T) {
-	client, bucket := blobtest.Start(t)
+	client, bucket := s3kit.Start(t)
 	store := blob.New(client, bucket)
 	img, other := testImage(t, 3), testImage(t, 4)
 
@@ -90,7 +90,7 @@ func TestPutAvatarDedupes(t *testing.T) {
 }
 
 func TestPresignGet(t *testing.T) {
-	client, bucket := blobtest.Start(t)
+	client, bucket := s3kit.Start(t)
 	store := blob.New(client, bucket)
 	img := testImage(t, 5)
 	key, err := store.PutAvatar(t.Context(), "tenant-1", "p-1", img)
@@ -121,7 +121,7 @@ func TestPresignGet(t *testing.T) {
 }
 
 func TestPutAvatarRejects(t *testing.T) {
-	client, bucket := blobtest.Start(t)
+	client, bucket := s3kit.Start(t)
 	store := blob.New(client, bucket)
 	good := testImage(t, 2)
 	unsniffed := good
@@ -151,13 +151,13 @@ func TestPutAvatarRejects(t *testing.T) {
 }
 
 func TestServe(t *testing.T) {
-	endpoint, shutdown, err := blobtest.Serve("127.0.0.1:0")
+	endpoint, shutdown, err := s3kit.Serve("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer shutdown()
-	client := blobtest.NewClient(endpoint)
-	if err := blobtest.CreateBucket(t.Context(), client, "dev-avatars"); err != nil {
+	client := s3kit.NewClient(endpoint)
+	if err := s3kit.CreateBucket(t.Context(), client, "dev-avatars"); err != nil {
 		t.Fatal(err)
 	}
 	key, err := blob.New(client, "dev-avatars").PutAvatar(t.Context(), "t", "p", testImage(t, 1))

@@ -9,16 +9,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/pkg/apitest"
 	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
-	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
 	"github.com/gatehouse/gatehouse/pkg/routes"
+	"github.com/gatehouse/gatehouse/pkg/testkit/apikit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
 )
 
-func TestMain(m *testing.M) { dynamotest.Main(m) }
+func TestMain(m *testing.M) { dynamokit.Main(m) }
 
 const (
 	tenant     = "acme"
@@ -36,7 +36,7 @@ var creds = map[string]map[string]string{
 }
 
 type world struct {
-	*apitest.Env
+	*apikit.Env
 	tokens map[string]string
 }
 
@@ -53,7 +53,7 @@ func ourRoutes(d *routes.Deps) ([]httpapi.Route, error) {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	e := apitest.NewWith(t, ourRoutes, routes.Config{
+	e := apikit.NewWith(t, ourRoutes, routes.Config{
 		Connectors: connectors.Config{PublicBaseURL: publicBase}, Inbound: inbound.Config{PublicBaseURL: publicBase}})
 	w := &world{Env: e, tokens: map[string]string{}}
 	e.SeedMember(t, tenant, agent, "agentadmin", authz.RoleAdmin)
@@ -203,7 +203,7 @@ func TestRoles(t *testing.T) {
 		t.Run(tt.who, func(t *testing.T) {
 			tok := w.tokens[tt.who]
 			id := w.create(t, connectors.Slack)["id"].(string)
-			check := func(what string, got apitest.Response, want int) {
+			check := func(what string, got apikit.Response, want int) {
 				t.Helper()
 				if got.Status != want {
 					t.Errorf("%s: status %d, want %d: %s", what, got.Status, want, got.Body)

@@ -8,10 +8,10 @@ import (
 	"image/color"
 	"io"
 
-	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
-	"github.com/gatehouse/gatehouse/pkg/blob/blobtest"
-	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/routes"
+	"github.com/gatehouse/gatehouse/pkg/testkit/avatarkit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/s3kit"
 )
 
 // Avatars in the dev server: an in-memory S3 (gofakes3) holding the
@@ -51,18 +51,18 @@ func findDemoSlack(ctx context.Context, deps *routes.Deps, _ Hook) (func(), erro
 }
 
 func startAvatars(ctx context.Context, h Hook) (func(), error) {
-	endpoint, stopS3, err := blobtest.Serve("127.0.0.1:0")
+	endpoint, stopS3, err := s3kit.Serve("127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	if err := blobtest.CreateBucket(ctx, blobtest.NewClient(endpoint), DevAvatarBucket); err != nil {
+	if err := s3kit.CreateBucket(ctx, s3kit.NewClient(endpoint), DevAvatarBucket); err != nil {
 		stopS3()
 		return nil, err
 	}
-	std := avatarstandin.New()
+	std := avatarkit.New()
 	std.Lenient = true // connectors made by hand carry made-up tokens
-	std.SetSlackUser(DemoSlackUser, true, std.SetImage("skinner.png", avatarstandin.PNG(96, 96, color.RGBA{R: 40, G: 90, B: 160, A: 255})))
-	std.SetTelegramPhoto(DemoTelegramUser, avatarstandin.PNG(160, 160, color.RGBA{R: 30, G: 140, B: 60, A: 255}))
+	std.SetSlackUser(DemoSlackUser, true, std.SetImage("skinner.png", avatarkit.PNG(96, 96, color.RGBA{R: 40, G: 90, B: 160, A: 255})))
+	std.SetTelegramPhoto(DemoTelegramUser, avatarkit.PNG(160, 160, color.RGBA{R: 30, G: 140, B: 60, A: 255}))
 	for k, v := range std.Env() {
 		h.Env[k] = v
 	}
@@ -79,7 +79,7 @@ func startAvatars(ctx context.Context, h Hook) (func(), error) {
 	return func() { std.Close(); stopS3() }, nil
 }
 
-func avatarWelcome(w io.Writer, base string, _ *devissuer.Issuer, d *Demo) {
+func avatarWelcome(w io.Writer, base string, _ *issuerkit.Issuer, d *Demo) {
 	api := base + "/v1/tenants/" + d.Tenant
 	slackCfg := "SLACKCFG=" + demoSlack
 	if demoSlack == "" {

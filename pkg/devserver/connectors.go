@@ -14,13 +14,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 
-	"github.com/gatehouse/gatehouse/pkg/chatsend/chatsendtest"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
-	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/outbox/kinds"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/testkit/chatkit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
 )
 
 // The connectors demo: one connector per provider on the demo agent with
@@ -57,7 +57,7 @@ func DemoWebhookKey(provider string) string {
 // connectorsDev is what the connectors hooks share between start-up stages.
 var connectorsDev struct {
 	mu      sync.Mutex
-	standin *chatsendtest.Server
+	standin *chatkit.Server
 	keys    map[string]string // provider → webhook key in use
 }
 
@@ -74,7 +74,7 @@ func startProviderStandIn(ctx context.Context, h Hook) (func(), error) {
 	if os.Getenv("PUBLIC_BASE_URL") == "" {
 		h.Env["PUBLIC_BASE_URL"] = h.Base
 	}
-	si, err := chatsendtest.Start(h.Logger)
+	si, err := chatkit.Start(h.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func seedConnectors(ctx context.Context, deps *routes.Deps, d *Demo) error {
 	return nil
 }
 
-func welcomeConnectors(w io.Writer, base string, _ *devissuer.Issuer, d *Demo) {
+func welcomeConnectors(w io.Writer, base string, _ *issuerkit.Issuer, d *Demo) {
 	connectorsDev.mu.Lock()
 	keys := connectorsDev.keys
 	connectorsDev.mu.Unlock()

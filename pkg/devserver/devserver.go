@@ -16,13 +16,13 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/devissuer"
-	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
 	"github.com/gatehouse/gatehouse/pkg/outbox/kinds"
 	"github.com/gatehouse/gatehouse/pkg/outbox/kinds/messaging"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/tabledef"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
 )
 
 // Options configure a dev run.
@@ -70,7 +70,7 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("devserver: %w", err)
 	}
 	defer logFile.Close()
-	ddb, err := dynamolocal.Start(ctx, dynamolocal.Options{Root: o.Root, Port: o.DynamoPort, DataDir: filepath.Join(data, "dynamodb"), Log: logFile})
+	ddb, err := dynamokit.Start(ctx, dynamokit.Options{Root: o.Root, Port: o.DynamoPort, DataDir: filepath.Join(data, "dynamodb"), Log: logFile})
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	raw, _, _ := dynamolocal.Clients(ddb.Endpoint)
+	raw, _, _ := dynamokit.Clients(ddb.Endpoint)
 	if created, err := def.Ensure(ctx, raw, o.Table); err != nil {
 		return err
 	} else if created {
@@ -100,13 +100,13 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 
-	iss, err := devissuer.LoadOrCreate(filepath.Join(data, "jwt"))
+	iss, err := issuerkit.LoadOrCreate(filepath.Join(data, "jwt"))
 	if err != nil {
 		return err
 	}
-	awsCfg, _ := dynamolocal.Config()
+	awsCfg, _ := dynamokit.Config()
 	p, err := platform.New(platform.Config{
-		Table: o.Table, DynamoDBEndpoint: ddb.Endpoint, JWTIssuer: devissuer.DefaultIssuer, JWTAudience: devissuer.DefaultAudience,
+		Table: o.Table, DynamoDBEndpoint: ddb.Endpoint, JWTIssuer: issuerkit.DefaultIssuer, JWTAudience: issuerkit.DefaultAudience,
 		JWKSURL: base + "/dev-issuer/jwks.json",
 	}, awsCfg)
 	if err != nil {

@@ -12,10 +12,10 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/authz"
-	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/members"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
 )
 
 // Demo names the seeded objects.
@@ -119,9 +119,9 @@ func runSeeders(ctx context.Context, deps *routes.Deps, d *Demo) error {
 	return nil
 }
 
-func printWelcome(w io.Writer, base string, iss *devissuer.Issuer, d *Demo) error {
+func printWelcome(w io.Writer, base string, iss *issuerkit.Issuer, d *Demo) error {
 	mint := func(sub, role string) (string, error) {
-		return iss.Mint(devissuer.Claims{Subject: sub, Tenants: map[string]string{DemoTenant: role}})
+		return iss.Mint(issuerkit.Claims{Subject: sub, Tenants: map[string]string{DemoTenant: role}})
 	}
 	alice, err := mint("alice", "ADMIN")
 	if err != nil {
@@ -167,4 +167,4 @@ curl -s -X PUT -H "Authorization: Bearer $ALICE" -H "Content-Type: application/j
 }
 
 // Welcome lets other packages add curl lines to the start-up banner.
-var Welcome []func(w io.Writer, base string, iss *devissuer.Issuer, d *Demo)
+var Welcome []func(w io.Writer, base string, iss *issuerkit.Issuer, d *Demo)

@@ -9,13 +9,13 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/keycloak"
-	"github.com/gatehouse/gatehouse/pkg/keycloak/keycloaktest"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/shares"
 	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/keycloakkit"
 )
 
 // The document-shares demo: organization DemoOrg with two documents, a
@@ -39,8 +39,8 @@ var DemoRecipient = shares.Recipient{UserID: DemoID("recipient/walter"), Organiz
 // sharesDev is what the shares hooks share between start-up stages.
 var sharesDev struct {
 	mailDir  string
-	keycloak string               // base URL in use
-	standin  *keycloaktest.Server // nil with a real Keycloak
+	keycloak string              // base URL in use
+	standin  *keycloakkit.Server // nil with a real Keycloak
 }
 
 func init() {
@@ -73,7 +73,7 @@ func startShares(ctx context.Context, h Hook) (func(), error) {
 		h.Logger.Info("shares use Keycloak", "url", u, "realm", os.Getenv("KEYCLOAK_REALM"))
 		return nil, nil
 	}
-	kc := keycloaktest.NewServer(DemoRealm, func(format string, args ...any) {
+	kc := keycloakkit.NewServer(DemoRealm, func(format string, args ...any) {
 		h.Logger.Info(fmt.Sprintf(format, args...))
 	})
 	if err := kc.Start(); err != nil {
@@ -123,7 +123,7 @@ func seedShares(ctx context.Context, deps *routes.Deps, d *Demo) error {
 				if _, ok := sharesDev.standin.User(r.UserID); ok {
 					continue
 				}
-				u := keycloaktest.User{ID: r.UserID, Username: r.Email, Email: r.Email,
+				u := keycloakkit.User{ID: r.UserID, Username: r.Email, Email: r.Email,
 					Attributes: map[string][]string{keycloak.OrganizationAttribute: {DemoOrg}}}
 				if status == shares.StatusAccepted {
 					u.Enabled, u.RequiredActions, u.RealmRoles = true, []string{"UPDATE_PASSWORD"}, []string{r.MarketplaceRole}
@@ -138,9 +138,9 @@ func seedShares(ctx context.Context, deps *routes.Deps, d *Demo) error {
 	return nil
 }
 
-func welcomeShares(w io.Writer, base string, iss *devissuer.Issuer, d *Demo) {
+func welcomeShares(w io.Writer, base string, iss *issuerkit.Issuer, d *Demo) {
 	mint := func(sub, name, role string) string {
-		tok, err := iss.Mint(devissuer.Claims{Subject: sub, Organization: DemoOrg, RealmRoles: []string{role},
+		tok, err := iss.Mint(issuerkit.Claims{Subject: sub, Organization: DemoOrg, RealmRoles: []string{role},
 			Name: name, Email: sub + "@demo.example"})
 		if err != nil {
 			return "(mint failed: " + err.Error() + ")"

@@ -24,13 +24,9 @@ import (
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
-	"github.com/gatehouse/gatehouse/pkg/apitest"
 	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/chatsend"
-	"github.com/gatehouse/gatehouse/pkg/chatsend/chatsendtest"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
-	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
-	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
 	"github.com/gatehouse/gatehouse/pkg/inbound/deliver"
@@ -38,9 +34,12 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/testkit/apikit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/chatkit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
 )
 
-func TestMain(m *testing.M) { dynamotest.Main(m) }
+func TestMain(m *testing.M) { dynamokit.Main(m) }
 
 const (
 	tenant     = "acme"
@@ -62,8 +61,8 @@ const onboardingText = "Welcome! An operator will let you in soon."
 // table, a provider stand-in, and (once started) the real dispatcher
 // reading the table's stream.
 type world struct {
-	*apitest.Env
-	standIn *chatsendtest.Server
+	*apikit.Env
+	standIn *chatkit.Server
 	admin   string // tenant ADMIN token
 	editor  string
 	// deliver is the dispatcher's configuration, as its Lambda reads it.
@@ -91,7 +90,7 @@ func ourRoutes(d *routes.Deps) ([]httpapi.Route, error) {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	si, err := chatsendtest.Start(nil)
+	si, err := chatkit.Start(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +99,7 @@ func newWorld(t testing.TB) *world {
 	eb := httptest.NewServer(events)
 	t.Cleanup(eb.Close)
 	standIn := si.Env() // the stand-in's provider URLs, by setting name
-	e := apitest.NewWith(t, ourRoutes, routes.Config{
+	e := apikit.NewWith(t, ourRoutes, routes.Config{
 		Connectors: connectors.Config{PublicBaseURL: publicBase},
 		Inbound:    inbound.Config{PublicBaseURL: publicBase, TeamsOpenIDMetadataURL: standIn["TEAMS_OPENID_METADATA_URL"]},
 	})
@@ -141,7 +140,7 @@ func (w *world) connector(t testing.TB, provider string, onboarding bool) connec
 // (EventBridge is a stand-in).
 func (w *world) startDispatcher(t testing.TB) *outbox.Dispatcher {
 	t.Helper()
-	_, db, _ := dynamolocal.Clients(dynamotest.Endpoint(t))
+	_, db, _ := dynamokit.Clients(dynamokit.Endpoint(t))
 	p := *w.Platform
 	p.DB, p.Store = db, store.New(db, w.Table.Name)
 	hs, err := deliver.OutboxHandlers(&p, connectors.NewRepo(p.Store), w.deliver)
@@ -396,8 +395,8 @@ func (w *world) waitOutbox(t testing.TB, kind string, want int) []outbox.Message
 }
 
 // deliveriesTo returns the stand-in's deliveries to an address.
-func (w *world) deliveriesTo(to string) []chatsendtest.Delivery {
-	var out []chatsendtest.Delivery
+func (w *world) deliveriesTo(to string) []chatkit.Delivery {
+	var out []chatkit.Delivery
 	for _, d := range w.standIn.Deliveries() {
 		if d.To == to || strings.HasSuffix(d.To, to) {
 			out = append(out, d)

@@ -15,11 +15,11 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
-	"github.com/gatehouse/gatehouse/pkg/chatsend/chatsendtest"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/testkit/chatkit"
 )
 
 // A new sender on each provider: one PENDING request with the normalised
@@ -247,7 +247,7 @@ func tampers() map[string][]tamper {
 			}},
 			{"forged signature", func(w *world, c connectors.Connector) delivery {
 				d := w.message(connectors.Teams, sender(connectors.Teams, 99), "T7")
-				tok := chatsendtest.SignWith(forged, map[string]any{"iss": chatsendtest.BotFrameworkIssuer, "aud": c.Credentials["appId"],
+				tok := chatkit.SignWith(forged, map[string]any{"iss": chatkit.BotFrameworkIssuer, "aud": c.Credentials["appId"],
 					"serviceurl": w.standIn.TeamsServiceURL(), "exp": time.Now().Add(time.Hour).Unix()})
 				d.header.Set("Authorization", "Bearer "+tok)
 				return d

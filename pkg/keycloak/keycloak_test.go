@@ -11,14 +11,14 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/keycloak"
-	"github.com/gatehouse/gatehouse/pkg/keycloak/keycloaktest"
+	"github.com/gatehouse/gatehouse/pkg/testkit/keycloakkit"
 )
 
 const realm = "sweetconnect"
 
-func newPair(t *testing.T) (*keycloak.Client, *keycloaktest.Server) {
+func newPair(t *testing.T) (*keycloak.Client, *keycloakkit.Server) {
 	t.Helper()
-	srv := keycloaktest.NewServer(realm, t.Logf)
+	srv := keycloakkit.NewServer(realm, t.Logf)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestCreateDuplicate(t *testing.T) {
 func TestFindUserByEmailIsExact(t *testing.T) {
 	ctx := t.Context()
 	c, srv := newPair(t)
-	srv.AddUser(keycloaktest.User{Username: "xbob@example.com", Email: "xbob@example.com"})
+	srv.AddUser(keycloakkit.User{Username: "xbob@example.com", Email: "xbob@example.com"})
 	if _, err := c.FindUserByEmail(ctx, "bob@example.com"); !errors.Is(err, keycloak.ErrNotFound) {
 		t.Errorf("FindUserByEmail(bob) with only xbob stored = %v, want ErrNotFound", err)
 	}
@@ -122,7 +122,7 @@ func TestFindUserByEmailIsExact(t *testing.T) {
 func TestNotFound(t *testing.T) {
 	ctx := t.Context()
 	c, srv := newPair(t)
-	id := srv.AddUser(keycloaktest.User{Username: "carol@example.com", Email: "carol@example.com"})
+	id := srv.AddUser(keycloakkit.User{Username: "carol@example.com", Email: "carol@example.com"})
 	const missing = "6b0c9c5e-0000-4000-8000-000000000000"
 	tests := []struct {
 		name string
@@ -169,7 +169,7 @@ func TestServerErrorIsUnavailable(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%s/%d", tt.name, status), func(t *testing.T) {
 				c, srv := newPair(t)
-				id := srv.AddUser(keycloaktest.User{
+				id := srv.AddUser(keycloakkit.User{
 					Username: "dave@example.com", Email: "dave@example.com",
 					Attributes: map[string][]string{"organization": {"org-1"}},
 				})
@@ -196,7 +196,7 @@ func TestServerErrorIsUnavailable(t *testing.T) {
 	}
 }
 
-func equalUsers(a, b keycloaktest.User) bool {
+func equalUsers(a, b keycloakkit.User) bool {
 	return a.ID == b.ID && a.Email == b.Email && a.Enabled == b.Enabled &&
 		slices.Equal(a.RequiredActions, b.RequiredActions) && slices.Equal(a.RealmRoles, b.RealmRoles) &&
 		slices.Equal(a.Attributes["organization"], b.Attributes["organization"])
@@ -298,7 +298,7 @@ func TestTokenRefreshAfterExpiry(t *testing.T) {
 func TestTokenRefreshOn401(t *testing.T) {
 	ctx := t.Context()
 	c, srv := newPair(t)
-	id := srv.AddUser(keycloaktest.User{Username: "frank@example.com", Email: "frank@example.com"})
+	id := srv.AddUser(keycloakkit.User{Username: "frank@example.com", Email: "frank@example.com"})
 	if _, err := c.GetUser(ctx, id); err != nil {
 		t.Fatal(err)
 	}

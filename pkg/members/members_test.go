@@ -4,18 +4,18 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/pkg/apitest"
 	"github.com/gatehouse/gatehouse/pkg/authz"
-	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/members"
+	"github.com/gatehouse/gatehouse/pkg/testkit/apikit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
 )
 
-func TestMain(m *testing.M) { dynamotest.Main(m) }
+func TestMain(m *testing.M) { dynamokit.Main(m) }
 
 const base = "/v1/tenants/acme/agents/agent-1/members"
 
 func TestMemberRoles(t *testing.T) {
-	e := apitest.New(t)
+	e := apikit.New(t)
 	e.SeedMember(t, "acme", "agent-1", "agentadmin", authz.RoleAdmin)
 	e.SeedMember(t, "acme", "agent-1", "editor", authz.RoleEditor)
 	e.SeedMember(t, "acme", "agent-1", "viewer", authz.RoleViewer)

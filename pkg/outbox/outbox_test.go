@@ -17,14 +17,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/guregu/dynamo/v2"
 
-	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
-	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/store"
 	"github.com/gatehouse/gatehouse/pkg/tabledef"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
 )
 
-func TestMain(m *testing.M) { dynamotest.Main(m) }
+func TestMain(m *testing.M) { dynamokit.Main(m) }
 
 // script is a handler whose answers are scripted per message id.
 type script struct {
@@ -56,7 +55,7 @@ func (s *script) count(id string) int {
 }
 
 type env struct {
-	tbl    *dynamotest.Table
+	tbl    *dynamokit.Table
 	script *script
 	d      *outbox.Dispatcher
 }
@@ -65,7 +64,7 @@ const backoff = 150 * time.Millisecond
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	tbl := dynamotest.NewTable(t)
+	tbl := dynamokit.NewTable(t)
 	s := newScript()
 	d := outbox.New(tbl.Store, map[string]outbox.Handler{"test.kind": s.handle}, nil)
 	d.Backoff = func(int) time.Duration { return backoff }
@@ -78,10 +77,10 @@ func newEnv(t *testing.T) *env {
 // poll runs the dispatcher over the table's stream until the test ends.
 func (e *env) poll(t *testing.T) {
 	t.Helper()
-	cfg, _ := dynamolocal.Config()
+	cfg, _ := dynamokit.Config()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	p := &outbox.Poller{Streams: dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(dynamotest.Endpoint(t)) }), Table: e.tbl.Store.Table(), Dispatcher: e.d, Interval: 50 * time.Millisecond}
+	p := &outbox.Poller{Streams: dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) { o.BaseEndpoint = aws.String(dynamokit.Endpoint(t)) }), Table: e.tbl.Store.Table(), Dispatcher: e.d, Interval: 50 * time.Millisecond}
 	go func() { defer close(done); _ = p.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 }
@@ -408,7 +407,7 @@ func TestSampleStreamEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tbl := dynamotest.NewTable(t)
+	tbl := dynamokit.NewTable(t)
 	var got []outbox.Message
 	d := outbox.New(tbl.Store, map[string]outbox.Handler{"chat.send": func(_ context.Context, m outbox.Message) error {
 		got = append(got, m)

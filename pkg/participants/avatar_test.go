@@ -27,13 +27,13 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/avatar"
-	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
 	"github.com/gatehouse/gatehouse/pkg/avatarsync"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/participants"
 	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/testkit/avatarkit"
 )
 
 func syncBody(conn, addr string) string {
@@ -69,7 +69,7 @@ func TestAvatarSyncSlack(t *testing.T) {
 	w := newWorld(t, nil)
 	slack := w.conns["SLACK"]
 	id := w.create(t, map[string]any{"channels": []any{ch(slack, "U0DANA")}, "agentIds": []string{"agent-1"}})
-	img := avatarstandin.PNG(48, 48, color.RGBA{R: 200, A: 255})
+	img := avatarkit.PNG(48, 48, color.RGBA{R: 200, A: 255})
 	w.std.SetSlackUser("U0DANA", true, w.std.SetImage("dana.png", img))
 
 	// Not connected yet: OAuth is missing for the workspace.
@@ -120,7 +120,7 @@ func TestAvatarSyncSlack(t *testing.T) {
 		t.Errorf("objects after the same image twice: %v", objs)
 	}
 	// A new picture is a new object and the participant points at it.
-	img2 := avatarstandin.PNG(64, 32, color.RGBA{B: 200, A: 255})
+	img2 := avatarkit.PNG(64, 32, color.RGBA{B: 200, A: 255})
 	w.std.SetImage("dana.png", img2)
 	r = w.Do(t, "POST", syncPath(id), w.tokens["editor"], syncBody(slack, "U0DANA"))
 	if r.Status != 200 || decode(t, r.Body)["avatarFileId"] != "avatars/"+tenant+"/"+id+"/"+sha(img2)+".png" {
@@ -214,7 +214,7 @@ func TestAvatarSyncErrors(t *testing.T) {
 	}
 	// Teams without a tenant id in its credentials cannot get a token.
 	c := connectors.Connector{ID: uuid.NewString(), Provider: "TEAMS", AgentID: "agent-1", DisplayName: "Teams, no tenant",
-		Credentials: map[string]string{"appId": avatarstandin.TeamsAppID, "appPassword": avatarstandin.TeamsPassword},
+		Credentials: map[string]string{"appId": avatarkit.TeamsAppID, "appPassword": avatarkit.TeamsPassword},
 		WebhookKey:  connectors.NewWebhookKey(), CreatedAt: 1, ModifiedAt: 1}
 	if err := w.Deps.Connectors.Create(w.ctx, tenant, c); err != nil {
 		t.Fatal(err)
@@ -232,13 +232,13 @@ func TestAvatarSyncErrors(t *testing.T) {
 func TestAvatarRefused(t *testing.T) {
 	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/png")
-		w.Write(avatarstandin.PNG(4, 4, color.Black))
+		w.Write(avatarkit.PNG(4, 4, color.Black))
 	}))
 	t.Cleanup(plain.Close)
 	loopOK := newWorld(t, nil)
 	noLoop := newWorld(t, func(c *participants.Config) { c.Avatar.AllowLoopback = false })
-	okPNG := loopOK.std.SetImage("ok.png", avatarstandin.PNG(4, 4, color.White))
-	noLoop.std.SetImage("ok.png", avatarstandin.PNG(4, 4, color.White))
+	okPNG := loopOK.std.SetImage("ok.png", avatarkit.PNG(4, 4, color.White))
+	noLoop.std.SetImage("ok.png", avatarkit.PNG(4, 4, color.White))
 	html := loopOK.std.SetImage("page.png", []byte("<!DOCTYPE html><html><body>not an image</body></html>"))
 	svg := loopOK.std.SetImage("vector.png", []byte(`<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>`))
 	redirect := func(to string) string { return loopOK.std.ImageURL("/redirect?to=" + url.QueryEscape(to)) }
@@ -474,7 +474,7 @@ func TestSlackOAuth(t *testing.T) {
 	}
 	au, _ := url.Parse(decode(t, r.Body)["authorizeUrl"].(string))
 	q := au.Query()
-	if au.Path != "/slack/oauth/v2/authorize" || q.Get("client_id") != avatarstandin.SlackClientID || q.Get("scope") != "users:read" ||
+	if au.Path != "/slack/oauth/v2/authorize" || q.Get("client_id") != avatarkit.SlackClientID || q.Get("scope") != "users:read" ||
 		q.Get("redirect_uri") != publicBase+"/v1/oauth/slack/callback" || q.Get("state") == "" {
 		t.Fatalf("authorize URL %s", au)
 	}
@@ -499,7 +499,7 @@ func TestSlackOAuth(t *testing.T) {
 		t.Errorf("connected before the callback: %s", r.Body)
 	}
 	r = w.Do(t, "GET", cb, "", "")
-	if r.Status != 200 || decode(t, r.Body)["connected"] != true || decode(t, r.Body)["teamId"] != avatarstandin.SlackTeamID {
+	if r.Status != 200 || decode(t, r.Body)["connected"] != true || decode(t, r.Body)["teamId"] != avatarkit.SlackTeamID {
 		t.Fatalf("callback = %d %s", r.Status, r.Body)
 	}
 	// The code is single-use at Slack.
@@ -508,11 +508,11 @@ func TestSlackOAuth(t *testing.T) {
 	}
 	r = w.Do(t, "GET", oauth, w.tokens["viewer"], "")
 	st := decode(t, r.Body)
-	if st["connected"] != true || st["connectedBy"] != "agentadmin" || strings.Contains(r.Body, avatarstandin.SlackToken) {
+	if st["connected"] != true || st["connectedBy"] != "agentadmin" || strings.Contains(r.Body, avatarkit.SlackToken) {
 		t.Errorf("status %s", r.Body)
 	}
 	oc, err := roster.NewRepo(w.Platform.Store).GetOAuthConnection(w.ctx, tenant, slack, "SLACK")
-	if err != nil || oc.Token != avatarstandin.SlackToken {
+	if err != nil || oc.Token != avatarkit.SlackToken {
 		t.Errorf("stored token %q %v", oc.Token, err)
 	}
 	if r := w.Do(t, "DELETE", oauth, w.tokens["agentadmin"], ""); r.Status != 204 {

@@ -5,7 +5,7 @@ import (
 	"image/color"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
+	"github.com/gatehouse/gatehouse/pkg/testkit/avatarkit"
 )
 
 // BenchmarkAvatarSync times POST .../avatar:syncFromChannel end to end:
@@ -40,7 +40,7 @@ func BenchmarkAvatarSync(b *testing.B) {
 
 // pngOf is a distinct 64x64 picture per i.
 func pngOf(i int) []byte {
-	return avatarstandin.PNG(64, 64, color.RGBA{R: uint8(i), G: uint8(i >> 8), B: uint8(i >> 16), A: 255})
+	return avatarkit.PNG(64, 64, color.RGBA{R: uint8(i), G: uint8(i >> 8), B: uint8(i >> 16), A: 255})
 }
 
 // BenchmarkGet is GET of a participant with two channels and one binding.

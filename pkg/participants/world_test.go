@@ -19,19 +19,19 @@ import (
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
-	"github.com/gatehouse/gatehouse/pkg/apitest"
 	"github.com/gatehouse/gatehouse/pkg/authz"
-	"github.com/gatehouse/gatehouse/pkg/avatarstandin"
-	"github.com/gatehouse/gatehouse/pkg/blob/blobtest"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
-	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/participants"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/testkit/apikit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/avatarkit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/s3kit"
 )
 
-func TestMain(m *testing.M) { dynamotest.Main(m) }
+func TestMain(m *testing.M) { dynamokit.Main(m) }
 
 const (
 	tenant     = "acme"
@@ -43,8 +43,8 @@ const (
 // table, an in-process S3, the provider stand-in, one connector per
 // provider on agent-1 and a subject for every role.
 type world struct {
-	*apitest.Env
-	std    *avatarstandin.Server
+	*apikit.Env
+	std    *avatarkit.Server
 	s3     *s3.Client
 	bucket string
 	cfg    participants.Config
@@ -67,13 +67,13 @@ func ourRoutes(d *routes.Deps) ([]httpapi.Route, error) {
 // configuration.
 func newWorld(t testing.TB, change func(*participants.Config)) *world {
 	t.Helper()
-	std := avatarstandin.New()
+	std := avatarkit.New()
 	t.Cleanup(std.Close)
-	srv := blobtest.NewServer()
+	srv := s3kit.NewServer()
 	t.Cleanup(srv.Close)
-	client := blobtest.NewClient(srv.URL)
+	client := s3kit.NewClient(srv.URL)
 	bucket := "avatars-" + strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-	if err := blobtest.CreateBucket(context.Background(), client, bucket); err != nil {
+	if err := s3kit.CreateBucket(context.Background(), client, bucket); err != nil {
 		t.Fatal(err)
 	}
 	standIn := std.Env() // the stand-in's settings, by name
@@ -82,12 +82,12 @@ func newWorld(t testing.TB, change func(*participants.Config)) *world {
 		t.Fatal(err)
 	}
 	cfg := participants.Config{PublicBaseURL: publicBase, Avatar: av, AvatarBucket: bucket, S3Endpoint: srv.URL,
-		SlackApp: participants.SlackAppConfig{ClientID: avatarstandin.SlackClientID, ClientSecret: avatarstandin.SlackClientSecret,
+		SlackApp: participants.SlackAppConfig{ClientID: avatarkit.SlackClientID, ClientSecret: avatarkit.SlackClientSecret,
 			StateKey: []byte(stateKey)}}
 	if change != nil {
 		change(&cfg)
 	}
-	e := apitest.NewWith(t, ourRoutes, routes.Config{Participants: cfg})
+	e := apikit.NewWith(t, ourRoutes, routes.Config{Participants: cfg})
 	w := &world{Env: e, std: std, s3: client, bucket: bucket, cfg: cfg, tokens: map[string]string{}, conns: map[string]string{},
 		rawTbl: e.Platform.Store.Table(), ctx: context.Background()}
 	e.SeedMember(t, tenant, "agent-1", "agentadmin", authz.RoleAdmin)
@@ -105,8 +105,8 @@ func newWorld(t testing.TB, change func(*participants.Config)) *world {
 	now := time.Now().UnixMilli()
 	creds := map[string]map[string]string{
 		"SLACK":      {"signingSecret": "slack-signing-secret-123456", "botToken": "xoxb-bot-token-not-for-avatars"},
-		"TELEGRAM":   {"botToken": avatarstandin.TelegramToken, "secretToken": "tg-secret"},
-		"TEAMS":      {"appId": avatarstandin.TeamsAppID, "appPassword": avatarstandin.TeamsPassword, "tenantId": avatarstandin.TeamsTenant},
+		"TELEGRAM":   {"botToken": avatarkit.TelegramToken, "secretToken": "tg-secret"},
+		"TEAMS":      {"appId": avatarkit.TeamsAppID, "appPassword": avatarkit.TeamsPassword, "tenantId": avatarkit.TeamsTenant},
 		"WHATSAPP":   {"appSecret": "wa-app-secret", "verifyToken": "wa-verify", "accessToken": "wa-access", "phoneNumberId": "123456"},
 		"TWILIO_SMS": {"accountSid": "AC" + strings.Repeat("0", 32), "authToken": "twilio-token"},
 	}
@@ -247,7 +247,7 @@ func (w *world) followAuthorize(t testing.TB, authorize string) string {
 	return loc.RequestURI()
 }
 
-func tlsConfig(std *avatarstandin.Server) *tls.Config {
+func tlsConfig(std *avatarkit.Server) *tls.Config {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM([]byte(std.CertPEM()))
 	return &tls.Config{RootCAs: pool}

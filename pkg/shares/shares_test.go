@@ -17,19 +17,19 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/gatehouse/gatehouse/pkg/apitest"
-	"github.com/gatehouse/gatehouse/pkg/devissuer"
-	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/keycloak"
-	"github.com/gatehouse/gatehouse/pkg/keycloak/keycloaktest"
 	"github.com/gatehouse/gatehouse/pkg/mail"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/shares"
+	"github.com/gatehouse/gatehouse/pkg/testkit/apikit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/keycloakkit"
 )
 
-func TestMain(m *testing.M) { dynamotest.Main(m) }
+func TestMain(m *testing.M) { dynamokit.Main(m) }
 
 const (
 	orgA  = "org-a"
@@ -40,8 +40,8 @@ const (
 // world is the shares API over a fresh table and a Keycloak stand-in, with
 // a token for every kind of caller.
 type world struct {
-	*apitest.Env
-	kc     *keycloaktest.Server
+	*apikit.Env
+	kc     *keycloakkit.Server
 	tokens map[string]string
 }
 
@@ -51,17 +51,17 @@ func sharesRoutes(d *routes.Deps) ([]httpapi.Route, error) {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	kc := keycloaktest.NewServer(realm, nil)
+	kc := keycloakkit.NewServer(realm, nil)
 	if err := kc.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { kc.Close() })
-	e := apitest.NewWith(t, sharesRoutes, routes.Config{Shares: shares.Config{
-		Keycloak:     keycloak.Config{BaseURL: kc.URL, Realm: realm, ClientID: keycloaktest.DefaultClientID, ClientSecret: keycloaktest.DefaultClientSecret},
+	e := apikit.NewWith(t, sharesRoutes, routes.Config{Shares: shares.Config{
+		Keycloak:     keycloak.Config{BaseURL: kc.URL, Realm: realm, ClientID: keycloakkit.DefaultClientID, ClientSecret: keycloakkit.DefaultClientSecret},
 		StateBaseURL: "https://api.example.test/prod",
 	}})
 	w := &world{Env: e, kc: kc, tokens: map[string]string{}}
-	for name, c := range map[string]devissuer.Claims{
+	for name, c := range map[string]issuerkit.Claims{
 		"admin":      {Subject: "ada", Organization: orgA, RealmRoles: []string{"admin"}, Name: "Ada Admin", Email: "ada@a.example"},
 		"padmin":     {Subject: "pia", Organization: orgA, RealmRoles: []string{"producer-admin"}},
 		"puser":      {Subject: "pete", Organization: orgA, RealmRoles: []string{"producer-user"}, Name: "Pete Producer", Email: "pete@a.example"},
@@ -78,7 +78,7 @@ func newWorld(t testing.TB) *world {
 
 // envelope decodes an error body, failing unless it is exactly the shares
 // envelope with one error.
-func envelope(t testing.TB, r apitest.Response) shares.EnvelopeError {
+func envelope(t testing.TB, r apikit.Response) shares.EnvelopeError {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("content type = %q, want application/json", ct)
@@ -93,7 +93,7 @@ func envelope(t testing.TB, r apitest.Response) shares.EnvelopeError {
 }
 
 // wantError checks status, errorCode and extension of an error answer.
-func wantError(t testing.TB, r apitest.Response, status int, code string, ext map[string]any) {
+func wantError(t testing.TB, r apikit.Response, status int, code string, ext map[string]any) {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status = %d, want %d: %s", r.Status, status, r.Body)
@@ -133,7 +133,7 @@ func (w *world) document(t testing.TB, token, name string) shares.Document {
 	return shares.Document{ID: d.ID, DisplayName: name}
 }
 
-func (w *world) share(t testing.TB, token, docID, email string) apitest.Response {
+func (w *world) share(t testing.TB, token, docID, email string) apikit.Response {
 	t.Helper()
 	return w.Do(t, "POST", "/v1/shares/"+docID, token, fmt.Sprintf(`{"recipientEmail":%q,"assetId":"asset-1","message":"Please review"}`, email))
 }
@@ -484,7 +484,7 @@ func TestInviteRefused(t *testing.T) {
 	if r := w.share(t, w.tokens["otheradmin"], otherDoc.ID, "lou@example.com"); r.Status != 201 {
 		t.Fatalf("share in org B: %d %s", r.Status, r.Body)
 	}
-	w.kc.AddUser(keycloaktest.User{Username: "staff@a.example", Email: "staff@a.example", Enabled: true,
+	w.kc.AddUser(keycloakkit.User{Username: "staff@a.example", Email: "staff@a.example", Enabled: true,
 		Attributes: map[string][]string{"organization": {orgA}}})
 
 	tests := []struct {
@@ -607,7 +607,7 @@ func TestAccept(t *testing.T) {
 		t.Error("decline of an accepted recipient deleted the Keycloak user")
 	}
 	// The accepted recipient reads the shared document; nobody else outside the staff does.
-	recipientToken := w.Mint(t, devissuer.Claims{Subject: rec.UserID, Organization: orgA, RealmRoles: []string{"buyer"}})
+	recipientToken := w.Mint(t, issuerkit.Claims{Subject: rec.UserID, Organization: orgA, RealmRoles: []string{"buyer"}})
 	docPath := "/v1/documents/" + rec.Documents[0].DocumentID
 	if r := w.Do(t, "GET", docPath, recipientToken, ""); r.Status != 200 {
 		t.Errorf("recipient reads the document: %d %s", r.Status, r.Body)
@@ -647,7 +647,7 @@ func TestAcceptDeclineRace(t *testing.T) {
 	w := newWorld(t)
 	for i := range 5 {
 		rec := w.invited(t, fmt.Sprintf("race%d@example.com", i))
-		var acc, dec apitest.Response
+		var acc, dec apikit.Response
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			acc = w.Do(t, "POST", "/v1/shares/"+rec.UserID+"/accept", w.tokens["admin"], `{"marketplaceRole":"seller"}`)
@@ -802,7 +802,7 @@ func TestDocuments(t *testing.T) {
 	wantError(t, w.Do(t, "GET", "/v1/documents/"+rec.UserID, w.tokens["admin"], ""), 422, "UnprocessableEntity", map[string]any{"entityType": "Recipient"})
 	wantError(t, w.Do(t, "GET", "/v1/documents/x", w.tokens["admin"], ""), 400, "BadRequest", map[string]any{"field": "documentId"})
 	// A waiting recipient has no access yet; a declined one never again.
-	recToken := w.Mint(t, devissuer.Claims{Subject: rec.UserID, Organization: orgA})
+	recToken := w.Mint(t, issuerkit.Claims{Subject: rec.UserID, Organization: orgA})
 	wantError(t, w.Do(t, "GET", "/v1/documents/"+rec.Documents[0].DocumentID, recToken, ""), 403, "NoPermission", nil)
 
 	wantError(t, w.Do(t, "POST", "/v1/documents", w.tokens["admin"], `{"id":"`+id+`","filename":"again.pdf"}`), 409, "Conflict", map[string]any{"field": "id"})
@@ -876,14 +876,14 @@ func (failing) Send(context.Context, mail.Message) error { return fmt.Errorf("th
 func isPermanent(err error) bool { return errors.Is(err, outbox.ErrPermanent) }
 
 func newKeycloakClient(w *world) (*keycloak.Client, error) {
-	return keycloak.New(keycloak.Config{BaseURL: w.kc.URL, Realm: realm, ClientID: keycloaktest.DefaultClientID, ClientSecret: keycloaktest.DefaultClientSecret})
+	return keycloak.New(keycloak.Config{BaseURL: w.kc.URL, Realm: realm, ClientID: keycloakkit.DefaultClientID, ClientSecret: keycloakkit.DefaultClientSecret})
 }
 
 // Without Keycloak settings the routes still mount (every Lambda and test
 // builds all routes); what needs Keycloak answers 500, the rest works.
 func TestWithoutKeycloak(t *testing.T) {
-	e := apitest.NewWith(t, sharesRoutes, routes.Config{})
-	admin := e.Mint(t, devissuer.Claims{Subject: "ada", Organization: orgA, RealmRoles: []string{"admin"}})
+	e := apikit.NewWith(t, sharesRoutes, routes.Config{})
+	admin := e.Mint(t, issuerkit.Claims{Subject: "ada", Organization: orgA, RealmRoles: []string{"admin"}})
 	r := e.Do(t, "POST", "/v1/documents", admin, `{"filename":"a.pdf"}`)
 	if r.Status != 201 {
 		t.Fatalf("register: %d %s", r.Status, r.Body)
@@ -906,7 +906,7 @@ func TestDecisionClaim(t *testing.T) {
 	st := shares.NewStore(w.Platform.Store)
 	svc := shares.New(st, kc, nil)
 	svc.Wait = 300 * time.Millisecond
-	decline := func(id string) apitest.Response {
+	decline := func(id string) apikit.Response {
 		// The same table and issuer, served by svc.
 		defer func(h http.Handler) { w.Handler = h }(w.Handler)
 		w.Handler = w.Platform.Handler(svc.Routes())

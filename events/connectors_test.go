@@ -1,4 +1,4 @@
-package eventstest_test
+package events_test
 
 import (
 	"crypto/hmac"
@@ -11,10 +11,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/gatehouse/gatehouse/pkg/chatsend/chatsendtest"
 	"github.com/gatehouse/gatehouse/pkg/devserver"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
 	"github.com/gatehouse/gatehouse/pkg/routes"
+	"github.com/gatehouse/gatehouse/pkg/testkit/chatkit"
 )
 
 // Expectations of the connector and webhook events (pkg/connectors,
@@ -60,7 +60,7 @@ func twilioConfig(t *testing.T) routes.Config {
 // teamsConfig serves Bot Framework's OpenID metadata and keys from the
 // stand-in whose (fixed, test-only) key signed the event's token.
 func teamsConfig(t *testing.T) routes.Config {
-	si, err := chatsendtest.Start(nil)
+	si, err := chatkit.Start(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

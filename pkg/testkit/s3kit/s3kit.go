@@ -1,6 +1,6 @@
-// Package blobtest runs an in-process S3 (gofakes3, in memory) for tests and
+// Package s3kit runs an in-process S3 (gofakes3, in memory) for tests and
 // the local dev server, and builds real aws-sdk-go-v2 clients pointed at it.
-package blobtest
+package s3kit
 
 import (
 	"context"
@@ -41,7 +41,7 @@ func NewServer() *httptest.Server {
 func Serve(addr string) (endpoint string, shutdown func(), err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", nil, fmt.Errorf("blobtest: listen %s: %w", addr, err)
+		return "", nil, fmt.Errorf("s3kit: listen %s: %w", addr, err)
 	}
 	srv := &http.Server{Handler: handler()}
 	go srv.Serve(ln)
@@ -62,7 +62,7 @@ func NewClient(endpoint string) *s3.Client {
 // CreateBucket creates bucket on the fake.
 func CreateBucket(ctx context.Context, client *s3.Client, bucket string) error {
 	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		return fmt.Errorf("blobtest: create bucket %s: %w", bucket, err)
+		return fmt.Errorf("s3kit: create bucket %s: %w", bucket, err)
 	}
 	return nil
 }

@@ -1,7 +1,7 @@
-// Package apitest runs the whole route table in process against a fresh
+// Package apikit runs the whole route table in process against a fresh
 // DynamoDB Local table, with a dev issuer for tokens. Integration tests of
 // every API package use it.
-package apitest
+package apikit
 
 import (
 	"context"
@@ -17,20 +17,19 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/authz"
-	"github.com/gatehouse/gatehouse/pkg/devissuer"
-	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
-	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/members"
 	"github.com/gatehouse/gatehouse/pkg/openapi"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/routes"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
 )
 
 // Env is one isolated API under test.
 type Env struct {
-	Table    *dynamotest.Table
-	Issuer   *devissuer.Issuer
+	Table    *dynamokit.Table
+	Issuer   *issuerkit.Issuer
 	Platform *platform.Platform
 	// Deps are the routes' dependencies: Platform, the one connectors
 	// repository and the configuration NewWith was given.
@@ -53,16 +52,16 @@ func New(tb testing.TB) *Env {
 // the features' configuration (stand-in URLs and such).
 func NewWith(tb testing.TB, build func(d *routes.Deps) ([]httpapi.Route, error), cfg routes.Config) *Env {
 	tb.Helper()
-	tbl := dynamotest.NewTable(tb)
-	iss, err := devissuer.NewEphemeral()
+	tbl := dynamokit.NewTable(tb)
+	iss, err := issuerkit.NewEphemeral()
 	if err != nil {
 		tb.Fatal(err)
 	}
 	jwks := httptest.NewServer(iss.JWKSHandler())
 	tb.Cleanup(jwks.Close)
-	awsCfg, _ := dynamolocal.Config()
+	awsCfg, _ := dynamokit.Config()
 	// Share the table's counting client so tests can count calls.
-	p, err := platform.New(platform.Config{Table: tbl.Name, DynamoDBEndpoint: dynamotest.Endpoint(tb), JWTIssuer: devissuer.DefaultIssuer, JWTAudience: devissuer.DefaultAudience, JWKSURL: jwks.URL}, awsCfg)
+	p, err := platform.New(platform.Config{Table: tbl.Name, DynamoDBEndpoint: dynamokit.Endpoint(tb), JWTIssuer: issuerkit.DefaultIssuer, JWTAudience: issuerkit.DefaultAudience, JWKSURL: jwks.URL}, awsCfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -70,7 +69,7 @@ func NewWith(tb testing.TB, build func(d *routes.Deps) ([]httpapi.Route, error),
 	p.Authz = authz.New(authz.NewTableRoles(tbl.Store))
 	v, err := openapi.Shared()
 	if err != nil {
-		tb.Fatalf("apitest: the OpenAPI document (pkg/openapi/spec) is broken: %v", err)
+		tb.Fatalf("apikit: the OpenAPI document (pkg/openapi/spec) is broken: %v", err)
 	}
 	e := &Env{Table: tbl, Issuer: iss, Platform: p, Deps: routes.NewDeps(p, cfg), JWKS: jwks, OpenAPI: v}
 	rs, err := build(e.Deps)
@@ -84,7 +83,7 @@ func NewWith(tb testing.TB, build func(d *routes.Deps) ([]httpapi.Route, error),
 // Token mints a token for sub with the given tenant roles.
 func (e *Env) Token(tb testing.TB, sub string, tenants map[string]string) string {
 	tb.Helper()
-	tok, err := e.Issuer.Mint(devissuer.Claims{Subject: sub, Tenants: tenants})
+	tok, err := e.Issuer.Mint(issuerkit.Claims{Subject: sub, Tenants: tenants})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -92,7 +91,7 @@ func (e *Env) Token(tb testing.TB, sub string, tenants map[string]string) string
 }
 
 // Mint mints a token from explicit claims.
-func (e *Env) Mint(tb testing.TB, c devissuer.Claims) string {
+func (e *Env) Mint(tb testing.TB, c issuerkit.Claims) string {
 	tb.Helper()
 	tok, err := e.Issuer.Mint(c)
 	if err != nil {

@@ -1,4 +1,4 @@
-// Package avatarstandin is one local TLS server playing the provider APIs
+// Package avatarkit is one local TLS server playing the provider APIs
 // avatar sync talks to, in their documented wire formats: Slack
 // (users.info, the OAuth v2 authorize page and oauth.v2.access), the
 // Telegram Bot API (getUserProfilePhotos, getFile, file download),
@@ -6,7 +6,7 @@
 // image host with hostile paths (redirects, 50 MB bodies with no, a true
 // and a lying Content-Length, a slow body)
 // for refusal tests. Tests, benchmarks and the dev server use it.
-package avatarstandin
+package avatarkit
 
 import (
 	"bufio"

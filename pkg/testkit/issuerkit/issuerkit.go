@@ -1,7 +1,8 @@
-// Package devissuer is the local development JWT issuer: an ES256 key pair,
-// its JWKS, and a minter for tokens carrying the claims pkg/auth reads. It is
-// for `make dev`, `make token` and tests; production uses a real issuer.
-package devissuer
+// Package issuerkit stands in for the JWT issuer: an ES256 key pair, its
+// JWKS, and a minter for tokens carrying the claims pkg/auth reads. It is
+// for `make dev` (the dev issuer), `make token` and tests; production uses
+// a real issuer.
+package issuerkit
 
 import (
 	"crypto/ecdsa"
@@ -58,19 +59,19 @@ func LoadOrCreate(dir string) (*Issuer, error) {
 		b, err = create(dir, path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("devissuer: %w", err)
+		return nil, fmt.Errorf("issuerkit: %w", err)
 	}
 	block, _ := pem.Decode(b)
 	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("devissuer: %s: no PRIVATE KEY PEM block", path)
+		return nil, fmt.Errorf("issuerkit: %s: no PRIVATE KEY PEM block", path)
 	}
 	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("devissuer: %s: %w", path, err)
+		return nil, fmt.Errorf("issuerkit: %s: %w", path, err)
 	}
 	key, ok := k.(*ecdsa.PrivateKey)
 	if !ok || key.Curve != elliptic.P256() {
-		return nil, fmt.Errorf("devissuer: %s: not a P-256 key", path)
+		return nil, fmt.Errorf("issuerkit: %s: not a P-256 key", path)
 	}
 	return newIssuer(key)
 }
@@ -176,7 +177,7 @@ type tokenClaims struct {
 // Mint returns a signed ES256 token for c.
 func (i *Issuer) Mint(c Claims) (string, error) {
 	if c.Subject == "" {
-		return "", errors.New("devissuer: subject is required")
+		return "", errors.New("issuerkit: subject is required")
 	}
 	if c.Issuer == "" {
 		c.Issuer = DefaultIssuer

@@ -1,7 +1,12 @@
-// Package dynamotest gives tests a fresh table on DynamoDB Local. It uses
+// Package dynamokit is DynamoDB Local for the dev server and the tests.
+//
+// Start runs it (the official jar from the pinned npm package in
+// .devstack, with the machine's Java); cmd/withdynamo (`make test`) and
+// the dev server (`make dev`) use that. Config and Clients build clients
+// for it that count their calls. NewTable gives a test a fresh table on
 // the instance named by DYNAMODB_ENDPOINT (make test starts one for the
-// whole run) or starts one for the test binary.
-package dynamotest
+// whole run), or on one it starts for the test binary (Main stops it).
+package dynamokit
 
 import (
 	"context"
@@ -15,7 +20,6 @@ import (
 
 	"github.com/guregu/dynamo/v2"
 
-	"github.com/gatehouse/gatehouse/pkg/dynamolocal"
 	"github.com/gatehouse/gatehouse/pkg/store"
 	"github.com/gatehouse/gatehouse/pkg/tabledef"
 )
@@ -23,7 +27,7 @@ import (
 var (
 	once     sync.Once
 	endpoint string
-	proc     *dynamolocal.Process
+	proc     *Process
 	startErr error
 	seq      atomic.Int64
 )
@@ -41,7 +45,7 @@ func Endpoint(tb testing.TB) string {
 			startErr = err
 			return
 		}
-		proc, startErr = dynamolocal.Start(context.Background(), dynamolocal.Options{Root: root})
+		proc, startErr = Start(context.Background(), Options{Root: root})
 		if startErr == nil {
 			endpoint = proc.Endpoint
 		}
@@ -56,7 +60,7 @@ func Endpoint(tb testing.TB) string {
 func Stop() { proc.Stop() }
 
 // Main runs tests and stops DynamoDB Local afterwards: use it as
-// func TestMain(m *testing.M) { dynamotest.Main(m) }.
+// func TestMain(m *testing.M) { dynamokit.Main(m) }.
 func Main(m *testing.M) {
 	code := m.Run()
 	Stop()
@@ -68,7 +72,7 @@ type Table struct {
 	Name    string
 	DB      *dynamo.DB
 	Store   *store.Store
-	Counter *dynamolocal.Counter
+	Counter *Counter
 }
 
 // NewTable creates a uniquely named table from template.yaml.
@@ -83,7 +87,7 @@ func NewTable(tb testing.TB) *Table {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	raw, db, counter := dynamolocal.Clients(ep)
+	raw, db, counter := Clients(ep)
 	name := fmt.Sprintf("t%d_%d_%s", time.Now().UnixNano(), seq.Add(1), sanitize(tb.Name()))
 	if len(name) > 200 {
 		name = name[:200]

@@ -1,4 +1,4 @@
-package devissuer
+package issuerkit
 
 import (
 	"fmt"

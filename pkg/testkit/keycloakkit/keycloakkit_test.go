@@ -1,4 +1,4 @@
-package keycloaktest_test
+package keycloakkit_test
 
 import (
 	"net/http"
@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/pkg/keycloak/keycloaktest"
+	"github.com/gatehouse/gatehouse/pkg/testkit/keycloakkit"
 )
 
 func token(t *testing.T, h http.Handler, secret string) (string, int) {
 	t.Helper()
-	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {keycloaktest.DefaultClientID}, "client_secret": {secret}}
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {keycloakkit.DefaultClientID}, "client_secret": {secret}}
 	r := httptest.NewRequest("POST", "/realms/r/protocol/openid-connect/token", strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	w := httptest.NewRecorder()
@@ -24,16 +24,16 @@ func token(t *testing.T, h http.Handler, secret string) (string, int) {
 }
 
 func TestWireFormat(t *testing.T) {
-	srv := keycloaktest.NewServer("r", t.Logf)
+	srv := keycloakkit.NewServer("r", t.Logf)
 	h := srv.Handler()
 	if _, code := token(t, h, "wrong"); code != http.StatusUnauthorized {
 		t.Errorf("token with a wrong secret: status %d, want 401", code)
 	}
-	tok, code := token(t, h, keycloaktest.DefaultClientSecret)
+	tok, code := token(t, h, keycloakkit.DefaultClientSecret)
 	if code != http.StatusOK || tok == "" {
 		t.Fatalf("token: status %d, token %q", code, tok)
 	}
-	existing := srv.AddUser(keycloaktest.User{Username: "a@example.com", Email: "a@example.com"})
+	existing := srv.AddUser(keycloakkit.User{Username: "a@example.com", Email: "a@example.com"})
 
 	tests := []struct {
 		name, method, path, body, auth string

@@ -1,4 +1,4 @@
-// Package keycloaktest is an in-memory stand-in for the parts of Keycloak
+// Package keycloakkit is an in-memory stand-in for the parts of Keycloak
 // that package keycloak uses: the client-credentials token endpoint and the
 // admin REST endpoints for users and realm roles. Tests use it, and the
 // local dev server runs it on loopback when no Keycloak is configured.
@@ -7,7 +7,7 @@
 // 404 for unknown users and roles, 409 on a duplicate username or e-mail,
 // 401 without a bearer token it issued. Usernames and e-mails are stored
 // lower-cased, as Keycloak does.
-package keycloaktest
+package keycloakkit
 
 import (
 	"crypto/rand"
@@ -120,7 +120,7 @@ func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
 func (s *Server) Start() error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return fmt.Errorf("keycloaktest: listen: %w", err)
+		return fmt.Errorf("keycloakkit: listen: %w", err)
 	}
 	s.ln = ln
 	s.URL = "http://" + ln.Addr().String()
