@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -97,6 +98,9 @@ type Process struct {
 	// URL is the emulator's invoke endpoint.
 	URL string
 
+	// client is this process's own: a pooled connection to an earlier
+	// emulator on the same port would answer "connection reset".
+	client  *http.Client
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	waitErr error
@@ -130,7 +134,8 @@ func start(ctx context.Context, o Options) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Process{URL: "http://" + addr + "/2015-03-31/functions/function/invocations", exited: make(chan struct{}), log: newLogWatch()}
+	p := &Process{URL: "http://" + addr + "/2015-03-31/functions/function/invocations", exited: make(chan struct{}), log: newLogWatch(),
+		client: &http.Client{Transport: &http.Transport{}}}
 	p.cmd = exec.Command(o.RIE, "--log-level", "info", "--runtime-api-address", api, "--runtime-interface-emulator-address", addr, o.Bootstrap)
 	p.cmd.Dir = filepath.Dir(o.Bootstrap)
 	p.cmd.Env = o.Env
@@ -173,7 +178,7 @@ func (p *Process) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := p.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("rie: invoke: %w", err)
 	}
@@ -218,6 +223,7 @@ func (p *Process) Log() string { return p.log.String() }
 
 // Stop ends the emulator, which kills the function first.
 func (p *Process) Stop() {
+	p.client.CloseIdleConnections()
 	select {
 	case <-p.exited:
 		return
@@ -280,7 +286,7 @@ func (w *logWatch) Write(p []byte) (int, error) {
 	default:
 		if m := initReport.FindSubmatch(w.b.Bytes()); m != nil {
 			ms, _ := strconv.ParseFloat(string(m[1]), 64)
-			w.init = time.Duration(ms * float64(time.Millisecond))
+			w.init = time.Duration(math.Round(ms * float64(time.Millisecond)))
 			close(w.initDone)
 		}
 	}
