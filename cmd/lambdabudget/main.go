@@ -3,24 +3,21 @@
 //
 //   - size: the linux/arm64 binary built as sam build builds it
 //     (-tags lambda.norpc -trimpath -ldflags "-s -w"), budget < 10 MiB;
-//   - init: the host build started against a fake Lambda Runtime API on
-//     127.0.0.1, timed from process start to its first
-//     GET /2018-06-01/runtime/invocation/next, against cmd/initbaseline
-//     (a bare aws-lambda-go + api-proxy bootstrap creating the same AWS
-//     SDK clients) in the same run; budget 1.3x: the median ratio of
-//     runs paired with a baseline run just before or after.
+//   - init: the host build run under AWS's Runtime Interface Emulator
+//     (pkg/rie, what sam local runs), whose init duration is Lambda's:
+//     bootstrap start to its first request for an event. Against
+//     cmd/initbaseline (a bare aws-lambda-go + api-proxy bootstrap
+//     creating the same AWS SDK clients) under the same emulator in the
+//     same run; budget 1.3x: the median ratio of runs paired with a
+//     baseline run just before or after.
 //
 // It prints Go benchmark lines and exits 1 when a budget is broken.
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,6 +29,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/gatehouse/gatehouse/pkg/rie"
 	"github.com/gatehouse/gatehouse/pkg/tabledef"
 )
 
@@ -53,13 +51,19 @@ func main() {
 
 type function struct {
 	logicalID, dir string
+	stream         bool // triggered by the table's stream, not by HTTP
 	env            map[string]string
 	baseline       string   // the host binary of its baseline variant
 	missing        []string // services the baseline cannot create
 }
 
 func run(runs int) error {
+	ctx := context.Background()
 	root, err := tabledef.RepoRoot()
+	if err != nil {
+		return err
+	}
+	emulator, err := rie.Install(ctx, root)
 	if err != nil {
 		return err
 	}
@@ -77,7 +81,7 @@ func run(runs int) error {
 	var broken []string
 	// Sizes, as deployed.
 	arm := filepath.Join(tmp, "arm64")
-	if err := build(root, arm, "linux", "arm64", fns); err != nil {
+	if err := build(ctx, root, arm, "linux", "arm64", fns); err != nil {
 		return err
 	}
 	for _, f := range fns {
@@ -94,7 +98,7 @@ func run(runs int) error {
 	// Init, on this machine, each function against a baseline that creates
 	// the same service clients.
 	host := filepath.Join(tmp, "host")
-	if err := build(root, host, runtime.GOOS, runtime.GOARCH, fns); err != nil {
+	if err := build(ctx, root, host, runtime.GOOS, runtime.GOARCH, fns); err != nil {
 		return err
 	}
 	variants, err := baselines(root, host, fns)
@@ -113,11 +117,11 @@ func run(runs int) error {
 			var b, d time.Duration
 			var errB, errD error
 			if i%2 == 0 { // alternate which goes first
-				b, errB = initTime(f.baseline, baseFn)
-				d, errD = initTime(filepath.Join(host, f.dir), f)
+				b, errB = initTime(ctx, emulator, f.baseline, baseFn)
+				d, errD = initTime(ctx, emulator, filepath.Join(host, f.dir), f)
 			} else {
-				d, errD = initTime(filepath.Join(host, f.dir), f)
-				b, errB = initTime(f.baseline, baseFn)
+				d, errD = initTime(ctx, emulator, filepath.Join(host, f.dir), f)
+				b, errB = initTime(ctx, emulator, f.baseline, baseFn)
 			}
 			if errB != nil {
 				return fmt.Errorf("%s: %w", filepath.Base(f.baseline), errB)
@@ -157,23 +161,12 @@ func run(runs int) error {
 
 // build compiles every function into dir/<functiondir> with the flags of
 // the Makefile's build-%Function.
-func build(root, dir, goos, goarch string, fns []function) error {
-	pkgs := []string{}
+func build(ctx context.Context, root, dir, goos, goarch string, fns []function) error {
+	var pkgs []string
 	for _, f := range fns {
 		pkgs = append(pkgs, "./functions/"+f.dir)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	args := append([]string{"build", "-tags", buildTags, "-trimpath", "-ldflags", "-s -w", "-o", dir + string(filepath.Separator)}, pkgs...)
-	cmd := exec.Command("go", args...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build %s/%s: %w", goos, goarch, err)
-	}
-	return nil
+	return rie.Build(ctx, root, dir, goos, goarch, pkgs...)
 }
 
 // configServices are not baseline tags: the baseline always creates
@@ -230,79 +223,44 @@ func baselines(root, dir string, fns []function) ([]string, error) {
 	return out, nil
 }
 
-// initTime starts bin against a fresh fake Runtime API and returns the
-// time until it asks for its first event.
-func initTime(bin string, f function) (time.Duration, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// initTime starts bin under the Runtime Interface Emulator and returns
+// the init duration it reports for the first invoke: bootstrap start to
+// its first request for an event, as Lambda's Init Duration.
+func initTime(ctx context.Context, emulator, bin string, f function) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	p, err := rie.Start(ctx, rie.Options{RIE: emulator, Bootstrap: bin, Env: lambdaEnv(f)})
 	if err != nil {
 		return 0, err
 	}
-	ready := make(chan time.Time, 1)
-	initErr := make(chan string, 1)
-	release := make(chan struct{})
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.Method == http.MethodGet && r.URL.Path == "/2018-06-01/runtime/invocation/next":
-			select {
-			case ready <- time.Now():
-			default:
-			}
-			select { // hold the poll: no event comes
-			case <-release:
-			case <-r.Context().Done():
-			}
-		case strings.HasSuffix(r.URL.Path, "/init/error"):
-			b, _ := io.ReadAll(r.Body)
-			select {
-			case initErr <- string(b):
-			default:
-			}
-			w.WriteHeader(http.StatusAccepted)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-		}
-	})}
-	go func() { _ = srv.Serve(ln) }()
-	defer func() {
-		close(release)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}()
-
-	cmd := exec.Command(bin)
-	cmd.Env = lambdaEnv(f, ln.Addr().String())
-	var stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-	exited := make(chan error, 1)
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return 0, err
+	defer p.Stop()
+	// The emulator starts the bootstrap on the first invoke; the answer
+	// does not matter, only that init completes.
+	if _, err := p.Invoke(ctx, noopEvent(f)); err != nil {
+		return 0, fmt.Errorf("%w\n%s", err, p.Output())
 	}
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	}()
-	select {
-	case t := <-ready:
-		return t.Sub(start), nil
-	case msg := <-initErr:
-		return 0, fmt.Errorf("init error: %s %s", msg, stderr.String())
-	case err := <-exited:
-		exited <- err
-		return 0, fmt.Errorf("exited before polling for an event (%v): %s", err, stderr.String())
-	case <-time.After(10 * time.Second):
-		return 0, errors.New("no poll for an event within 10s")
+	d, err := p.InitDuration(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%w\n%s", err, p.Output())
 	}
+	return d, nil
 }
 
-// lambdaEnv is what the Lambda service would set, plus the function's
-// template variables with placeholder values and dummy credentials.
-func lambdaEnv(f function, api string) []string {
+// noopEvent is an event the function answers without I/O: an empty
+// stream batch, or an HTTP API request no route serves.
+func noopEvent(f function) []byte {
+	if f.stream {
+		return []byte(`{"Records":[]}`)
+	}
+	return []byte(`{"version":"2.0","routeKey":"$default","rawPath":"/lambdabudget","requestContext":{"http":{"method":"GET","path":"/lambdabudget"}}}`)
+}
+
+// lambdaEnv is what the Lambda service would set (the emulator adds the
+// Runtime API address), plus the function's template variables with
+// placeholder values and dummy credentials.
+func lambdaEnv(f function) []string {
 	env := map[string]string{
 		"PATH":                            os.Getenv("PATH"),
-		"AWS_LAMBDA_RUNTIME_API":          api,
 		"AWS_REGION":                      "eu-west-1",
 		"AWS_DEFAULT_REGION":              "eu-west-1",
 		"AWS_ACCESS_KEY_ID":               "AKIDBENCHMARK",
@@ -352,6 +310,9 @@ func readTemplate(path string) ([]function, error) {
 				Environment struct {
 					Variables map[string]yaml.Node `yaml:"Variables"`
 				} `yaml:"Environment"`
+				Events map[string]struct {
+					Type string `yaml:"Type"`
+				} `yaml:"Events"`
 			} `yaml:"Properties"`
 		} `yaml:"Resources"`
 	}
@@ -378,6 +339,9 @@ func readTemplate(path string) ([]function, error) {
 		}
 		for k, n := range res.Properties.Environment.Variables {
 			f.env[k] = value(n)
+		}
+		for _, ev := range res.Properties.Events {
+			f.stream = f.stream || ev.Type == "DynamoDB"
 		}
 		fns = append(fns, f)
 	}

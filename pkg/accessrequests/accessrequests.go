@@ -118,13 +118,7 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, ar)
-}
-
-// ListResponse is one page of access requests.
-type ListResponse struct {
-	ParticipantAccessRequests []AccessRequest `json:"participantAccessRequests"`
-	NextPageToken             string          `json:"nextPageToken"`
+	return httpapi.WriteJSON(w, http.StatusOK, ViewOf(ar))
 }
 
 var statuses = map[string]bool{StatusPending: true, StatusApproved: true, StatusRejected: true, StatusBlocked: true}
@@ -154,7 +148,11 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, ListResponse{ParticipantAccessRequests: items, NextPageToken: next})
+	views := make([]View, len(items))
+	for i, a := range items {
+		views[i] = ViewOf(a)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, ListResponse{ParticipantAccessRequests: views, NextPageToken: next})
 }
 
 type noteBody struct {
@@ -242,7 +240,7 @@ func (s *Service) act(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, out)
+	return httpapi.WriteJSON(w, http.StatusOK, ViewOf(out))
 }
 
 func notPending(ar AccessRequest) error {

@@ -2,7 +2,6 @@ package accessrequests
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -54,41 +53,6 @@ type AccessRequest struct {
 	ApprovedParticipantID string `dynamo:"approvedParticipantId,omitempty"`
 	CreatedAt             int64  `dynamo:"createdAt"`
 	ModifiedAt            int64  `dynamo:"modifiedAt"`
-}
-
-// MarshalJSON renders exactly seed 000's fields; unset optional ones are null.
-func (a AccessRequest) MarshalJSON() ([]byte, error) {
-	str := func(s string) *string {
-		if s == "" {
-			return nil
-		}
-		return &s
-	}
-	num := func(n int64) *int64 {
-		if n == 0 {
-			return nil
-		}
-		return &n
-	}
-	return json.Marshal(struct {
-		ID                    string  `json:"id"`
-		IntegrationConfigID   string  `json:"integrationConfigId"`
-		Provider              string  `json:"provider"`
-		Address               string  `json:"address"`
-		AgentID               string  `json:"agentId"`
-		MatchedParticipantID  *string `json:"matchedParticipantId"`
-		DisplayName           *string `json:"displayName"`
-		ConversationName      *string `json:"conversationName"`
-		Status                string  `json:"status"`
-		ProcessedBy           *string `json:"processedBy"`
-		ProcessedAt           *int64  `json:"processedAt"`
-		ProcessingNote        *string `json:"processingNote"`
-		ApprovedParticipantID *string `json:"approvedParticipantId"`
-		CreatedAt             int64   `json:"createdAt"`
-		ModifiedAt            int64   `json:"modifiedAt"`
-	}{a.ID, a.IntegrationConfigID, a.Provider, a.Address, a.AgentID, str(a.MatchedParticipantID),
-		str(a.DisplayName), str(a.ConversationName), a.Status, str(a.ProcessedBy), num(a.ProcessedAt),
-		str(a.ProcessingNote), str(a.ApprovedParticipantID), a.CreatedAt, a.ModifiedAt})
 }
 
 type accessRequestItem struct {

@@ -87,7 +87,11 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"members": ms})
+	views := make([]View, len(ms))
+	for i, m := range ms {
+		views[i] = ViewOf(m)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"members": views})
 }
 
 func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
@@ -102,7 +106,7 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, m)
+	return httpapi.WriteJSON(w, http.StatusOK, ViewOf(m))
 }
 
 type putBody struct {
@@ -130,7 +134,7 @@ func (s *Service) put(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, m)
+	return httpapi.WriteJSON(w, http.StatusOK, ViewOf(m))
 }
 
 func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {

@@ -12,12 +12,12 @@ import (
 
 // Member is a subject's role on an agent.
 type Member struct {
-	AgentID    string `dynamo:"agentId" json:"agentId"`
-	Subject    string `dynamo:"subject" json:"subject"`
-	Role       string `dynamo:"role" json:"role"`
-	CreatedBy  string `dynamo:"createdBy,omitempty" json:"createdBy,omitempty"`
-	CreatedAt  int64  `dynamo:"createdAt" json:"createdAt"`
-	ModifiedAt int64  `dynamo:"modifiedAt" json:"modifiedAt"`
+	AgentID    string `dynamo:"agentId"`
+	Subject    string `dynamo:"subject"`
+	Role       string `dynamo:"role"`
+	CreatedBy  string `dynamo:"createdBy,omitempty"`
+	CreatedAt  int64  `dynamo:"createdAt"`
+	ModifiedAt int64  `dynamo:"modifiedAt"`
 }
 
 // Repo reads and writes agent members.

@@ -38,12 +38,12 @@ const (
 
 // Channel is a way to reach a participant through a connector.
 type Channel struct {
-	IntegrationConfigID string `dynamo:"integrationConfigId" json:"integrationConfigId"`
-	Address             string `dynamo:"address" json:"address"`
-	Priority            int    `dynamo:"priority" json:"priority"`
-	Label               string `dynamo:"label,omitempty" json:"label"`
-	Disabled            bool   `dynamo:"disabled" json:"disabled"`
-	LastMessageAt       int64  `dynamo:"lastMessageAt,omitempty" json:"-"`
+	IntegrationConfigID string `dynamo:"integrationConfigId"`
+	Address             string `dynamo:"address"`
+	Priority            int    `dynamo:"priority"`
+	Label               string `dynamo:"label,omitempty"`
+	Disabled            bool   `dynamo:"disabled"`
+	LastMessageAt       int64  `dynamo:"lastMessageAt,omitempty"`
 }
 
 // Participant is a person, group or AI agent an agent talks with (seed 001).
