@@ -32,8 +32,8 @@ func testImage(t *testing.T, w int) avatar.Image {
 }
 
 func TestPutAvatar(t *testing.T) {
-	client, bucket := blobtest.Start(t)
-	store := blob.New(client, bucket)
+	client, endpoint, bucket := blobtest.Start(t)
+	store := blob.New(blobtest.Config(), endpoint, bucket)
 	img := testImage(t, 3)
 
 	key, err := store.PutAvatar(t.Context(), "tenant-1", "p-1", img)
@@ -61,8 +61,8 @@ func TestPutAvatar(t *testing.T) {
 }
 
 func TestPutAvatarDedupes(t *testing.T) {
-	client, bucket := blobtest.Start(t)
-	store := blob.New(client, bucket)
+	client, endpoint, bucket := blobtest.Start(t)
+	store := blob.New(blobtest.Config(), endpoint, bucket)
 	img, other := testImage(t, 3), testImage(t, 4)
 
 	tests := []struct {
@@ -90,8 +90,8 @@ func TestPutAvatarDedupes(t *testing.T) {
 }
 
 func TestPresignGet(t *testing.T) {
-	client, bucket := blobtest.Start(t)
-	store := blob.New(client, bucket)
+	_, endpoint, bucket := blobtest.Start(t)
+	store := blob.New(blobtest.Config(), endpoint, bucket)
 	img := testImage(t, 5)
 	key, err := store.PutAvatar(t.Context(), "tenant-1", "p-1", img)
 	if err != nil {
@@ -121,8 +121,8 @@ func TestPresignGet(t *testing.T) {
 }
 
 func TestPutAvatarRejects(t *testing.T) {
-	client, bucket := blobtest.Start(t)
-	store := blob.New(client, bucket)
+	client, endpoint, bucket := blobtest.Start(t)
+	store := blob.New(blobtest.Config(), endpoint, bucket)
 	good := testImage(t, 2)
 	unsniffed := good
 	unsniffed.ContentType = ""
@@ -160,7 +160,7 @@ func TestServe(t *testing.T) {
 	if err := blobtest.CreateBucket(t.Context(), client, "dev-avatars"); err != nil {
 		t.Fatal(err)
 	}
-	key, err := blob.New(client, "dev-avatars").PutAvatar(t.Context(), "t", "p", testImage(t, 1))
+	key, err := blob.New(blobtest.Config(), endpoint, "dev-avatars").PutAvatar(t.Context(), "t", "p", testImage(t, 1))
 	if err != nil {
 		t.Fatalf("PutAvatar on Serve'd fake: %v", err)
 	}

@@ -8,15 +8,11 @@
 // gets 404. Credentials are never returned: responses carry a short prefix
 // of each (Mask).
 //
-// The webhook URL is PUBLIC_BASE_URL + /v1/hooks/{provider lowercase}/{key},
+// The webhook URL is the public base URL (httpapi.PublicBaseURL) +
+// /v1/hooks/{provider lowercase}/{key},
 // where key is 256 random bits (base64url) kept in a global lookup item
 // (HOOK#{key}); POST .../integrationConfigs/{id}:rotateWebhook replaces it
 // and deletes the old one in the same transaction.
-//
-// Environment (read through platform.Getenv):
-//
-//	PUBLIC_BASE_URL  the API's public base URL, e.g. https://api.example.com
-//	                 (webhookUrl and Twilio's signature are built from it)
 package connectors
 
 import (
@@ -41,19 +37,15 @@ const (
 
 // Service handles the routes.
 type Service struct {
-	repo       *Repo
-	authz      *authz.Authorizer
-	publicBase string
-	now        func() time.Time
+	repo  *Repo
+	authz *authz.Authorizer
+	now   func() time.Time
 }
 
-// New returns a Service; publicBase prefixes webhook URLs.
-func New(repo *Repo, az *authz.Authorizer, publicBase string) *Service {
-	return &Service{repo: repo, authz: az, publicBase: publicBase, now: time.Now}
+// New returns a Service.
+func New(repo *Repo, az *authz.Authorizer) *Service {
+	return &Service{repo: repo, authz: az, now: time.Now}
 }
-
-// PublicBaseURL reads PUBLIC_BASE_URL.
-func PublicBaseURL(getenv func(string) string) string { return getenv("PUBLIC_BASE_URL") }
 
 // Routes builds the service from p and returns its routes; a nil p gives
 // metadata-only routes.
@@ -61,7 +53,7 @@ func Routes(p *platform.Platform) ([]httpapi.Route, error) {
 	if p == nil {
 		return (*Service)(nil).Routes(), nil
 	}
-	return New(NewRepo(p.Store), p.Authz, PublicBaseURL(p.Getenv)).Routes(), nil
+	return New(NewRepo(p.Store), p.Authz).Routes(), nil
 }
 
 // Routes returns the route table entries of this resource. One {idverb}
@@ -77,7 +69,8 @@ func (s *Service) Routes() []httpapi.Route {
 	}
 }
 
-func (s *Service) view(c Connector) View { return ViewOf(c, s.publicBase) }
+// view renders c with webhook URLs on the base the caller used.
+func (s *Service) view(r *http.Request, c Connector) View { return ViewOf(c, httpapi.PublicBaseURL(r)) }
 
 // tenant validates the path tenant and that the token names it.
 func tenant(r *http.Request) (string, error) {
@@ -124,7 +117,7 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, s.view(c))
+	return httpapi.WriteJSON(w, http.StatusOK, s.view(r, c))
 }
 
 // ListResponse is one page of connectors.
@@ -151,7 +144,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := ListResponse{IntegrationConfigs: make([]View, 0, len(items)), NextPageToken: next}
 	for _, c := range items {
-		out.IntegrationConfigs = append(out.IntegrationConfigs, s.view(c))
+		out.IntegrationConfigs = append(out.IntegrationConfigs, s.view(r, c))
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
 }
@@ -179,7 +172,7 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 		return httpapi.Translate(err)
 	}
 	w.Header().Set("Location", "/v1/tenants/"+t+"/integrationConfigs/"+c.ID)
-	return httpapi.WriteJSON(w, http.StatusCreated, s.view(c))
+	return httpapi.WriteJSON(w, http.StatusCreated, s.view(r, c))
 }
 
 func (s *Service) update(w http.ResponseWriter, r *http.Request) error {
@@ -200,7 +193,7 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request) error {
 		return httpapi.Translate(err)
 	}
 	next.Version++
-	return httpapi.WriteJSON(w, http.StatusOK, s.view(next))
+	return httpapi.WriteJSON(w, http.StatusOK, s.view(r, next))
 }
 
 func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
@@ -229,5 +222,5 @@ func (s *Service) act(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return httpapi.Translate(err)
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, s.view(next))
+	return httpapi.WriteJSON(w, http.StatusOK, s.view(r, next))
 }

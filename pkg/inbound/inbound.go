@@ -5,7 +5,7 @@
 //	POST /v1/hooks/telegram/{key}     TelegramWebhookFunction  (secret token header)
 //	GET  /v1/hooks/whatsapp/{key}     WhatsAppWebhookFunction  (Meta subscription handshake)
 //	POST /v1/hooks/whatsapp/{key}     WhatsAppWebhookFunction  (X-Hub-Signature-256)
-//	POST /v1/hooks/twilio_sms/{key}   TwilioWebhookFunction    (X-Twilio-Signature over PUBLIC_BASE_URL + path)
+//	POST /v1/hooks/twilio_sms/{key}   TwilioWebhookFunction    (X-Twilio-Signature over the public base URL + path)
 //	POST /v1/hooks/teams/{key}        TeamsWebhookFunction     (Bot Framework JWT)
 //
 // The routes are public: authenticity is the provider's signature, checked
@@ -32,7 +32,7 @@
 //
 // Environment (platform.Getenv):
 //
-//	PUBLIC_BASE_URL            public base URL of the API (Twilio signatures)
+//	PUBLIC_BASE_URL            optional public base URL (Twilio signatures; see httpapi.PublicBaseURL)
 //	TEAMS_OPENID_METADATA_URL  Bot Framework OpenID metadata (default: Microsoft's)
 package inbound
 
@@ -44,7 +44,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/guregu/dynamo/v2"
@@ -77,14 +76,13 @@ type Connectors interface {
 
 // Service handles the webhooks.
 type Service struct {
-	conns      Connectors
-	store      *store.Store
-	db         *dynamo.DB
-	table      dynamo.Table
-	teams      *webhook.TeamsVerifier
-	publicBase string
-	log        *slog.Logger
-	now        func() time.Time
+	conns Connectors
+	store *store.Store
+	db    *dynamo.DB
+	table dynamo.Table
+	teams *webhook.TeamsVerifier
+	log   *slog.Logger
+	now   func() time.Time
 	// DedupeTTL is how long a provider event id is remembered.
 	DedupeTTL time.Duration
 }
@@ -95,7 +93,6 @@ const DefaultDedupeTTL = 7 * 24 * time.Hour
 
 // Config are the Service's settings.
 type Config struct {
-	PublicBaseURL string
 	// TeamsOpenIDMetadataURL defaults to Microsoft's.
 	TeamsOpenIDMetadataURL string
 	Logger                 *slog.Logger
@@ -109,16 +106,14 @@ func New(st *store.Store, conns Connectors, cfg Config) *Service {
 	}
 	return &Service{
 		conns: conns, store: st, db: st.DB(), table: st.Table(),
-		teams:      webhook.NewTeamsVerifier(webhook.TeamsConfig{OpenIDMetadataURL: cfg.TeamsOpenIDMetadataURL}),
-		publicBase: strings.TrimRight(cfg.PublicBaseURL, "/"),
-		log:        log, now: time.Now, DedupeTTL: DefaultDedupeTTL,
+		teams: webhook.NewTeamsVerifier(webhook.TeamsConfig{OpenIDMetadataURL: cfg.TeamsOpenIDMetadataURL}),
+		log:   log, now: time.Now, DedupeTTL: DefaultDedupeTTL,
 	}
 }
 
 // ConfigFromEnv reads the package's environment.
 func ConfigFromEnv(getenv func(string) string) Config {
 	return Config{
-		PublicBaseURL:          getenv("PUBLIC_BASE_URL"),
 		TeamsOpenIDMetadataURL: getenv("TEAMS_OPENID_METADATA_URL"),
 	}
 }
@@ -304,11 +299,6 @@ func (s *Service) twilio(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if s.publicBase == "" {
-		// Twilio signs the URL it was configured with; behind API Gateway
-		// the Host header is not it, so without the setting nothing verifies.
-		return errors.New("inbound: PUBLIC_BASE_URL is not set; Twilio signatures cannot be checked")
-	}
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -317,7 +307,9 @@ func (s *Service) twilio(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return refusal(fmt.Errorf("%w: twilio form: %v", webhook.ErrUnauthenticated, err))
 	}
-	public := s.publicBase + rc.Connector.WebhookPath()
+	// Twilio signs the URL it was given: the webhookUrl ConnectorsFunction
+	// showed, on the same public base.
+	public := httpapi.PublicBaseURL(r) + rc.Connector.WebhookPath()
 	if r.URL.RawQuery != "" {
 		public += "?" + r.URL.RawQuery
 	}

@@ -316,7 +316,7 @@ func (w *world) service(t testing.TB, timeout time.Duration) *participants.Servi
 	})
 	p := w.Platform
 	av := participants.Avatars{Fetcher: f, Blobs: participants.BlobsFromEnv(p.AWS, func(k string) string { return w.env[k] })}
-	return participants.New(p.Store, p.Authz, participants.ConnectorsFromStore(p.Store, publicBase), av,
+	return participants.New(p.Store, p.Authz, participants.ConnectorsFromStore(p.Store), av,
 		participants.SlackOAuthFromEnv(func(k string) string { return w.env[k] }, f))
 }
 

@@ -3,11 +3,11 @@ package participants
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 
 	"github.com/gatehouse/gatehouse/pkg/avatar"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
@@ -30,14 +30,14 @@ type ConnectorReader interface {
 }
 
 // ConnectorsFromStore reads the connectors of pkg/connectors from the
-// table; publicBase prefixes their webhook URLs.
-func ConnectorsFromStore(st *store.Store, publicBase string) ConnectorReader {
-	return &repoConnectors{repo: connectors.NewRepo(st), base: strings.TrimRight(publicBase, "/")}
+// table; their webhook URLs are on the request's public base
+// (httpapi.PublicBase of ctx).
+func ConnectorsFromStore(st *store.Store) ConnectorReader {
+	return &repoConnectors{repo: connectors.NewRepo(st)}
 }
 
 type repoConnectors struct {
 	repo *connectors.Repo
-	base string
 }
 
 func (r *repoConnectors) GetConnector(ctx context.Context, tenant, id string) (Connector, error) {
@@ -45,12 +45,13 @@ func (r *repoConnectors) GetConnector(ctx context.Context, tenant, id string) (C
 	if err != nil {
 		return Connector{}, err
 	}
-	v := connectors.ViewOf(c, r.base)
+	base := httpapi.PublicBase(ctx)
+	v := connectors.ViewOf(c, base)
 	cr := c.Credentials
 	return Connector{
 		ID: c.ID, Provider: c.Provider, AgentID: c.AgentID,
 		WebhookURL:         v.WebhookURL,
-		WebhookURLTemplate: r.base + "/v1/hooks/" + connectors.Slug(c.Provider) + "/{webhookKey}",
+		WebhookURLTemplate: base + "/v1/hooks/" + connectors.Slug(c.Provider) + "/{webhookKey}",
 		WebhookKeyPrefix:   connectors.Mask(c.WebhookKey),
 		Credentials: avatar.Credentials{
 			TelegramBotToken: pick(c.Provider == connectors.Telegram, cr["botToken"]),

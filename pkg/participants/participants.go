@@ -87,7 +87,7 @@ func FromPlatform(p *platform.Platform) (*Service, error) {
 		return nil, err
 	}
 	av := Avatars{Fetcher: f, Blobs: BlobsFromEnv(p.AWS, p.Getenv)}
-	return New(p.Store, p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), av, SlackOAuthFromEnv(p.Getenv, f)), nil
+	return New(p.Store, p.Authz, ConnectorsFromStore(p.Store), av, SlackOAuthFromEnv(p.Getenv, f)), nil
 }
 
 // Routes builds the service from p and returns all its routes (both
@@ -106,7 +106,7 @@ func Routes(p *platform.Platform) ([]httpapi.Route, error) {
 // ParticipantRoutes are ParticipantsFunction's routes, built without the
 // avatar fetcher, S3 or Slack OAuth.
 func ParticipantRoutes(p *platform.Platform) ([]httpapi.Route, error) {
-	s := New(p.Store, p.Authz, ConnectorsFromStore(p.Store, p.Getenv("PUBLIC_BASE_URL")), Avatars{}, SlackOAuth{})
+	s := New(p.Store, p.Authz, ConnectorsFromStore(p.Store), Avatars{}, SlackOAuth{})
 	return s.participantRoutes(), nil
 }
 

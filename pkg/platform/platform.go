@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -104,10 +105,23 @@ func AWSConfigFromEnv(getenv func(string) string) aws.Config {
 		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
 			getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN"))),
 		HTTPClient: awshttp.NewBuildableClient(),
-		Retryer: func() aws.Retryer {
-			return retry.NewStandard(dynamo.RetryTxConflicts)
-		},
+		Retryer:    Retryer,
 	}
+}
+
+// Retryer is the SDK's standard retryer that also retries DynamoDB
+// TransactionConflict (concurrent transactions on one item: copies of one
+// webhook, racing operators), with waits of at most 200 ms: the default
+// backoff (a random wait of up to 1 s, then 2 s, 4 s) held a conflicting
+// webhook longer than the work itself and than Slack waits (3 s). No
+// client-side retry quota: conflicts under load would exhaust it and turn
+// retryable conflicts into errors.
+func Retryer() aws.Retryer {
+	return retry.NewStandard(dynamo.RetryTxConflicts, func(o *retry.StandardOptions) {
+		o.MaxAttempts = 10
+		o.MaxBackoff = 200 * time.Millisecond
+		o.RateLimiter = ratelimit.None
+	})
 }
 
 // New builds a Platform from explicit configuration.
@@ -127,7 +141,7 @@ func New(c Config, awsCfg aws.Config) (*Platform, error) {
 
 // Handler serves routes with this platform's authentication.
 func (p *Platform) Handler(routes []httpapi.Route) http.Handler {
-	s := &httpapi.Server{Auth: p.Verifier, Logger: p.Logger}
+	s := &httpapi.Server{Auth: p.Verifier, Logger: p.Logger, PublicBase: p.Getenv("PUBLIC_BASE_URL")}
 	return s.Handler(routes)
 }
 
