@@ -168,3 +168,29 @@ func TestServe(t *testing.T) {
 		t.Error("empty key")
 	}
 }
+
+// Object URLs: the bucket's virtual-hosted AWS endpoint (path-style for
+// dotted names and local endpoints), keys percent-encoded once.
+func TestObjectURL(t *testing.T) {
+	tests := []struct {
+		name, region, endpoint, bucket, key, want string
+	}{
+		{"virtual-hosted", "eu-central-1", "", "gatehouse-avatarbucket-1x2y", "avatars/t/p/ab.png", "https://gatehouse-avatarbucket-1x2y.s3.eu-central-1.amazonaws.com/avatars/t/p/ab.png"},
+		{"dotted bucket", "eu-central-1", "", "avatars.example.com", "avatars/t/p/ab.png", "https://s3.eu-central-1.amazonaws.com/avatars.example.com/avatars/t/p/ab.png"},
+		{"china partition", "cn-north-1", "", "b", "k", "https://b.s3.cn-north-1.amazonaws.com.cn/k"},
+		{"local endpoint", "us-east-1", "http://127.0.0.1:4569/", "dev-avatars", "avatars/t/p/ab.png", "http://127.0.0.1:4569/dev-avatars/avatars/t/p/ab.png"},
+		{"escaped key", "eu-central-1", "", "b", "avatars/t a/p+1/ü:x.png", "https://b.s3.eu-central-1.amazonaws.com/avatars/t%20a/p%2B1/%C3%BC%3Ax.png"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := blob.New(aws.Config{Region: tt.region}, tt.endpoint, tt.bucket)
+			got, err := blob.ObjectURL(s, tt.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("URL = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
