@@ -5,7 +5,7 @@ DEVSTACK := .devstack
 JAR_STAMP := $(DEVSTACK)/node_modules/.installed
 GOFLAGS_LAMBDA := -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: dev dev-reset token test vet fuzz bench build clean deps
+.PHONY: dev dev-reset token test lint vet fuzz bench build clean deps
 
 $(JAR_STAMP): $(DEVSTACK)/package-lock.json
 	npm ci --prefix $(DEVSTACK) --no-audit --no-fund --loglevel=error
@@ -26,11 +26,16 @@ dev-reset: deps
 token:
 	@$(GO) run ./cmd/devtoken
 
-## test: vet, a short bounded fuzz pass, then every unit and integration test on one DynamoDB Local
-test: deps
+## test: vet, cfn-lint, a short bounded fuzz pass, then every unit and integration test on one DynamoDB Local
+test: deps lint
 	$(GO) vet ./...
 	FUZZTIME=$${FUZZTIME:-10000x} $(GO) run ./cmd/withdynamo -- bash .ci/fuzz.sh
 	$(GO) run ./cmd/withdynamo -- $(GO) test -count=1 -timeout 15m ./...
+
+## lint: cfn-lint over template.yaml (SAM transform included); any error fails, e.g. E3004 circular dependency
+lint:
+	@command -v cfn-lint >/dev/null || { echo "cfn-lint not found: pip install cfn-lint (it brings aws-sam-translator)" >&2; exit 1; }
+	cfn-lint template.yaml
 
 ## bench: benchmarks against DynamoDB Local (ns/op and DynamoDB calls/op), then the Lambda size and init budget
 bench: deps

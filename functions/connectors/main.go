@@ -3,7 +3,6 @@ package main
 
 import (
 	"log"
-	"os"
 
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
@@ -12,8 +11,7 @@ import (
 )
 
 func main() {
-	cfg := connectors.ConfigFromEnv(os.Getenv)
 	log.Fatal(lambdahttp.Run(func(p *platform.Platform) ([]httpapi.Route, error) {
-		return connectors.Routes(p, connectors.NewRepo(p.Store), cfg)
+		return connectors.Routes(p, connectors.NewRepo(p.Store))
 	}))
 }

@@ -32,8 +32,8 @@ func testImage(t *testing.T, w int) avatar.Image {
 }
 
 func TestPutAvatar(t *testing.T) {
-	client, bucket := s3kit.Start(t)
-	store := blob.New(client, bucket)
+	client, endpoint, bucket := s3kit.Start(t)
+	store := blob.New(s3kit.Config(), endpoint, bucket)
 	img := testImage(t, 3)
 
 	key, err := store.PutAvatar(t.Context(), "tenant-1", "p-1", img)
@@ -61,8 +61,8 @@ func TestPutAvatar(t *testing.T) {
 }
 
 func TestPutAvatarDedupes(t *testing.T) {
-	client, bucket := s3kit.Start(t)
-	store := blob.New(client, bucket)
+	client, endpoint, bucket := s3kit.Start(t)
+	store := blob.New(s3kit.Config(), endpoint, bucket)
 	img, other := testImage(t, 3), testImage(t, 4)
 
 	tests := []struct {
@@ -90,8 +90,8 @@ func TestPutAvatarDedupes(t *testing.T) {
 }
 
 func TestPresignGet(t *testing.T) {
-	client, bucket := s3kit.Start(t)
-	store := blob.New(client, bucket)
+	_, endpoint, bucket := s3kit.Start(t)
+	store := blob.New(s3kit.Config(), endpoint, bucket)
 	img := testImage(t, 5)
 	key, err := store.PutAvatar(t.Context(), "tenant-1", "p-1", img)
 	if err != nil {
@@ -121,8 +121,8 @@ func TestPresignGet(t *testing.T) {
 }
 
 func TestPutAvatarRejects(t *testing.T) {
-	client, bucket := s3kit.Start(t)
-	store := blob.New(client, bucket)
+	client, endpoint, bucket := s3kit.Start(t)
+	store := blob.New(s3kit.Config(), endpoint, bucket)
 	good := testImage(t, 2)
 	unsniffed := good
 	unsniffed.ContentType = ""
@@ -160,11 +160,37 @@ func TestServe(t *testing.T) {
 	if err := s3kit.CreateBucket(t.Context(), client, "dev-avatars"); err != nil {
 		t.Fatal(err)
 	}
-	key, err := blob.New(client, "dev-avatars").PutAvatar(t.Context(), "t", "p", testImage(t, 1))
+	key, err := blob.New(s3kit.Config(), endpoint, "dev-avatars").PutAvatar(t.Context(), "t", "p", testImage(t, 1))
 	if err != nil {
 		t.Fatalf("PutAvatar on Serve'd fake: %v", err)
 	}
 	if key == "" {
 		t.Error("empty key")
+	}
+}
+
+// Object URLs: the bucket's virtual-hosted AWS endpoint (path-style for
+// dotted names and local endpoints), keys percent-encoded once.
+func TestObjectURL(t *testing.T) {
+	tests := []struct {
+		name, region, endpoint, bucket, key, want string
+	}{
+		{"virtual-hosted", "eu-central-1", "", "gatehouse-avatarbucket-1x2y", "avatars/t/p/ab.png", "https://gatehouse-avatarbucket-1x2y.s3.eu-central-1.amazonaws.com/avatars/t/p/ab.png"},
+		{"dotted bucket", "eu-central-1", "", "avatars.example.com", "avatars/t/p/ab.png", "https://s3.eu-central-1.amazonaws.com/avatars.example.com/avatars/t/p/ab.png"},
+		{"china partition", "cn-north-1", "", "b", "k", "https://b.s3.cn-north-1.amazonaws.com.cn/k"},
+		{"local endpoint", "us-east-1", "http://127.0.0.1:4569/", "dev-avatars", "avatars/t/p/ab.png", "http://127.0.0.1:4569/dev-avatars/avatars/t/p/ab.png"},
+		{"escaped key", "eu-central-1", "", "b", "avatars/t a/p+1/ü:x.png", "https://b.s3.eu-central-1.amazonaws.com/avatars/t%20a/p%2B1/%C3%BC%3Ax.png"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := blob.New(aws.Config{Region: tt.region}, tt.endpoint, tt.bucket)
+			got, err := blob.ObjectURL(s, tt.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Errorf("URL = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

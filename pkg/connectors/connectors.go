@@ -8,12 +8,11 @@
 // gets 404. Credentials are never returned: responses carry a short prefix
 // of each (Mask).
 //
-// The webhook URL is PUBLIC_BASE_URL + /v1/hooks/{provider lowercase}/{key},
+// The webhook URL is the public base URL (httpapi.PublicBaseURL) +
+// /v1/hooks/{provider lowercase}/{key},
 // where key is 256 random bits (base64url) kept in a global lookup item
 // (HOOK#{key}); POST .../integrationConfigs/{id}:rotateWebhook replaces it
 // and deletes the old one in the same transaction.
-//
-// Configuration: Config, read once by main (ConfigFromEnv).
 package connectors
 
 import (
@@ -38,36 +37,23 @@ const (
 
 // Service handles the routes.
 type Service struct {
-	repo       *Repo
-	authz      *authz.Authorizer
-	publicBase string
-	now        func() time.Time
-}
-
-// Config is the connectors API's configuration.
-type Config struct {
-	// PublicBaseURL is the API's public base URL, e.g.
-	// https://api.example.com; webhook URLs are built from it.
-	PublicBaseURL string
-}
-
-// ConfigFromEnv reads PUBLIC_BASE_URL.
-func ConfigFromEnv(getenv func(string) string) Config {
-	return Config{PublicBaseURL: getenv("PUBLIC_BASE_URL")}
+	repo  *Repo
+	authz *authz.Authorizer
+	now   func() time.Time
 }
 
 // New returns a Service.
-func New(repo *Repo, az *authz.Authorizer, cfg Config) *Service {
-	return &Service{repo: repo, authz: az, publicBase: cfg.PublicBaseURL, now: time.Now}
+func New(repo *Repo, az *authz.Authorizer) *Service {
+	return &Service{repo: repo, authz: az, now: time.Now}
 }
 
 // Routes builds the service over p and the process's repo and returns its
 // routes; a nil p gives metadata-only routes.
-func Routes(p *platform.Platform, repo *Repo, cfg Config) ([]httpapi.Route, error) {
+func Routes(p *platform.Platform, repo *Repo) ([]httpapi.Route, error) {
 	if p == nil {
 		return (*Service)(nil).Routes(), nil
 	}
-	return New(repo, p.Authz, cfg).Routes(), nil
+	return New(repo, p.Authz).Routes(), nil
 }
 
 // Routes returns the route table entries of this resource. One {idverb}
@@ -83,7 +69,8 @@ func (s *Service) Routes() []httpapi.Route {
 	}
 }
 
-func (s *Service) view(c Connector) View { return ViewOf(c, s.publicBase) }
+// view renders c with webhook URLs on the base the caller used.
+func (s *Service) view(r *http.Request, c Connector) View { return ViewOf(c, httpapi.PublicBaseURL(r)) }
 
 // tenant validates the path tenant and that the token names it.
 func tenant(r *http.Request) (string, error) {
@@ -130,7 +117,7 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, s.view(c))
+	return httpapi.WriteJSON(w, http.StatusOK, s.view(r, c))
 }
 
 // ListResponse is one page of connectors.
@@ -157,7 +144,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := ListResponse{IntegrationConfigs: make([]View, 0, len(items)), NextPageToken: next}
 	for _, c := range items {
-		out.IntegrationConfigs = append(out.IntegrationConfigs, s.view(c))
+		out.IntegrationConfigs = append(out.IntegrationConfigs, s.view(r, c))
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
 }
@@ -185,7 +172,7 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/v1/tenants/"+t+"/integrationConfigs/"+c.ID)
-	return httpapi.WriteJSON(w, http.StatusCreated, s.view(c))
+	return httpapi.WriteJSON(w, http.StatusCreated, s.view(r, c))
 }
 
 func (s *Service) update(w http.ResponseWriter, r *http.Request) error {
@@ -206,7 +193,7 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	next.Version++
-	return httpapi.WriteJSON(w, http.StatusOK, s.view(next))
+	return httpapi.WriteJSON(w, http.StatusOK, s.view(r, next))
 }
 
 func (s *Service) delete(w http.ResponseWriter, r *http.Request) error {
@@ -235,5 +222,5 @@ func (s *Service) act(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, s.view(next))
+	return httpapi.WriteJSON(w, http.StatusOK, s.view(r, next))
 }

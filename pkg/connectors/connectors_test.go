@@ -43,7 +43,7 @@ type world struct {
 // ourRoutes are the connectors API and the webhooks over one connectors
 // repository, as in the dev server.
 func ourRoutes(d *routes.Deps) ([]httpapi.Route, error) {
-	a, err := connectors.Routes(d.Platform, d.Connectors, d.Config.Connectors)
+	a, err := connectors.Routes(d.Platform, d.Connectors)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func ourRoutes(d *routes.Deps) ([]httpapi.Route, error) {
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	e := apikit.NewWith(t, ourRoutes, routes.Config{
-		Connectors: connectors.Config{PublicBaseURL: publicBase}, Inbound: inbound.Config{PublicBaseURL: publicBase}})
+		PublicBaseURL: publicBase})
 	w := &world{Env: e, tokens: map[string]string{}}
 	e.SeedMember(t, tenant, agent, "agentadmin", authz.RoleAdmin)
 	e.SeedMember(t, tenant, agent, "editor", authz.RoleEditor)

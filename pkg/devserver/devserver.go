@@ -126,6 +126,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	p.Config.PublicBaseURL = cfg.PublicBaseURL
 	deps := routes.NewDeps(p, cfg)
 	outboxCfg := kinds.Config{Messaging: messaging.ConfigFromEnv(getenv), Avatars: cfg.Participants}
 

@@ -57,6 +57,9 @@ type Authenticator interface {
 type Server struct {
 	Auth   Authenticator
 	Logger *slog.Logger
+	// PublicBase is the configured public base URL (PUBLIC_BASE_URL);
+	// empty means each request's own (see PublicBaseURL).
+	PublicBase string
 }
 
 // Handler mounts routes on a new ServeMux.
@@ -158,6 +161,11 @@ func (s *Server) wrap(rt Route) http.Handler {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 		}
+		base := s.PublicBase
+		if base == "" {
+			base = PublicBaseURL(r)
+		}
+		r = r.WithContext(WithPublicBase(r.Context(), base))
 		if !rt.Public {
 			if s.Auth == nil {
 				render(w, r, fmt.Errorf("%w: no authenticator configured", auth.ErrUnavailable))

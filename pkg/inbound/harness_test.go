@@ -76,7 +76,7 @@ type world struct {
 // ourRoutes are the connectors API, the webhooks (over one connectors
 // repository) and the access requests API.
 func ourRoutes(d *routes.Deps) ([]httpapi.Route, error) {
-	a, err := connectors.Routes(d.Platform, d.Connectors, d.Config.Connectors)
+	a, err := connectors.Routes(d.Platform, d.Connectors)
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +100,8 @@ func newWorld(t testing.TB) *world {
 	t.Cleanup(eb.Close)
 	standIn := si.Env() // the stand-in's provider URLs, by setting name
 	e := apikit.NewWith(t, ourRoutes, routes.Config{
-		Connectors: connectors.Config{PublicBaseURL: publicBase},
-		Inbound:    inbound.Config{PublicBaseURL: publicBase, TeamsOpenIDMetadataURL: standIn["TEAMS_OPENID_METADATA_URL"]},
+		PublicBaseURL: publicBase,
+		Inbound:       inbound.Config{TeamsOpenIDMetadataURL: standIn["TEAMS_OPENID_METADATA_URL"]},
 	})
 	dc := deliver.Config{EventBusName: "gatehouse-test", EventBridgeEndpoint: eb.URL,
 		Chat: chatsend.ConfigFromEnv(func(k string) string { return standIn[k] })}

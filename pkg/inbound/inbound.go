@@ -5,7 +5,7 @@
 //	POST /v1/hooks/telegram/{key}     TelegramWebhookFunction  (secret token header)
 //	GET  /v1/hooks/whatsapp/{key}     WhatsAppWebhookFunction  (Meta subscription handshake)
 //	POST /v1/hooks/whatsapp/{key}     WhatsAppWebhookFunction  (X-Hub-Signature-256)
-//	POST /v1/hooks/twilio_sms/{key}   TwilioWebhookFunction    (X-Twilio-Signature over PUBLIC_BASE_URL + path)
+//	POST /v1/hooks/twilio_sms/{key}   TwilioWebhookFunction    (X-Twilio-Signature over the public base URL + path)
 //	POST /v1/hooks/teams/{key}        TeamsWebhookFunction     (Bot Framework JWT)
 //
 // The routes are public: authenticity is the provider's signature, checked
@@ -41,7 +41,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/guregu/dynamo/v2"
@@ -76,15 +75,14 @@ type Connectors interface {
 
 // Service handles the webhooks.
 type Service struct {
-	conns      Connectors
-	store      *store.Store
-	requests   *accessrequests.Repo
-	roster     *roster.Repo
-	table      dynamo.Table
-	teams      *webhook.TeamsVerifier
-	publicBase string
-	log        *slog.Logger
-	now        func() time.Time
+	conns    Connectors
+	store    *store.Store
+	requests *accessrequests.Repo
+	roster   *roster.Repo
+	table    dynamo.Table
+	teams    *webhook.TeamsVerifier
+	log      *slog.Logger
+	now      func() time.Time
 	// DedupeTTL is how long a provider event id is remembered.
 	DedupeTTL time.Duration
 }
@@ -95,8 +93,6 @@ const DefaultDedupeTTL = 7 * 24 * time.Hour
 
 // Config are the Service's settings.
 type Config struct {
-	// PublicBaseURL is the API's public base URL; Twilio signs it.
-	PublicBaseURL string
 	// TeamsOpenIDMetadataURL is Bot Framework's OpenID metadata; empty
 	// means Microsoft's.
 	TeamsOpenIDMetadataURL string
@@ -112,16 +108,14 @@ func New(st *store.Store, conns Connectors, cfg Config) *Service {
 	}
 	return &Service{
 		conns: conns, store: st, requests: accessrequests.NewRepo(st), roster: roster.NewRepo(st), table: st.Table(),
-		teams:      webhook.NewTeamsVerifier(webhook.TeamsConfig{OpenIDMetadataURL: cfg.TeamsOpenIDMetadataURL}),
-		publicBase: strings.TrimRight(cfg.PublicBaseURL, "/"),
-		log:        log, now: time.Now, DedupeTTL: DefaultDedupeTTL,
+		teams: webhook.NewTeamsVerifier(webhook.TeamsConfig{OpenIDMetadataURL: cfg.TeamsOpenIDMetadataURL}),
+		log:   log, now: time.Now, DedupeTTL: DefaultDedupeTTL,
 	}
 }
 
 // ConfigFromEnv reads PUBLIC_BASE_URL and TEAMS_OPENID_METADATA_URL.
 func ConfigFromEnv(getenv func(string) string) Config {
 	return Config{
-		PublicBaseURL:          getenv("PUBLIC_BASE_URL"),
 		TeamsOpenIDMetadataURL: getenv("TEAMS_OPENID_METADATA_URL"),
 	}
 }
@@ -303,11 +297,6 @@ func (s *Service) twilio(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if s.publicBase == "" {
-		// Twilio signs the URL it was configured with; behind API Gateway
-		// the Host header is not it, so without the setting nothing verifies.
-		return errors.New("inbound: PUBLIC_BASE_URL is not set; Twilio signatures cannot be checked")
-	}
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -316,7 +305,9 @@ func (s *Service) twilio(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return refusal(fmt.Errorf("%w: twilio form: %v", webhook.ErrUnauthenticated, err))
 	}
-	public := s.publicBase + rc.Connector.WebhookPath()
+	// Twilio signs the URL it was given: the webhookUrl ConnectorsFunction
+	// showed, on the same public base.
+	public := httpapi.PublicBaseURL(r) + rc.Connector.WebhookPath()
 	if r.URL.RawQuery != "" {
 		public += "?" + r.URL.RawQuery
 	}

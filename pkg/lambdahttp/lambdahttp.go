@@ -34,8 +34,10 @@ func Handler(h http.Handler) func(ctx context.Context, raw json.RawMessage) (any
 			if err := json.Unmarshal(raw, &ev); err != nil {
 				return nil, fmt.Errorf("lambdahttp: v2 event: %w", err)
 			}
+			raw := ev.RawPath
 			ev.RawPath = stripStage(ev.RawPath, ev.RequestContext.Stage)
 			ev.RequestContext.HTTP.Path = stripStage(ev.RequestContext.HTTP.Path, ev.RequestContext.Stage)
+			ctx = httpapi.WithPublicBase(ctx, publicBase(ev.RequestContext.DomainName, raw, ev.RawPath))
 			return v2.ProxyWithContext(ctx, ev)
 		}
 		var ev events.APIGatewayProxyRequest
@@ -47,6 +49,7 @@ func Handler(h http.Handler) func(ctx context.Context, raw json.RawMessage) (any
 		if ev.Path == ev.RequestContext.Path {
 			ev.Path = stripStage(ev.Path, ev.RequestContext.Stage)
 		}
+		ctx = httpapi.WithPublicBase(ctx, publicBase(ev.RequestContext.DomainName, ev.RequestContext.Path, ev.Path))
 		return v1.ProxyWithContext(ctx, ev)
 	}
 }
@@ -66,6 +69,17 @@ func stripStage(path, stage string) string {
 		return path[len(prefix):]
 	}
 	return path
+}
+
+// publicBase is the URL the client called minus the routed path: https, the
+// gateway's domain and the stage prefix the path carried ("/prod" on a
+// named stage of the execute-api domain; nothing on $default or behind a
+// custom domain's mapping).
+func publicBase(domain, calledPath, routedPath string) string {
+	if domain == "" {
+		return ""
+	}
+	return "https://" + domain + strings.TrimSuffix(calledPath, routedPath)
 }
 
 // Start runs h as this Lambda's handler; it never returns.

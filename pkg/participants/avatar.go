@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/avatar"
@@ -91,19 +90,7 @@ func NewBlobs(awsCfg aws.Config, bucket, endpoint string) AvatarBlobs {
 	if bucket == "" {
 		return nil
 	}
-	return blob.New(S3Client(awsCfg, endpoint), bucket)
-}
-
-// S3Client returns an S3 client from awsCfg; a non-empty endpoint (a
-// local S3) is addressed path-style with its own HTTP client.
-func S3Client(awsCfg aws.Config, endpoint string) *s3.Client {
-	return s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-			o.UsePathStyle = true
-			o.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-		}
-	})
+	return blob.New(awsCfg, endpoint, bucket)
 }
 
 func errAvatarsOff() error {

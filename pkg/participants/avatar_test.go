@@ -320,8 +320,8 @@ func (w *world) service(t testing.TB, timeout time.Duration) *participants.Servi
 	})
 	p := w.Platform
 	av := participants.Avatars{Fetcher: f, Blobs: participants.NewBlobs(p.AWS, w.cfg.AvatarBucket, w.cfg.S3Endpoint)}
-	return participants.New(roster.NewRepo(p.Store), p.Authz, participants.ConnectorsFromRepo(w.Deps.Connectors, publicBase), av,
-		participants.NewSlackOAuth(w.cfg.SlackApp, publicBase, f))
+	return participants.New(roster.NewRepo(p.Store), p.Authz, participants.ConnectorsFromRepo(w.Deps.Connectors), av,
+		participants.NewSlackOAuth(w.cfg.SlackApp, f))
 }
 
 // Approving a Telegram sender as a new participant queues an avatar sync

@@ -3,11 +3,11 @@ package participants
 import (
 	"context"
 	"errors"
-	"strings"
 	"sync"
 
 	"github.com/gatehouse/gatehouse/pkg/avatar"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
+	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
@@ -30,14 +30,14 @@ type ConnectorReader interface {
 }
 
 // ConnectorsFromRepo reads the connectors of pkg/connectors through the
-// process's repo; publicBase prefixes their webhook URLs.
-func ConnectorsFromRepo(repo *connectors.Repo, publicBase string) ConnectorReader {
-	return &repoConnectors{repo: repo, base: strings.TrimRight(publicBase, "/")}
+// process's repo; their webhook URLs are on the request's public base
+// (httpapi.PublicBase of ctx).
+func ConnectorsFromRepo(repo *connectors.Repo) ConnectorReader {
+	return &repoConnectors{repo: repo}
 }
 
 type repoConnectors struct {
 	repo *connectors.Repo
-	base string
 }
 
 func (r *repoConnectors) GetConnector(ctx context.Context, tenant, id string) (Connector, error) {
@@ -45,12 +45,13 @@ func (r *repoConnectors) GetConnector(ctx context.Context, tenant, id string) (C
 	if err != nil {
 		return Connector{}, err
 	}
-	v := connectors.ViewOf(c, r.base)
+	base := httpapi.PublicBase(ctx)
+	v := connectors.ViewOf(c, base)
 	sc := c.Secrets
 	return Connector{
 		ID: c.ID, Provider: c.Provider, AgentID: c.AgentID,
 		WebhookURL:         v.WebhookURL,
-		WebhookURLTemplate: r.base + "/v1/hooks/" + connectors.Slug(c.Provider) + "/{webhookKey}",
+		WebhookURLTemplate: base + "/v1/hooks/" + connectors.Slug(c.Provider) + "/{webhookKey}",
 		WebhookKeyPrefix:   connectors.Mask(c.WebhookKey),
 		// Secrets hold only the connector's own provider's fields.
 		Credentials: avatar.Credentials{

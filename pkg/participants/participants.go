@@ -83,9 +83,6 @@ func New(st Store, az *authz.Authorizer, cr ConnectorReader, av Avatars, so Slac
 // value serves participants; avatar routes then answer 503 (no bucket),
 // and so does Slack OAuth (no app).
 type Config struct {
-	// PublicBaseURL is the API's public base URL (webhook URLs in views,
-	// the OAuth redirect).
-	PublicBaseURL string
 	// Avatar configures the avatar fetcher (provider APIs, trusted roots).
 	Avatar avatar.Config
 	// AvatarBucket is the S3 bucket of avatar images; S3Endpoint
@@ -104,10 +101,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	return Config{
-		PublicBaseURL: getenv("PUBLIC_BASE_URL"),
-		Avatar:        av,
-		AvatarBucket:  getenv("AVATAR_BUCKET"),
-		S3Endpoint:    getenv("S3_ENDPOINT"),
+		Avatar:       av,
+		AvatarBucket: getenv("AVATAR_BUCKET"),
+		S3Endpoint:   getenv("S3_ENDPOINT"),
 		SlackApp: SlackAppConfig{ClientID: getenv("SLACK_OAUTH_CLIENT_ID"), ClientSecret: getenv("SLACK_OAUTH_CLIENT_SECRET"),
 			StateKey: []byte(getenv("SLACK_OAUTH_STATE_KEY"))},
 	}, nil
@@ -118,7 +114,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 func FromPlatform(p *platform.Platform, conns *connectors.Repo, cfg Config) *Service {
 	f := avatar.NewFetcher(cfg.Avatar)
 	av := Avatars{Fetcher: f, Blobs: NewBlobs(p.AWS, cfg.AvatarBucket, cfg.S3Endpoint)}
-	return New(roster.NewRepo(p.Store), p.Authz, ConnectorsFromRepo(conns, cfg.PublicBaseURL), av, NewSlackOAuth(cfg.SlackApp, cfg.PublicBaseURL, f))
+	return New(roster.NewRepo(p.Store), p.Authz, ConnectorsFromRepo(conns), av, NewSlackOAuth(cfg.SlackApp, f))
 }
 
 // Routes builds the service and returns all its routes (both
@@ -133,7 +129,7 @@ func Routes(p *platform.Platform, conns *connectors.Repo, cfg Config) ([]httpapi
 // ParticipantRoutes are ParticipantsFunction's routes, built without the
 // avatar fetcher, S3 or Slack OAuth.
 func ParticipantRoutes(p *platform.Platform, conns *connectors.Repo, cfg Config) ([]httpapi.Route, error) {
-	s := New(roster.NewRepo(p.Store), p.Authz, ConnectorsFromRepo(conns, cfg.PublicBaseURL), Avatars{}, SlackOAuth{})
+	s := New(roster.NewRepo(p.Store), p.Authz, ConnectorsFromRepo(conns), Avatars{}, SlackOAuth{})
 	return s.participantRoutes(), nil
 }
 

@@ -40,12 +40,11 @@ type SlackClient interface {
 	ExchangeSlackCode(ctx context.Context, clientID, clientSecret, code, redirectURL string) (token, teamID string, err error)
 }
 
-// SlackOAuth configures the flow; zero ClientID, ClientSecret, StateKey
-// or PublicBase make its routes answer 503.
+// SlackOAuth configures the flow; zero ClientID, ClientSecret or
+// StateKey make its routes answer 503.
 type SlackOAuth struct {
 	ClientID, ClientSecret string
 	StateKey               []byte // HMAC key of the state parameter
-	PublicBase             string // the API's public base URL
 	Client                 SlackClient
 }
 
@@ -55,22 +54,22 @@ type SlackAppConfig struct {
 	StateKey               []byte // at least 32 random bytes
 }
 
-// NewSlackOAuth configures the flow of app, redirecting to publicBase,
-// with c playing Slack's steps.
-func NewSlackOAuth(app SlackAppConfig, publicBase string, c SlackClient) SlackOAuth {
-	return SlackOAuth{ClientID: app.ClientID, ClientSecret: app.ClientSecret, StateKey: app.StateKey,
-		PublicBase: strings.TrimRight(publicBase, "/"), Client: c}
+// NewSlackOAuth configures the flow of app with c playing Slack's steps.
+func NewSlackOAuth(app SlackAppConfig, c SlackClient) SlackOAuth {
+	return SlackOAuth{ClientID: app.ClientID, ClientSecret: app.ClientSecret, StateKey: app.StateKey, Client: c}
 }
 
 func (o SlackOAuth) configured() bool {
-	return o.ClientID != "" && o.ClientSecret != "" && len(o.StateKey) >= 32 && o.PublicBase != "" && o.Client != nil
+	return o.ClientID != "" && o.ClientSecret != "" && len(o.StateKey) >= 32 && o.Client != nil
 }
 
-func (o SlackOAuth) redirectURL() string { return o.PublicBase + callbackPath }
+// redirectURL must be the same string in the authorize URL and the code
+// exchange: both come from the public base of the request.
+func redirectURL(r *http.Request) string { return httpapi.PublicBaseURL(r) + callbackPath }
 
 func errOAuthOff() error {
 	return problem.New(http.StatusServiceUnavailable, "slack-oauth-not-configured",
-		"Slack OAuth is not configured (SLACK_OAUTH_CLIENT_ID, SLACK_OAUTH_CLIENT_SECRET, SLACK_OAUTH_STATE_KEY, PUBLIC_BASE_URL)")
+		"Slack OAuth is not configured (SLACK_OAUTH_CLIENT_ID, SLACK_OAUTH_CLIENT_SECRET, SLACK_OAUTH_STATE_KEY)")
 }
 
 func (s *Service) oauthRoutes() []httpapi.Route {
@@ -139,7 +138,7 @@ func (s *Service) oauthConnect(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	state := avatar.SignState(s.slack.StateKey, string(payload), now)
 	return httpapi.WriteJSON(w, http.StatusOK, ConnectResponse{
-		AuthorizeURL: s.slack.Client.SlackAuthorizeURL(s.slack.ClientID, s.slack.redirectURL(), state),
+		AuthorizeURL: s.slack.Client.SlackAuthorizeURL(s.slack.ClientID, redirectURL(r), state),
 		ExpiresAt:    now.Add(StateTTL).UnixMilli(),
 	})
 }
@@ -218,7 +217,7 @@ func (s *Service) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 	if c.Provider != avatar.ProviderSlack {
 		return problem.BadRequest("not-slack", "the integration config is no longer a Slack one")
 	}
-	token, team, err := s.slack.Client.ExchangeSlackCode(r.Context(), s.slack.ClientID, s.slack.ClientSecret, code, s.slack.redirectURL())
+	token, team, err := s.slack.Client.ExchangeSlackCode(r.Context(), s.slack.ClientID, s.slack.ClientSecret, code, redirectURL(r))
 	if err != nil {
 		if se, ok := errors.AsType[slack.SlackErrorResponse](err); ok {
 			return problem.Wrap(err, http.StatusBadRequest, "invalid-oauth-code", "Slack refused the code: "+truncate(se.Err, 64))

@@ -81,13 +81,13 @@ func newWorld(t testing.TB, change func(*participants.Config)) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := participants.Config{PublicBaseURL: publicBase, Avatar: av, AvatarBucket: bucket, S3Endpoint: srv.URL,
+	cfg := participants.Config{Avatar: av, AvatarBucket: bucket, S3Endpoint: srv.URL,
 		SlackApp: participants.SlackAppConfig{ClientID: avatarkit.SlackClientID, ClientSecret: avatarkit.SlackClientSecret,
 			StateKey: []byte(stateKey)}}
 	if change != nil {
 		change(&cfg)
 	}
-	e := apikit.NewWith(t, ourRoutes, routes.Config{Participants: cfg})
+	e := apikit.NewWith(t, ourRoutes, routes.Config{PublicBaseURL: publicBase, Participants: cfg})
 	w := &world{Env: e, std: std, s3: client, bucket: bucket, cfg: cfg, tokens: map[string]string{}, conns: map[string]string{},
 		rawTbl: e.Platform.Store.Table(), ctx: context.Background()}
 	e.SeedMember(t, tenant, "agent-1", "agentadmin", authz.RoleAdmin)

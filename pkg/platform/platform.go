@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -33,6 +34,7 @@ import (
 //	JWT_AUDIENCE       expected aud (default "gatehouse")
 //	JWKS_URL           issuer's JWKS (required)
 //	DYNAMODB_ENDPOINT  override, for DynamoDB Local
+//	PUBLIC_BASE_URL    optional public base URL (else each request's; httpapi.PublicBaseURL)
 //	AWS_REGION         as usual (Lambda sets it)
 type Config struct {
 	Table            string
@@ -40,6 +42,10 @@ type Config struct {
 	JWTAudience      string
 	JWKSURL          string
 	DynamoDBEndpoint string
+	// PublicBaseURL, when set, is the base of every URL the API shows or
+	// checks (webhook URLs, Twilio signatures, the OAuth redirect);
+	// empty means each request's own (httpapi.PublicBaseURL).
+	PublicBaseURL string
 }
 
 // ConfigFromEnv reads Config.
@@ -50,6 +56,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		JWTAudience:      getenv("JWT_AUDIENCE"),
 		JWKSURL:          getenv("JWKS_URL"),
 		DynamoDBEndpoint: getenv("DYNAMODB_ENDPOINT"),
+		PublicBaseURL:    getenv("PUBLIC_BASE_URL"),
 	}
 	if c.JWTAudience == "" {
 		c.JWTAudience = "gatehouse"
@@ -102,10 +109,23 @@ func AWSConfigFromEnv(getenv func(string) string) aws.Config {
 		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(
 			getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"), getenv("AWS_SESSION_TOKEN"))),
 		HTTPClient: awshttp.NewBuildableClient(),
-		Retryer: func() aws.Retryer {
-			return retry.NewStandard(dynamo.RetryTxConflicts)
-		},
+		Retryer:    Retryer,
 	}
+}
+
+// Retryer is the SDK's standard retryer that also retries DynamoDB
+// TransactionConflict (concurrent transactions on one item: copies of one
+// webhook, racing operators), with waits of at most 200 ms: the default
+// backoff (a random wait of up to 1 s, then 2 s, 4 s) held a conflicting
+// webhook longer than the work itself and than Slack waits (3 s). No
+// client-side retry quota: conflicts under load would exhaust it and turn
+// retryable conflicts into errors.
+func Retryer() aws.Retryer {
+	return retry.NewStandard(dynamo.RetryTxConflicts, func(o *retry.StandardOptions) {
+		o.MaxAttempts = 10
+		o.MaxBackoff = 200 * time.Millisecond
+		o.RateLimiter = ratelimit.None
+	})
 }
 
 // New builds a Platform from explicit configuration.
@@ -125,7 +145,7 @@ func New(c Config, awsCfg aws.Config) (*Platform, error) {
 
 // Handler serves routes with this platform's authentication.
 func (p *Platform) Handler(routes []httpapi.Route) http.Handler {
-	s := &httpapi.Server{Auth: p.Verifier, Logger: p.Logger}
+	s := &httpapi.Server{Auth: p.Verifier, Logger: p.Logger, PublicBase: p.Config.PublicBaseURL}
 	return s.Handler(routes)
 }
 

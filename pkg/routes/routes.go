@@ -16,10 +16,13 @@ import (
 // Config is every feature's configuration. Each Lambda reads only its
 // own feature's in main; the dev server reads this once.
 type Config struct {
-	Connectors   connectors.Config
-	Inbound      inbound.Config
-	Participants participants.Config
-	Shares       shares.Config
+	// PublicBaseURL is the API's public base URL (PUBLIC_BASE_URL); the
+	// HTTP server applies it (platform.Config.PublicBaseURL). Empty means
+	// each request's own (httpapi.PublicBaseURL).
+	PublicBaseURL string
+	Inbound       inbound.Config
+	Participants  participants.Config
+	Shares        shares.Config
 }
 
 // ConfigFromEnv reads every feature's Config.
@@ -29,10 +32,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	return Config{
-		Connectors:   connectors.ConfigFromEnv(getenv),
-		Inbound:      inbound.ConfigFromEnv(getenv),
-		Participants: pc,
-		Shares:       shares.ConfigFromEnv(getenv),
+		PublicBaseURL: getenv("PUBLIC_BASE_URL"),
+		Inbound:       inbound.ConfigFromEnv(getenv),
+		Participants:  pc,
+		Shares:        shares.ConfigFromEnv(getenv),
 	}, nil
 }
 
@@ -62,7 +65,7 @@ func All(d *Deps) ([]httpapi.Route, error) {
 		func() ([]httpapi.Route, error) { return members.Routes(p) },
 		func() ([]httpapi.Route, error) { return participants.Routes(p, conns, cfg.Participants) },
 		func() ([]httpapi.Route, error) { return shares.Routes(p, cfg.Shares) },
-		func() ([]httpapi.Route, error) { return connectors.Routes(p, conns, cfg.Connectors) },
+		func() ([]httpapi.Route, error) { return connectors.Routes(p, conns) },
 		func() ([]httpapi.Route, error) { return inbound.Routes(p, conns, cfg.Inbound) },
 	}
 	var out []httpapi.Route

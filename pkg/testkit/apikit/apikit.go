@@ -61,7 +61,7 @@ func NewWith(tb testing.TB, build func(d *routes.Deps) ([]httpapi.Route, error),
 	tb.Cleanup(jwks.Close)
 	awsCfg, _ := dynamokit.Config()
 	// Share the table's counting client so tests can count calls.
-	p, err := platform.New(platform.Config{Table: tbl.Name, DynamoDBEndpoint: dynamokit.Endpoint(tb), JWTIssuer: issuerkit.DefaultIssuer, JWTAudience: issuerkit.DefaultAudience, JWKSURL: jwks.URL}, awsCfg)
+	p, err := platform.New(platform.Config{Table: tbl.Name, DynamoDBEndpoint: dynamokit.Endpoint(tb), JWTIssuer: issuerkit.DefaultIssuer, JWTAudience: issuerkit.DefaultAudience, JWKSURL: jwks.URL, PublicBaseURL: cfg.PublicBaseURL}, awsCfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -18,10 +18,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/guregu/dynamo/v2"
+
+	"github.com/gatehouse/gatehouse/pkg/platform"
 )
 
 // Options say where the jar is and how to run it.
@@ -151,7 +152,7 @@ func (c *Counter) RoundTrip(r *http.Request) (*http.Response, error) {
 func (c *Counter) Calls() int64 { return c.n.Load() }
 
 // Config returns an AWS config for DynamoDB Local: static credentials,
-// retries on transaction conflicts, and a call counter. The endpoint is
+// the production retryer, and a call counter. The endpoint is
 // not in it: give clients platform.DynamoDBEndpoint-style options.
 func Config() (aws.Config, *Counter) {
 	counter := &Counter{next: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}}
@@ -159,12 +160,7 @@ func Config() (aws.Config, *Counter) {
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
 		HTTPClient:  &http.Client{Transport: counter, Timeout: 30 * time.Second},
-		Retryer: func() aws.Retryer {
-			return retry.NewStandard(dynamo.RetryTxConflicts, func(o *retry.StandardOptions) {
-				o.MaxAttempts = 10
-				o.MaxBackoff = 200 * time.Millisecond
-			})
-		},
+		Retryer:     platform.Retryer, // what production does, so benchmarks measure it
 	}
 	return cfg, counter
 }

@@ -68,17 +68,23 @@ func CreateBucket(ctx context.Context, client *s3.Client, bucket string) error {
 }
 
 // Start runs a fake S3 for the test, creates a fresh bucket and returns a
-// client and the bucket's name. The server stops when the test ends.
-func Start(t testing.TB) (*s3.Client, string) {
+// client, the endpoint and the bucket's name. The server stops when the
+// test ends.
+func Start(t testing.TB) (client *s3.Client, endpoint, bucket string) {
 	t.Helper()
 	srv := NewServer()
 	t.Cleanup(srv.Close)
-	client := NewClient(srv.URL)
+	client = NewClient(srv.URL)
 	b := make([]byte, 4)
 	rand.Read(b)
-	bucket := "avatars-" + hex.EncodeToString(b)
+	bucket = "avatars-" + hex.EncodeToString(b)
 	if err := CreateBucket(context.Background(), client, bucket); err != nil {
 		t.Fatal(err)
 	}
-	return client, bucket
+	return client, srv.URL, bucket
+}
+
+// Config is an AWS config with the fake's region and credentials.
+func Config() aws.Config {
+	return aws.Config{Region: Region, Credentials: credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, "")}
 }
