@@ -78,22 +78,9 @@ func run(runs int) error {
 	defer os.RemoveAll(tmp)
 
 	fmt.Printf("goos: %s\ngoarch: %s\npkg: github.com/gatehouse/gatehouse/cmd/lambdabudget\n", runtime.GOOS, runtime.GOARCH)
-	var broken []string
-	// Sizes, as deployed.
-	arm := filepath.Join(tmp, "arm64")
-	if err := build(ctx, root, arm, "linux", "arm64", fns); err != nil {
+	broken, err := checkSizes(ctx, root, filepath.Join(tmp, "arm64"), fns)
+	if err != nil {
 		return err
-	}
-	for _, f := range fns {
-		st, err := os.Stat(filepath.Join(arm, f.dir))
-		if err != nil {
-			return err
-		}
-		mib := float64(st.Size()) / (1 << 20)
-		fmt.Printf("BenchmarkLambdaSize/%s\t1\t%d bytes\t%.2f MiB\n", f.dir, st.Size(), mib)
-		if st.Size() >= maxSize {
-			broken = append(broken, fmt.Sprintf("%s: %.2f MiB, budget < 10 MiB", f.logicalID, mib))
-		}
 	}
 	// Init, on this machine, each function against a baseline that creates
 	// the same service clients.
@@ -105,46 +92,102 @@ func run(runs int) error {
 	if err != nil {
 		return err
 	}
-	// Each run of a function is paired with a run of its baseline just
-	// before or after it (alternately), and the budget applies to the median of the pairs'
-	// ratios: drift and other load on the machine hit both alike.
-	fnTimes := map[string][]time.Duration{}
-	baseTimes := map[string][]time.Duration{}
-	ratios := map[string][]float64{}
-	baseFn := function{logicalID: baseline, dir: baseline}
-	for i := 0; i < runs+1; i++ {
-		for _, f := range fns {
-			var b, d time.Duration
-			var errB, errD error
-			if i%2 == 0 { // alternate which goes first
-				b, errB = initTime(ctx, emulator, f.baseline, baseFn)
-				d, errD = initTime(ctx, emulator, filepath.Join(host, f.dir), f)
-			} else {
-				d, errD = initTime(ctx, emulator, filepath.Join(host, f.dir), f)
-				b, errB = initTime(ctx, emulator, f.baseline, baseFn)
-			}
-			if errB != nil {
-				return fmt.Errorf("%s: %w", filepath.Base(f.baseline), errB)
-			}
-			if errD != nil {
-				return fmt.Errorf("%s: %w", f.logicalID, errD)
-			}
-			if i == 0 { // the first round warms the page cache
-				continue
-			}
-			fnTimes[f.dir] = append(fnTimes[f.dir], d)
-			baseTimes[f.baseline] = append(baseTimes[f.baseline], b)
-			ratios[f.dir] = append(ratios[f.dir], float64(d)/float64(b))
+	samples, err := measureInit(ctx, emulator, host, fns, runs)
+	if err != nil {
+		return err
+	}
+	broken = append(broken, samples.report(variants, fns, runs)...)
+	if len(broken) > 0 {
+		return fmt.Errorf("budget broken:\n  %s", strings.Join(broken, "\n  "))
+	}
+	fmt.Println("PASS")
+	return nil
+}
+
+// checkSizes builds the functions as deployed into dir, prints their
+// sizes and returns the budget breaches.
+func checkSizes(ctx context.Context, root, dir string, fns []function) ([]string, error) {
+	if err := build(ctx, root, dir, "linux", "arm64", fns); err != nil {
+		return nil, err
+	}
+	var broken []string
+	for _, f := range fns {
+		st, err := os.Stat(filepath.Join(dir, f.dir))
+		if err != nil {
+			return nil, err
+		}
+		mib := float64(st.Size()) / (1 << 20)
+		fmt.Printf("BenchmarkLambdaSize/%s\t1\t%d bytes\t%.2f MiB\n", f.dir, st.Size(), mib)
+		if st.Size() >= maxSize {
+			broken = append(broken, fmt.Sprintf("%s: %.2f MiB, budget < 10 MiB", f.logicalID, mib))
 		}
 	}
-	for _, v := range variants {
-		fmt.Printf("BenchmarkLambdaInit/%s\t%d\t%d ns/op\t%d min-ns\n", filepath.Base(v), len(baseTimes[v]), median(baseTimes[v]).Nanoseconds(), slices.Min(baseTimes[v]).Nanoseconds())
+	return broken, nil
+}
+
+// initSamples are init durations of paired runs.
+type initSamples struct {
+	fn     map[string][]time.Duration // by function dir
+	base   map[string][]time.Duration // by baseline binary
+	ratios map[string][]float64       // by function dir: fn over its paired base
+}
+
+// measureInit runs each function paired with a run of its baseline just
+// before or after it (alternately); the budget applies to the median of
+// the pairs' ratios, as drift and other load on the machine hit both
+// alike. The first round only warms the page cache.
+func measureInit(ctx context.Context, emulator, host string, fns []function, runs int) (initSamples, error) {
+	s := initSamples{fn: map[string][]time.Duration{}, base: map[string][]time.Duration{}, ratios: map[string][]float64{}}
+	for i := 0; i < runs+1; i++ {
+		for _, f := range fns {
+			d, b, err := pairedInit(ctx, emulator, filepath.Join(host, f.dir), f, i%2 == 0)
+			if err != nil {
+				return s, err
+			}
+			if i == 0 {
+				continue
+			}
+			s.fn[f.dir] = append(s.fn[f.dir], d)
+			s.base[f.baseline] = append(s.base[f.baseline], b)
+			s.ratios[f.dir] = append(s.ratios[f.dir], float64(d)/float64(b))
+		}
 	}
+	return s, nil
+}
+
+// pairedInit measures the init of bin (function f) and of f's baseline,
+// the baseline first when baseFirst.
+func pairedInit(ctx context.Context, emulator, bin string, f function, baseFirst bool) (d, b time.Duration, err error) {
+	baseFn := function{logicalID: baseline, dir: baseline}
+	var errB, errD error
+	if baseFirst {
+		b, errB = initTime(ctx, emulator, f.baseline, baseFn)
+		d, errD = initTime(ctx, emulator, bin, f)
+	} else {
+		d, errD = initTime(ctx, emulator, bin, f)
+		b, errB = initTime(ctx, emulator, f.baseline, baseFn)
+	}
+	if errB != nil {
+		return 0, 0, fmt.Errorf("%s: %w", filepath.Base(f.baseline), errB)
+	}
+	if errD != nil {
+		return 0, 0, fmt.Errorf("%s: %w", f.logicalID, errD)
+	}
+	return d, b, nil
+}
+
+// report prints the baselines' and functions' init lines and returns
+// the budget breaches.
+func (s initSamples) report(variants []string, fns []function, runs int) []string {
+	for _, v := range variants {
+		fmt.Printf("BenchmarkLambdaInit/%s\t%d\t%d ns/op\t%d min-ns\n", filepath.Base(v), len(s.base[v]), median(s.base[v]).Nanoseconds(), slices.Min(s.base[v]).Nanoseconds())
+	}
+	var broken []string
 	for _, f := range fns {
-		m := median(fnTimes[f.dir])
-		r := slices.Sorted(slices.Values(ratios[f.dir]))
+		m := median(s.fn[f.dir])
+		r := slices.Sorted(slices.Values(s.ratios[f.dir]))
 		ratio := r[len(r)/2]
-		fmt.Printf("BenchmarkLambdaInit/%s\t%d\t%d ns/op\t%d min-ns\t%.2f x-baseline\n", f.dir, runs, m.Nanoseconds(), slices.Min(fnTimes[f.dir]).Nanoseconds(), ratio)
+		fmt.Printf("BenchmarkLambdaInit/%s\t%d\t%d ns/op\t%d min-ns\t%.2f x-baseline\n", f.dir, runs, m.Nanoseconds(), slices.Min(s.fn[f.dir]).Nanoseconds(), ratio)
 		if len(f.missing) > 0 {
 			fmt.Printf("# %s: the baseline lacks clients for %v (add cmd/initbaseline/<service>.go)\n", f.dir, f.missing)
 		}
@@ -152,11 +195,7 @@ func run(runs int) error {
 			broken = append(broken, fmt.Sprintf("%s: init %v is %.2fx its baseline (%s, median of paired runs), budget %.1fx", f.logicalID, m, ratio, filepath.Base(f.baseline), maxRatio))
 		}
 	}
-	if len(broken) > 0 {
-		return fmt.Errorf("budget broken:\n  %s", strings.Join(broken, "\n  "))
-	}
-	fmt.Println("PASS")
-	return nil
+	return broken
 }
 
 // build compiles every function into dir/<functiondir> with the flags of

@@ -184,29 +184,9 @@ func (s *Service) act(w http.ResponseWriter, r *http.Request) error {
 		return problem.NotFound("unknown action " + strconv.Quote(verb) + "; use :approve, :reject or :block")
 	}
 	// Validate the body before any read so bad input costs nothing.
-	var ab approveBody
-	var nb noteBody
-	var note string
-	var err error
-	if verb == "approve" {
-		if err := httpapi.DecodeJSON(r, &ab); err != nil {
-			return err
-		}
-		note, err = checkNote(ab.Note)
-	} else {
-		if err := httpapi.DecodeJSON(r, &nb); err != nil {
-			return err
-		}
-		note, err = checkNote(nb.Note)
-	}
+	in, err := readAction(r, verb)
 	if err != nil {
 		return err
-	}
-	var mode, target, display string
-	if verb == "approve" {
-		if mode, target, display, err = validateApprove(ab); err != nil {
-			return err
-		}
 	}
 	tenant, ar, err := s.load(r, authz.Editor)
 	if err != nil {
@@ -216,24 +196,7 @@ func (s *Service) act(w http.ResponseWriter, r *http.Request) error {
 		return notPending(ar)
 	}
 	p, _, _ := authz.TenantRole(r.Context(), tenant)
-	now := s.now().UnixMilli()
-	var out AccessRequest
-	switch verb {
-	case "reject":
-		out, err = s.store.Decide(r.Context(), tenant, ar, Decision{Status: StatusRejected, By: p.Subject, Note: note, At: now})
-	case "block":
-		out, err = s.store.Decide(r.Context(), tenant, ar, Decision{Status: StatusBlocked, By: p.Subject, Note: note, At: now})
-	case "approve":
-		a, aerr := resolveApproval(ar, mode, target, display)
-		if aerr != nil {
-			return aerr
-		}
-		a.By, a.Note, a.At, a.BindingID = p.Subject, note, now, uuid.NewString()
-		if s.OnApprove != nil {
-			a.Extra = s.OnApprove(tenant, ar, a)
-		}
-		out, err = s.store.Approve(r.Context(), tenant, ar, a)
-	}
+	out, err := s.decide(r.Context(), tenant, ar, verb, in, p.Subject, s.now().UnixMilli())
 	if err != nil {
 		if errors.Is(err, ErrNotPending) {
 			return problem.Wrap(err, http.StatusConflict, "concurrent-decision", "another operator decided this request at the same time")
@@ -241,6 +204,54 @@ func (s *Service) act(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, ViewOf(out))
+}
+
+// actionInput is a validated action body; mode, target and display are
+// the approval's (approve only).
+type actionInput struct {
+	note, mode, target, display string
+}
+
+// readAction decodes and validates the body of verb.
+func readAction(r *http.Request, verb string) (actionInput, error) {
+	var in actionInput
+	var err error
+	if verb != "approve" {
+		var nb noteBody
+		if err := httpapi.DecodeJSON(r, &nb); err != nil {
+			return in, err
+		}
+		in.note, err = checkNote(nb.Note)
+		return in, err
+	}
+	var ab approveBody
+	if err := httpapi.DecodeJSON(r, &ab); err != nil {
+		return in, err
+	}
+	if in.note, err = checkNote(ab.Note); err != nil {
+		return in, err
+	}
+	in.mode, in.target, in.display, err = validateApprove(ab)
+	return in, err
+}
+
+// decide applies verb to the PENDING request ar on behalf of by.
+func (s *Service) decide(ctx context.Context, tenant string, ar AccessRequest, verb string, in actionInput, by string, now int64) (AccessRequest, error) {
+	switch verb {
+	case "reject":
+		return s.store.Decide(ctx, tenant, ar, Decision{Status: StatusRejected, By: by, Note: in.note, At: now})
+	case "block":
+		return s.store.Decide(ctx, tenant, ar, Decision{Status: StatusBlocked, By: by, Note: in.note, At: now})
+	}
+	a, err := resolveApproval(ar, in.mode, in.target, in.display)
+	if err != nil {
+		return AccessRequest{}, err
+	}
+	a.By, a.Note, a.At, a.BindingID = by, in.note, now, uuid.NewString()
+	if s.OnApprove != nil {
+		a.Extra = s.OnApprove(tenant, ar, a)
+	}
+	return s.store.Approve(ctx, tenant, ar, a)
 }
 
 func notPending(ar AccessRequest) error {

@@ -362,49 +362,8 @@ func (s *Repo) Approve(ctx context.Context, tenant string, cur AccessRequest, a 
 	next := cur
 	next.Status, next.ProcessedBy, next.ProcessedAt, next.ProcessingNote, next.ModifiedAt = StatusApproved, a.By, a.At, a.Note, a.At
 	next.ApprovedParticipantID = a.ParticipantID
-	ch := roster.Channel{IntegrationConfigID: cur.IntegrationConfigID, Address: cur.Address}
 
-	build := func(claimChannel bool) *store.Tx {
-		tx := s.st.Tx().
-			Update(actRequest, s.closeRequest(tenant, next)).
-			Delete(actPending, s.releasePending(tenant, cur))
-		ppk := store.ParticipantPK(tenant, a.ParticipantID)
-		switch a.Mode {
-		case ModeCreateNew:
-			p := roster.Participant{ID: a.ParticipantID, Kind: roster.KindPerson, DisplayName: a.DisplayName,
-				Channels: []roster.Channel{ch}, AgentIDs: []string{cur.AgentID}, CreatedAt: a.At, ModifiedAt: a.At}
-			tx.Put(actParticipant, s.table.Put(roster.NewParticipantItem(tenant, p)).If("attribute_not_exists(PK)"))
-		case ModeAddToExisting:
-			u := s.table.Update("PK", ppk).Range("SK", store.ParticipantSK).
-				AddStringsToSet("agentIds", cur.AgentID).Set("modifiedAt", a.At).If("attribute_exists(PK)")
-			if claimChannel {
-				u.Append("channels", []roster.Channel{ch})
-			}
-			tx.Update(actParticipant, u)
-		default: // BIND_ONLY
-			tx.Update(actParticipant, s.table.Update("PK", ppk).Range("SK", store.ParticipantSK).
-				AddStringsToSet("agentIds", cur.AgentID).Set("modifiedAt", a.At).If("attribute_exists(PK)"))
-		}
-		b := roster.NewBinding(tenant, a.ParticipantID, cur.AgentID, a.BindingID, a.At)
-		tx.Update(actBinding, s.table.Update("PK", b.PK).Range("SK", b.SK).
-			Set("tenant", tenant).Set("participantId", b.ParticipantID).Set("agentId", b.AgentID).
-			Set("GSI1PK", b.GSI1PK).SetIfNotExists("GSI1SK", b.GSI1SK).
-			SetIfNotExists("bindingId", b.BindingID).SetIfNotExists("createdAt", b.CreatedAt))
-		if claimChannel && a.Mode != ModeBindOnly {
-			tx.Put(actChannel, s.table.Put(roster.NewChannelIndex(tenant, ch.IntegrationConfigID, ch.Address, a.ParticipantID, a.At)).If("attribute_not_exists(PK)"))
-		}
-		if cur.MatchedParticipantID != "" && cur.MatchedParticipantID != a.ParticipantID {
-			alias := newAccessRequestItem(tenant, next)
-			alias.SK = store.AccessRequestAliasSK(cur.MatchedParticipantID)
-			alias.GSI1PK, alias.GSI1SK, alias.GSI2PK, alias.GSI2SK = "", "", "", ""
-			alias.GSI3PK, alias.GSI3SK, alias.GSI4PK, alias.GSI4SK = "", "", "", ""
-			alias.GSI5PK = store.RequestsByParticipantPK(tenant, cur.MatchedParticipantID)
-			tx.Put(actAlias, s.table.Put(alias))
-		}
-		return tx.Join(a.Extra...)
-	}
-
-	err := build(true).Run(ctx)
+	err := s.approveTx(tenant, cur, next, a, true).Run(ctx)
 	switch {
 	case err == nil:
 		return next, nil
@@ -413,25 +372,85 @@ func (s *Repo) Approve(ctx context.Context, tenant string, cur AccessRequest, a 
 	case store.ConditionFailed(err, actParticipant):
 		return AccessRequest{}, ErrParticipantMissing
 	case store.ConditionFailed(err, actChannel):
-		owner, oerr := roster.NewRepo(s.st).ChannelOwner(ctx, tenant, ch.IntegrationConfigID, ch.Address)
-		if oerr != nil {
-			return AccessRequest{}, fmt.Errorf("accessrequests: approve: %w", oerr)
-		}
-		if owner != a.ParticipantID {
-			return AccessRequest{}, &roster.ChannelTakenError{IntegrationConfigID: ch.IntegrationConfigID, Address: ch.Address, ParticipantID: owner}
-		}
-		// The target already has this channel: approve without claiming it.
-		if err := build(false).Run(ctx); err != nil {
-			if store.ConditionFailed(err, actRequest) {
-				return AccessRequest{}, ErrNotPending
-			}
-			return AccessRequest{}, fmt.Errorf("accessrequests: approve: %w", err)
-		}
-		return next, nil
+		return s.approveClaimed(ctx, tenant, cur, next, a)
 	}
 	var te *store.TxError
 	if errors.As(err, &te) && len(te.Failed) > 0 {
 		return AccessRequest{}, fmt.Errorf("accessrequests: approve: %w: %w", store.ErrConflict, err)
 	}
 	return AccessRequest{}, fmt.Errorf("accessrequests: approve: %w", err)
+}
+
+// approveClaimed handles a channel claim that failed: the channel is
+// taken unless the target owns it already, and then the approval is
+// retried without claiming it.
+func (s *Repo) approveClaimed(ctx context.Context, tenant string, cur, next AccessRequest, a Approval) (AccessRequest, error) {
+	owner, err := roster.NewRepo(s.st).ChannelOwner(ctx, tenant, cur.IntegrationConfigID, cur.Address)
+	if err != nil {
+		return AccessRequest{}, fmt.Errorf("accessrequests: approve: %w", err)
+	}
+	if owner != a.ParticipantID {
+		return AccessRequest{}, &roster.ChannelTakenError{IntegrationConfigID: cur.IntegrationConfigID, Address: cur.Address, ParticipantID: owner}
+	}
+	if err := s.approveTx(tenant, cur, next, a, false).Run(ctx); err != nil {
+		if store.ConditionFailed(err, actRequest) {
+			return AccessRequest{}, ErrNotPending
+		}
+		return AccessRequest{}, fmt.Errorf("accessrequests: approve: %w", err)
+	}
+	return next, nil
+}
+
+// approveTx closes the request, writes the participant and its binding,
+// claims the sender's channel when claimChannel (never for BIND_ONLY),
+// and files the request under the matched participant when the approval
+// chose another.
+func (s *Repo) approveTx(tenant string, cur, next AccessRequest, a Approval, claimChannel bool) *store.Tx {
+	ch := roster.Channel{IntegrationConfigID: cur.IntegrationConfigID, Address: cur.Address}
+	tx := s.st.Tx().
+		Update(actRequest, s.closeRequest(tenant, next)).
+		Delete(actPending, s.releasePending(tenant, cur))
+	s.approveParticipant(tx, tenant, cur.AgentID, ch, a, claimChannel)
+	b := roster.NewBinding(tenant, a.ParticipantID, cur.AgentID, a.BindingID, a.At)
+	tx.Update(actBinding, s.table.Update("PK", b.PK).Range("SK", b.SK).
+		Set("tenant", tenant).Set("participantId", b.ParticipantID).Set("agentId", b.AgentID).
+		Set("GSI1PK", b.GSI1PK).SetIfNotExists("GSI1SK", b.GSI1SK).
+		SetIfNotExists("bindingId", b.BindingID).SetIfNotExists("createdAt", b.CreatedAt))
+	if claimChannel && a.Mode != ModeBindOnly {
+		tx.Put(actChannel, s.table.Put(roster.NewChannelIndex(tenant, ch.IntegrationConfigID, ch.Address, a.ParticipantID, a.At)).If("attribute_not_exists(PK)"))
+	}
+	if cur.MatchedParticipantID != "" && cur.MatchedParticipantID != a.ParticipantID {
+		tx.Put(actAlias, s.table.Put(aliasItem(tenant, next, cur.MatchedParticipantID)))
+	}
+	return tx.Join(a.Extra...)
+}
+
+// approveParticipant adds the participant's write for a.Mode to tx:
+// CREATE_NEW puts a person with the channel and agent; the others add
+// the agent to an existing one (ADD_TO_EXISTING also the channel, when
+// claimed).
+func (s *Repo) approveParticipant(tx *store.Tx, tenant, agent string, ch roster.Channel, a Approval, claimChannel bool) {
+	if a.Mode == ModeCreateNew {
+		p := roster.Participant{ID: a.ParticipantID, Kind: roster.KindPerson, DisplayName: a.DisplayName,
+			Channels: []roster.Channel{ch}, AgentIDs: []string{agent}, CreatedAt: a.At, ModifiedAt: a.At}
+		tx.Put(actParticipant, s.table.Put(roster.NewParticipantItem(tenant, p)).If("attribute_not_exists(PK)"))
+		return
+	}
+	u := s.table.Update("PK", store.ParticipantPK(tenant, a.ParticipantID)).Range("SK", store.ParticipantSK).
+		AddStringsToSet("agentIds", agent).Set("modifiedAt", a.At).If("attribute_exists(PK)")
+	if a.Mode == ModeAddToExisting && claimChannel {
+		u.Append("channels", []roster.Channel{ch})
+	}
+	tx.Update(actParticipant, u)
+}
+
+// aliasItem lists request next under participant matched too (GSI5
+// only), so the participant it was matched to still finds it.
+func aliasItem(tenant string, next AccessRequest, matched string) accessRequestItem {
+	alias := newAccessRequestItem(tenant, next)
+	alias.SK = store.AccessRequestAliasSK(matched)
+	alias.GSI1PK, alias.GSI1SK, alias.GSI2PK, alias.GSI2SK = "", "", "", ""
+	alias.GSI3PK, alias.GSI3SK, alias.GSI4PK, alias.GSI4SK = "", "", "", ""
+	alias.GSI5PK = store.RequestsByParticipantPK(tenant, matched)
+	return alias
 }

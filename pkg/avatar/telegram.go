@@ -67,12 +67,7 @@ func (s *telegramSource) Fetch(ctx context.Context, creds Credentials, address s
 	if len(photos.Photos) == 0 || len(photos.Photos[0]) == 0 {
 		return Image{}, fmt.Errorf("%w: Telegram user %d shows no profile photo", ErrNoImage, userID)
 	}
-	largest := photos.Photos[0][0]
-	for _, p := range photos.Photos[0][1:] {
-		if p.Width*p.Height >= largest.Width*largest.Height {
-			largest = p
-		}
-	}
+	largest := largestPhoto(photos.Photos[0])
 	if largest.FileSize > s.dl.maxBytes {
 		return Image{}, fmt.Errorf("%w: Telegram photo of %d bytes exceeds %d", ErrRefused, largest.FileSize, s.dl.maxBytes)
 	}
@@ -81,14 +76,11 @@ func (s *telegramSource) Fetch(ctx context.Context, creds Credentials, address s
 	if err := s.call(ctx, token, "getFile", url.Values{"file_id": {largest.FileID}}, &file); err != nil {
 		return Image{}, err
 	}
-	if file.FilePath == "" || strings.Contains(file.FilePath, "..") || strings.HasPrefix(file.FilePath, "/") {
+	path, ok := escapeFilePath(file.FilePath)
+	if !ok {
 		return Image{}, fmt.Errorf("avatar: Telegram getFile: unusable file_path")
 	}
-	segs := strings.Split(file.FilePath, "/")
-	for i, seg := range segs {
-		segs[i] = url.PathEscape(seg)
-	}
-	img, status, err := s.dl.get(ctx, s.apiURL+"/file/bot"+token+"/"+strings.Join(segs, "/"), nil)
+	img, status, err := s.dl.get(ctx, s.apiURL+"/file/bot"+token+"/"+path, nil)
 	if err != nil {
 		return Image{}, err
 	}
@@ -96,6 +88,31 @@ func (s *telegramSource) Fetch(ctx context.Context, creds Credentials, address s
 		return Image{}, fmt.Errorf("avatar: Telegram file download: status %d", status)
 	}
 	return img, nil
+}
+
+// largestPhoto picks the largest of one photo's sizes; of equal areas
+// the last.
+func largestPhoto(sizes []telegramPhotoSize) telegramPhotoSize {
+	largest := sizes[0]
+	for _, p := range sizes[1:] {
+		if p.Width*p.Height >= largest.Width*largest.Height {
+			largest = p
+		}
+	}
+	return largest
+}
+
+// escapeFilePath escapes each segment of a getFile file_path; one that
+// could leave the bot's file directory is refused.
+func escapeFilePath(p string) (string, bool) {
+	if p == "" || strings.Contains(p, "..") || strings.HasPrefix(p, "/") {
+		return "", false
+	}
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	return strings.Join(segs, "/"), true
 }
 
 // call invokes a Bot API method with GET and decodes result into out.

@@ -38,6 +38,51 @@ type Options struct {
 
 // Run serves until ctx is done, then stops everything it started.
 func Run(ctx context.Context, o Options) error {
+	o.setDefaults()
+	// One stack instead of a defer per start, so helpers can register
+	// stops; it runs them in reverse order of start, as defers would.
+	var stops stopStack
+	defer stops.run()
+
+	data := filepath.Join(o.Root, ".devstack", "data")
+	ln, err := listen(o, data)
+	if err != nil {
+		return err
+	}
+	base := "http://" + ln.Addr().String()
+	endpoint, err := startDynamo(ctx, o, data, &stops)
+	if err != nil {
+		return err
+	}
+	env := map[string]string{}
+	hook := Hook{Root: o.Root, Base: base, Data: data, Env: env, Logger: o.Logger}
+	if err := runBefore(ctx, hook, &stops); err != nil {
+		return err
+	}
+	iss, err := issuerkit.LoadOrCreate(filepath.Join(data, "jwt"))
+	if err != nil {
+		return err
+	}
+	p, deps, outboxCfg, err := newDeps(o, endpoint, base, env)
+	if err != nil {
+		return err
+	}
+	demo, err := Seed(ctx, deps)
+	if err != nil {
+		return err
+	}
+	hook.Outbox = outboxCfg
+	if err := runAfter(ctx, deps, hook, &stops); err != nil {
+		return err
+	}
+	mux, err := newMux(p, deps, iss)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, o, ln, mux, func() error { return printWelcome(o.Out, base, iss, demo) })
+}
+
+func (o *Options) setDefaults() {
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:3000"
 	}
@@ -53,64 +98,99 @@ func Run(ctx context.Context, o Options) error {
 	if o.DynamoPort == 0 {
 		o.DynamoPort = 8000
 	}
-	data := filepath.Join(o.Root, ".devstack", "data")
+}
+
+// stopStack holds the stops of what Run started.
+type stopStack []func()
+
+func (s *stopStack) push(stop func()) { *s = append(*s, stop) }
+
+func (s stopStack) run() {
+	for i := len(s) - 1; i >= 0; i-- {
+		s[i]()
+	}
+}
+
+// listen wipes the data directory when asked to, then takes the address.
+func listen(o Options, data string) (net.Listener, error) {
 	if o.Reset {
 		if err := os.RemoveAll(data); err != nil {
-			return fmt.Errorf("devserver: reset: %w", err)
+			return nil, fmt.Errorf("devserver: reset: %w", err)
 		}
 	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
-		return fmt.Errorf("devserver: listen: %w", err)
+		return nil, fmt.Errorf("devserver: listen: %w", err)
 	}
-	base := "http://" + ln.Addr().String()
+	return ln, nil
+}
 
+// startDynamo starts DynamoDB Local on data, creates the table from
+// template.yaml unless it exists, and returns the endpoint.
+func startDynamo(ctx context.Context, o Options, data string, stops *stopStack) (string, error) {
 	logFile, err := os.OpenFile(filepath.Join(o.Root, ".devstack", "dynamodb.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return fmt.Errorf("devserver: %w", err)
+		return "", fmt.Errorf("devserver: %w", err)
 	}
-	defer logFile.Close()
+	stops.push(func() { logFile.Close() })
 	ddb, err := dynamokit.Start(ctx, dynamokit.Options{Root: o.Root, Port: o.DynamoPort, DataDir: filepath.Join(data, "dynamodb"), Log: logFile})
 	if err != nil {
-		return err
+		return "", err
 	}
-	defer ddb.Stop()
+	stops.push(ddb.Stop)
 	o.Logger.Info("DynamoDB Local", "endpoint", ddb.Endpoint, "data", filepath.Join(data, "dynamodb"))
 
-	tpl := filepath.Join(o.Root, "template.yaml")
-	def, err := tabledef.Load(tpl)
+	def, err := tabledef.Load(filepath.Join(o.Root, "template.yaml"))
 	if err != nil {
-		return err
+		return "", err
 	}
 	raw, _, _ := dynamokit.Clients(ddb.Endpoint)
-	if created, err := def.Ensure(ctx, raw, o.Table); err != nil {
-		return err
-	} else if created {
+	created, err := def.Ensure(ctx, raw, o.Table)
+	if err != nil {
+		return "", err
+	}
+	if created {
 		o.Logger.Info("created table from template.yaml", "table", o.Table)
 	}
+	return ddb.Endpoint, nil
+}
 
-	env := map[string]string{}
-	for _, h := range Before {
-		stop, err := h(ctx, Hook{Root: o.Root, Base: base, Data: data, Env: env, Logger: o.Logger})
+func runBefore(ctx context.Context, h Hook, stops *stopStack) error {
+	for _, before := range Before {
+		stop, err := before(ctx, h)
 		if err != nil {
 			return err
 		}
 		if stop != nil {
-			defer stop()
+			stops.push(stop)
 		}
 	}
+	return nil
+}
 
-	iss, err := issuerkit.LoadOrCreate(filepath.Join(data, "jwt"))
-	if err != nil {
-		return err
+func runAfter(ctx context.Context, d *routes.Deps, h Hook, stops *stopStack) error {
+	for _, after := range After {
+		stop, err := after(ctx, d, h)
+		if err != nil {
+			return err
+		}
+		if stop != nil {
+			stops.push(stop)
+		}
 	}
+	return nil
+}
+
+// newDeps builds the platform and the routes' dependencies from the
+// hooks' settings in env.
+func newDeps(o Options, endpoint, base string, env map[string]string) (*platform.Platform, *routes.Deps, kinds.Config, error) {
 	awsCfg, _ := dynamokit.Config()
 	p, err := platform.New(platform.Config{
-		Table: o.Table, DynamoDBEndpoint: ddb.Endpoint, JWTIssuer: issuerkit.DefaultIssuer, JWTAudience: issuerkit.DefaultAudience,
+		Table: o.Table, DynamoDBEndpoint: endpoint, JWTIssuer: issuerkit.DefaultIssuer, JWTAudience: issuerkit.DefaultAudience,
 		JWKSURL: base + "/dev-issuer/jwks.json",
 	}, awsCfg)
 	if err != nil {
-		return err
+		return nil, nil, kinds.Config{}, err
 	}
 	p.Logger = o.Logger
 	// The dev server's configuration, read once: the hooks' settings over
@@ -124,29 +204,19 @@ func Run(ctx context.Context, o Options) error {
 	}
 	cfg, err := routes.ConfigFromEnv(getenv)
 	if err != nil {
-		return err
+		return nil, nil, kinds.Config{}, err
 	}
 	p.Config.PublicBaseURL = cfg.PublicBaseURL
 	deps := routes.NewDeps(p, cfg)
 	outboxCfg := kinds.Config{Messaging: messaging.ConfigFromEnv(getenv), Avatars: cfg.Participants}
+	return p, deps, outboxCfg, nil
+}
 
-	demo, err := Seed(ctx, deps)
-	if err != nil {
-		return err
-	}
-
-	for _, h := range After {
-		stop, err := h(ctx, deps, Hook{Root: o.Root, Base: base, Data: data, Env: env, Logger: o.Logger, Outbox: outboxCfg})
-		if err != nil {
-			return err
-		}
-		if stop != nil {
-			defer stop()
-		}
-	}
+// newMux serves every route, the dev issuer's JWKS and the Extra handlers.
+func newMux(p *platform.Platform, deps *routes.Deps, iss *issuerkit.Issuer) (*http.ServeMux, error) {
 	all, err := routes.All(deps)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", p.Handler(all))
@@ -154,11 +224,17 @@ func Run(ctx context.Context, o Options) error {
 	for pattern, h := range Extra {
 		mux.Handle(pattern, h)
 	}
-	srv := &http.Server{Handler: logRequests(o.Logger, mux), ReadHeaderTimeout: 10 * time.Second}
+	return mux, nil
+}
+
+// serve serves h on ln, calls welcome once serving, and shuts down when
+// ctx is done.
+func serve(ctx context.Context, o Options, ln net.Listener, h http.Handler, welcome func() error) error {
+	srv := &http.Server{Handler: logRequests(o.Logger, h), ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
-	if err := printWelcome(o.Out, base, iss, demo); err != nil {
+	if err := welcome(); err != nil {
 		return err
 	}
 	select {

@@ -90,84 +90,125 @@ func Merge(frags []Fragment) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	version := scalar(root, "openapi")
-	paths := ensureMap(root, "paths")
-	comps := ensureMap(root, "components")
-	tags := lookup(root, "tags")
-	pathFrom := map[string]string{}
-	for i := 0; i+1 < len(paths.Content); i += 2 {
-		pathFrom[paths.Content[i].Value] = frags[0].Name
-	}
-	compFrom := map[string]string{}
-	for i := 0; i+1 < len(comps.Content); i += 2 {
-		sec := comps.Content[i+1]
-		for j := 0; j+1 < len(sec.Content); j += 2 {
-			compFrom[comps.Content[i].Value+"/"+sec.Content[j].Value] = frags[0].Name
-		}
-	}
-
+	m := newMerger(root, frags[0].Name)
 	for _, f := range frags[1:] {
-		var fd yaml.Node
-		m, err := parseFragment(f, &fd)
-		if err != nil {
+		if err := m.add(f); err != nil {
 			return nil, err
 		}
-		if v := scalar(m, "openapi"); v != version {
-			return nil, fmt.Errorf("openapi: %s: openapi %q, want %q as in %s", f.Name, v, version, BaseFragment)
+	}
+	return encode(&doc)
+}
+
+// merger grows the base fragment's document and remembers which
+// fragment defined each path and component, to name both in conflicts.
+type merger struct {
+	root, paths, comps, tags *yaml.Node
+	version                  string
+	pathFrom, compFrom       map[string]string // by path; by "section/name"
+}
+
+func newMerger(root *yaml.Node, base string) *merger {
+	m := &merger{root: root, version: scalar(root, "openapi"), paths: ensureMap(root, "paths"), comps: ensureMap(root, "components"),
+		tags: lookup(root, "tags"), pathFrom: map[string]string{}, compFrom: map[string]string{}}
+	for i := 0; i+1 < len(m.paths.Content); i += 2 {
+		m.pathFrom[m.paths.Content[i].Value] = base
+	}
+	for i := 0; i+1 < len(m.comps.Content); i += 2 {
+		sec := m.comps.Content[i+1]
+		for j := 0; j+1 < len(sec.Content); j += 2 {
+			m.compFrom[m.comps.Content[i].Value+"/"+sec.Content[j].Value] = base
 		}
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			key, val := m.Content[i].Value, m.Content[i+1]
-			switch key {
-			case "openapi", "info":
-				// Required for a standalone fragment; base.yaml's win.
-			case "paths":
-				for j := 0; j+1 < len(val.Content); j += 2 {
-					p := val.Content[j].Value
-					if prev, ok := pathFrom[p]; ok {
-						return nil, fmt.Errorf("%w: path %s is in %s and %s", ErrConflict, p, prev, f.Name)
-					}
-					pathFrom[p] = f.Name
-					paths.Content = append(paths.Content, val.Content[j], val.Content[j+1])
-				}
-			case "components":
-				for j := 0; j+1 < len(val.Content); j += 2 {
-					secName, sec := val.Content[j].Value, val.Content[j+1]
-					dst := ensureMap(comps, secName)
-					for k := 0; k+1 < len(sec.Content); k += 2 {
-						name := sec.Content[k].Value
-						id := secName + "/" + name
-						if prev, ok := compFrom[id]; ok {
-							same, err := equalNodes(lookup(dst, name), sec.Content[k+1])
-							if err != nil {
-								return nil, fmt.Errorf("openapi: %s: %s: %w", f.Name, id, err)
-							}
-							if !same {
-								return nil, fmt.Errorf("%w: components/%s differs between %s and %s", ErrConflict, id, prev, f.Name)
-							}
-							continue
-						}
-						compFrom[id] = f.Name
-						dst.Content = append(dst.Content, sec.Content[k], sec.Content[k+1])
-					}
-				}
-			case "tags":
-				if tags == nil {
-					tags = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-					root.Content = append(root.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "tags"}, tags)
-				}
-				tags.Style &^= yaml.FlowStyle
-				if err := mergeTags(tags, val, f.Name); err != nil {
-					return nil, err
-				}
-			default:
-				return nil, fmt.Errorf("openapi: %s: top-level %q belongs in %s", f.Name, key, BaseFragment)
+	}
+	return m
+}
+
+// add merges one non-base fragment.
+func (m *merger) add(f Fragment) error {
+	var fd yaml.Node
+	top, err := parseFragment(f, &fd)
+	if err != nil {
+		return err
+	}
+	if v := scalar(top, "openapi"); v != m.version {
+		return fmt.Errorf("openapi: %s: openapi %q, want %q as in %s", f.Name, v, m.version, BaseFragment)
+	}
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		key, val := top.Content[i].Value, top.Content[i+1]
+		switch key {
+		case "openapi", "info":
+			// Required for a standalone fragment; base.yaml's win.
+		case "paths":
+			err = m.addPaths(val, f.Name)
+		case "components":
+			err = m.addComponents(val, f.Name)
+		case "tags":
+			err = m.addTags(val, f.Name)
+		default:
+			err = fmt.Errorf("openapi: %s: top-level %q belongs in %s", f.Name, key, BaseFragment)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addPaths appends paths; a path may be defined once only.
+func (m *merger) addPaths(val *yaml.Node, from string) error {
+	for j := 0; j+1 < len(val.Content); j += 2 {
+		p := val.Content[j].Value
+		if prev, ok := m.pathFrom[p]; ok {
+			return fmt.Errorf("%w: path %s is in %s and %s", ErrConflict, p, prev, from)
+		}
+		m.pathFrom[p] = from
+		m.paths.Content = append(m.paths.Content, val.Content[j], val.Content[j+1])
+	}
+	return nil
+}
+
+// addComponents appends each section's components; one defined before
+// must be identical and is skipped.
+func (m *merger) addComponents(val *yaml.Node, from string) error {
+	for j := 0; j+1 < len(val.Content); j += 2 {
+		secName, sec := val.Content[j].Value, val.Content[j+1]
+		dst := ensureMap(m.comps, secName)
+		for k := 0; k+1 < len(sec.Content); k += 2 {
+			name := sec.Content[k].Value
+			id := secName + "/" + name
+			prev, ok := m.compFrom[id]
+			if !ok {
+				m.compFrom[id] = from
+				dst.Content = append(dst.Content, sec.Content[k], sec.Content[k+1])
+				continue
+			}
+			same, err := equalNodes(lookup(dst, name), sec.Content[k+1])
+			if err != nil {
+				return fmt.Errorf("openapi: %s: %s: %w", from, id, err)
+			}
+			if !same {
+				return fmt.Errorf("%w: components/%s differs between %s and %s", ErrConflict, id, prev, from)
 			}
 		}
 	}
+	return nil
+}
+
+// addTags merges tags into the document's, creating them when base.yaml
+// has none.
+func (m *merger) addTags(val *yaml.Node, from string) error {
+	if m.tags == nil {
+		m.tags = &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		m.root.Content = append(m.root.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "tags"}, m.tags)
+	}
+	m.tags.Style &^= yaml.FlowStyle
+	return mergeTags(m.tags, val, from)
+}
+
+func encode(doc *yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return nil, fmt.Errorf("openapi: encode: %w", err)
 	}
 	if err := enc.Close(); err != nil {

@@ -162,13 +162,7 @@ func (d *Dispatcher) Process(ctx context.Context, c Change) error {
 		d.log.ErrorContext(ctx, "outbox: no handler for kind; message left PENDING", "outboxId", c.MessageID, "kind", c.Kind)
 		return nil
 	}
-	deadline := d.now().Add(d.MaxWait)
-	if dl, ok := ctx.Deadline(); ok {
-		// Leave time for one handler call and the outcome write.
-		if lim := dl.Add(-d.SendTimeout - 2*time.Second); lim.Before(deadline) {
-			deadline = lim
-		}
-	}
+	deadline := d.deadline(ctx)
 	next := c.NextAttemptAt
 	for {
 		if err := d.waitUntil(ctx, time.UnixMilli(next), deadline); err != nil {
@@ -184,26 +178,47 @@ func (d *Dispatcher) Process(ctx context.Context, c Change) error {
 		if !dynamo.IsCondCheckFailed(err) {
 			return fmt.Errorf("%w: claim: %v", ErrRetryLater, err)
 		}
-		cur, err := d.get(ctx, c.MessageID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
+		var done bool
+		if next, done, err = d.retryAt(ctx, c); done || err != nil {
+			return err
 		}
-		if err != nil {
-			return fmt.Errorf("%w: read: %v", ErrRetryLater, err)
+	}
+}
+
+// deadline is when Process stops waiting: MaxWait from now, or earlier
+// so one handler call and the outcome write fit before ctx's deadline.
+func (d *Dispatcher) deadline(ctx context.Context) time.Time {
+	deadline := d.now().Add(d.MaxWait)
+	if dl, ok := ctx.Deadline(); ok {
+		if lim := dl.Add(-d.SendTimeout - 2*time.Second); lim.Before(deadline) {
+			deadline = lim
 		}
-		now := d.now().UnixMilli()
-		switch {
-		case cur.Attempts != c.Attempts, cur.Status == StatusSent, cur.Status == StatusFailed:
-			return nil // moved on: a later record (or none) carries it
-		case cur.Status == statusSending && cur.LeaseUntil > now:
-			// Someone is delivering it: wait for the outcome or the
-			// lease to run out (a crashed claimer), re-reading meanwhile.
-			next = min(cur.LeaseUntil+1, now+500)
-		case cur.Status == StatusPending && cur.NextAttemptAt > now:
-			next = cur.NextAttemptAt
-		default:
-			next = now // raced: claim again
-		}
+	}
+	return deadline
+}
+
+// retryAt reads the message after a failed claim and tells when to
+// claim again (epoch ms), or done when this change needs no more work.
+func (d *Dispatcher) retryAt(ctx context.Context, c Change) (next int64, done bool, err error) {
+	cur, err := d.get(ctx, c.MessageID)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, true, nil
+	}
+	if err != nil {
+		return 0, true, fmt.Errorf("%w: read: %v", ErrRetryLater, err)
+	}
+	now := d.now().UnixMilli()
+	switch {
+	case cur.Attempts != c.Attempts, cur.Status == StatusSent, cur.Status == StatusFailed:
+		return 0, true, nil // moved on: a later record (or none) carries it
+	case cur.Status == statusSending && cur.LeaseUntil > now:
+		// Someone is delivering it: wait for the outcome or the
+		// lease to run out (a crashed claimer), re-reading meanwhile.
+		return min(cur.LeaseUntil+1, now+500), false, nil
+	case cur.Status == StatusPending && cur.NextAttemptAt > now:
+		return cur.NextAttemptAt, false, nil
+	default:
+		return now, false, nil // raced: claim again
 	}
 }
 

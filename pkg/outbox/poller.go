@@ -32,15 +32,7 @@ type Poller struct {
 
 // Run polls until ctx is done, then waits for in-flight changes.
 func (p *Poller) Run(ctx context.Context) error {
-	if p.Interval == 0 {
-		p.Interval = 200 * time.Millisecond
-	}
-	if p.Retries == 0 {
-		p.Retries = 10
-	}
-	if p.Logger == nil {
-		p.Logger = slog.Default()
-	}
+	p.setDefaults()
 	desc, err := p.Table.Describe().Run(ctx)
 	if err != nil {
 		return fmt.Errorf("outbox: describe table: %w", err)
@@ -59,31 +51,8 @@ func (p *Poller) Run(ctx context.Context) error {
 			}
 			lastDescribe = time.Now()
 		}
-		for shard, it := range iters {
-			if it == nil {
-				continue
-			}
-			out, err := p.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it, Limit: aws.Int32(100)})
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				p.Logger.Warn("outbox poller: get records", "shard", shard, "err", err)
-				delete(iters, shard) // rediscovered from its oldest record
-				continue
-			}
-			iters[shard] = out.NextShardIterator
-			for _, r := range out.Records {
-				c, ok := ChangeFromStream(r)
-				if !ok {
-					continue
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					p.process(ctx, c)
-				}()
-			}
+		if stopped := p.poll(ctx, iters, &wg); stopped {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
@@ -91,6 +60,51 @@ func (p *Poller) Run(ctx context.Context) error {
 		case <-time.After(p.Interval):
 		}
 	}
+}
+
+func (p *Poller) setDefaults() {
+	if p.Interval == 0 {
+		p.Interval = 200 * time.Millisecond
+	}
+	if p.Retries == 0 {
+		p.Retries = 10
+	}
+	if p.Logger == nil {
+		p.Logger = slog.Default()
+	}
+}
+
+// poll reads one round of records from each open shard and processes
+// their changes in the background (tracked by wg); stopped when ctx ended
+// a read.
+func (p *Poller) poll(ctx context.Context, iters map[string]*string, wg *sync.WaitGroup) (stopped bool) {
+	for shard, it := range iters {
+		if it == nil {
+			continue
+		}
+		out, err := p.Streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it, Limit: aws.Int32(100)})
+		if err != nil {
+			if ctx.Err() != nil {
+				return true
+			}
+			p.Logger.Warn("outbox poller: get records", "shard", shard, "err", err)
+			delete(iters, shard) // rediscovered from its oldest record
+			continue
+		}
+		iters[shard] = out.NextShardIterator
+		for _, r := range out.Records {
+			c, ok := ChangeFromStream(r)
+			if !ok {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p.process(ctx, c)
+			}()
+		}
+	}
+	return false
 }
 
 // process runs one change, redelivering it like the event source mapping.

@@ -62,64 +62,111 @@ func hasControl(s string) bool {
 	return false
 }
 
-// validate checks every present field on its own.
+// validate checks every present field on its own, in the order of the
+// fields, so the first bad one is reported.
 func (in *input) validate() error {
+	if err := in.validateProfile(); err != nil {
+		return err
+	}
+	return in.validateLists()
+}
+
+// validateProfile checks the scalar fields and trims displayName.
+func (in *input) validateProfile() error {
 	if in.Kind != nil && !kinds[*in.Kind] {
 		return bad("invalid-kind", "kind must be one of PERSON, GROUP, AI_AGENT")
 	}
 	if in.DisplayName != nil {
-		d := strings.TrimSpace(*in.DisplayName)
-		if d == "" || utf8.RuneCountInString(d) > maxDisplayName || !utf8.ValidString(d) || hasControl(d) {
-			return bad("invalid-display-name", "displayName must be 1-150 characters")
+		d, err := displayName(*in.DisplayName)
+		if err != nil {
+			return err
 		}
 		in.DisplayName = &d
 	}
-	if in.Email != nil && *in.Email != "" {
-		e := *in.Email
-		a, err := mail.ParseAddress(e)
-		if len(e) > maxEmail || err != nil || a.Address != e {
-			return bad("invalid-email", "email must be a bare e-mail address (name@example.com)")
-		}
+	if in.Email != nil && *in.Email != "" && !validEmail(*in.Email) {
+		return bad("invalid-email", "email must be a bare e-mail address (name@example.com)")
 	}
 	if in.RelatedAgentID != nil && *in.RelatedAgentID != "" && !httpapi.ValidAgentID(*in.RelatedAgentID) {
 		return bad("invalid-related-agent-id", "relatedAgentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
 	}
+	return nil
+}
+
+// validateLists checks channels and agentIds into their validated forms.
+func (in *input) validateLists() error {
 	if in.Channels != nil {
-		if len(*in.Channels) > roster.MaxChannels {
-			return bad("too-many-channels", "a participant has at most "+strconv.Itoa(roster.MaxChannels)+" channels")
+		chs, err := parseChannels(*in.Channels)
+		if err != nil {
+			return err
 		}
-		seen := map[roster.ChannelKey]bool{}
-		in.channels = make([]roster.Channel, 0, len(*in.Channels))
-		for i, c := range *in.Channels {
-			ch, err := c.channel(i)
-			if err != nil {
-				return err
-			}
-			if seen[ch.Key()] {
-				return bad("duplicate-channel", "channels["+strconv.Itoa(i)+"] repeats an earlier channel")
-			}
-			seen[ch.Key()] = true
-			in.channels = append(in.channels, ch)
-		}
+		in.channels = chs
 	}
 	if in.AgentIDs != nil {
-		seen := map[string]bool{}
-		in.agentIDs = []string{}
-		for _, a := range *in.AgentIDs {
-			if !httpapi.ValidAgentID(a) {
-				return bad("invalid-agent-id", "agentIds must hold 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
-			}
-			if !seen[a] {
-				seen[a] = true
-				in.agentIDs = append(in.agentIDs, a)
-			}
+		ids, err := parseAgentIDs(*in.AgentIDs)
+		if err != nil {
+			return err
 		}
-		if len(in.agentIDs) > roster.MaxAgents {
-			return bad("too-many-agents", "a participant has at most "+strconv.Itoa(roster.MaxAgents)+" agents")
-		}
-		sort.Strings(in.agentIDs)
+		in.agentIDs = ids
 	}
 	return nil
+}
+
+// displayName returns d trimmed, or an error when it is empty, too long
+// or holds control characters.
+func displayName(d string) (string, error) {
+	d = strings.TrimSpace(d)
+	if d == "" || utf8.RuneCountInString(d) > maxDisplayName || !utf8.ValidString(d) || hasControl(d) {
+		return "", bad("invalid-display-name", "displayName must be 1-150 characters")
+	}
+	return d, nil
+}
+
+// validEmail accepts a bare address only: no display name, no comments.
+func validEmail(e string) bool {
+	a, err := mail.ParseAddress(e)
+	return len(e) <= maxEmail && err == nil && a.Address == e
+}
+
+// parseChannels validates each channel and rejects repeats.
+func parseChannels(in []channelInput) ([]roster.Channel, error) {
+	if len(in) > roster.MaxChannels {
+		return nil, bad("too-many-channels", "a participant has at most "+strconv.Itoa(roster.MaxChannels)+" channels")
+	}
+	seen := map[roster.ChannelKey]bool{}
+	out := make([]roster.Channel, 0, len(in))
+	for i, c := range in {
+		ch, err := c.channel(i)
+		if err != nil {
+			return nil, err
+		}
+		if seen[ch.Key()] {
+			return nil, bad("duplicate-channel", "channels["+strconv.Itoa(i)+"] repeats an earlier channel")
+		}
+		seen[ch.Key()] = true
+		out = append(out, ch)
+	}
+	return out, nil
+}
+
+// parseAgentIDs validates the ids and returns them sorted without
+// repeats; the bound applies after repeats are dropped.
+func parseAgentIDs(in []string) ([]string, error) {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, a := range in {
+		if !httpapi.ValidAgentID(a) {
+			return nil, bad("invalid-agent-id", "agentIds must hold 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
+		}
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	if len(out) > roster.MaxAgents {
+		return nil, bad("too-many-agents", "a participant has at most "+strconv.Itoa(roster.MaxAgents)+" agents")
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 func (c channelInput) channel(i int) (roster.Channel, error) {
@@ -132,7 +179,7 @@ func (c channelInput) channel(i int) (roster.Channel, error) {
 		return roster.Channel{}, err
 	}
 	a := *c.Address
-	if a == "" || utf8.RuneCountInString(a) > maxAddress || !utf8.ValidString(a) || hasControl(a) || strings.TrimSpace(a) != a {
+	if !validChannelAddress(a) {
 		return roster.Channel{}, bad("invalid-address", at+".address must be 1-256 characters without surrounding spaces")
 	}
 	ch := roster.Channel{IntegrationConfigID: id, Address: a}
@@ -144,7 +191,7 @@ func (c channelInput) channel(i int) (roster.Channel, error) {
 	}
 	if c.Label != nil {
 		l := strings.TrimSpace(*c.Label)
-		if utf8.RuneCountInString(l) > maxLabel || !utf8.ValidString(l) || hasControl(l) {
+		if !validLabel(l) {
 			return roster.Channel{}, bad("invalid-label", at+".label must be at most 100 characters")
 		}
 		ch.Label = l
@@ -153,6 +200,16 @@ func (c channelInput) channel(i int) (roster.Channel, error) {
 		ch.Disabled = *c.Disabled
 	}
 	return ch, nil
+}
+
+// validChannelAddress: addresses are compared byte for byte, so surrounding
+// spaces are refused rather than trimmed.
+func validChannelAddress(a string) bool {
+	return a != "" && utf8.RuneCountInString(a) <= maxAddress && utf8.ValidString(a) && !hasControl(a) && strings.TrimSpace(a) == a
+}
+
+func validLabel(l string) bool {
+	return utf8.RuneCountInString(l) <= maxLabel && utf8.ValidString(l) && !hasControl(l)
 }
 
 // forCreate validates a POST body and returns the participant it names.

@@ -34,39 +34,9 @@ func (s *Service) createDocument(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.nowMillis()
-	d := Document{ID: uuid.NewString(), OrganizationID: p.Organization, CreatedBy: p.Subject, CreatedAt: now, ModifiedAt: now}
-	if b.ID != nil {
-		if d.ID, err = parseUUID("id", *b.ID); err != nil {
-			return err
-		}
-	}
-	if b.Filename == nil || !validFilename(*b.Filename) {
-		return badField("filename")
-	}
-	d.Filename, d.DisplayName = *b.Filename, *b.Filename
-	if b.DisplayName != nil {
-		if !validName(*b.DisplayName, maxDisplayName) {
-			return badField("displayName")
-		}
-		d.DisplayName = *b.DisplayName
-	}
-	if b.AssetID != nil {
-		if !validAssetID(*b.AssetID) {
-			return badField("assetId")
-		}
-		d.AssetID = *b.AssetID
-	}
-	if b.Category != nil {
-		if !validName(*b.Category, maxCategory) {
-			return badField("category")
-		}
-		d.Category = *b.Category
-	}
-	if b.Mimetype != nil {
-		if !validMimetype(*b.Mimetype) {
-			return badField("mimetype")
-		}
-		d.Mimetype = *b.Mimetype
+	d, err := b.document(Document{ID: uuid.NewString(), OrganizationID: p.Organization, CreatedBy: p.Subject, CreatedAt: now, ModifiedAt: now})
+	if err != nil {
+		return err
 	}
 	if b.OrganizationID != nil && *b.OrganizationID != p.Organization {
 		return fail(CodeNoPermission)
@@ -81,6 +51,41 @@ func (s *Service) createDocument(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusCreated, d)
 }
 
+// document validates the body's fields in order and sets them on d;
+// displayName defaults to filename.
+func (b documentBody) document(d Document) (Document, error) {
+	var err error
+	if b.ID != nil {
+		if d.ID, err = parseUUID("id", *b.ID); err != nil {
+			return d, err
+		}
+	}
+	if b.Filename == nil || !validFilename(*b.Filename) {
+		return d, badField("filename")
+	}
+	d.Filename, d.DisplayName = *b.Filename, *b.Filename
+	for _, f := range []struct {
+		name  string
+		v     *string
+		dst   *string
+		valid func(string) bool
+	}{
+		{"displayName", b.DisplayName, &d.DisplayName, func(v string) bool { return validName(v, maxDisplayName) }},
+		{"assetId", b.AssetID, &d.AssetID, validAssetID},
+		{"category", b.Category, &d.Category, func(v string) bool { return validName(v, maxCategory) }},
+		{"mimetype", b.Mimetype, &d.Mimetype, validMimetype},
+	} {
+		if f.v == nil {
+			continue
+		}
+		if !f.valid(*f.v) {
+			return d, badField(f.name)
+		}
+		*f.dst = *f.v
+	}
+	return d, nil
+}
+
 // getDocument answers a document to the staff of its organization and
 // to recipients it is shared with while their access is active.
 func (s *Service) getDocument(w http.ResponseWriter, r *http.Request) error {
@@ -92,43 +97,47 @@ func (s *Service) getDocument(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var d Document
 	if validOrg(p.Organization) && p.HasRealmRole(staffRoles...) {
-		d, err := s.document(r.Context(), p.Organization, id)
-		if err != nil {
-			return err
-		}
-		return httpapi.WriteJSON(w, http.StatusOK, d)
+		d, err = s.document(r.Context(), p.Organization, id)
+	} else {
+		d, err = s.sharedDocument(r.Context(), p, id)
 	}
-	typ, org, err := s.store.Lookup(r.Context(), id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return fail(CodeNotFound)
-	case err != nil:
-		return err
-	case typ != EntityDocument:
-		return fail(CodeUnprocessableEntity, "entityType", typ)
-	}
-	// A recipient's token names them by their Keycloak user id.
-	sub, err := parseUUID("sub", p.Subject)
-	if err != nil {
-		return fail(CodeNoPermission)
-	}
-	rec, err := s.store.GetRecipient(r.Context(), org, sub)
-	if errors.Is(err, store.ErrNotFound) {
-		return fail(CodeNoPermission)
-	}
-	if err != nil {
-		return err
-	}
-	g, shared := rec.Grants[id]
-	if rec.Status != StatusAccepted || !shared || g.RevokedAt != 0 {
-		return fail(CodeNoPermission)
-	}
-	d, err := s.store.GetDocument(r.Context(), org, id)
 	if err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, d)
+}
+
+// sharedDocument reads document id for a recipient p: 403 unless it is
+// shared with p, p accepted, and the grant is not revoked.
+func (s *Service) sharedDocument(ctx context.Context, p auth.Principal, id string) (Document, error) {
+	typ, org, err := s.store.Lookup(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return Document{}, fail(CodeNotFound)
+	case err != nil:
+		return Document{}, err
+	case typ != EntityDocument:
+		return Document{}, fail(CodeUnprocessableEntity, "entityType", typ)
+	}
+	// A recipient's token names them by their Keycloak user id.
+	sub, err := parseUUID("sub", p.Subject)
+	if err != nil {
+		return Document{}, fail(CodeNoPermission)
+	}
+	rec, err := s.store.GetRecipient(ctx, org, sub)
+	if errors.Is(err, store.ErrNotFound) {
+		return Document{}, fail(CodeNoPermission)
+	}
+	if err != nil {
+		return Document{}, err
+	}
+	g, shared := rec.Grants[id]
+	if rec.Status != StatusAccepted || !shared || g.RevokedAt != 0 {
+		return Document{}, fail(CodeNoPermission)
+	}
+	return s.store.GetDocument(ctx, org, id)
 }
 
 // document reads a document of org: 404 when the id names nothing, 422

@@ -38,22 +38,9 @@ func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	if b.RecipientEmail == nil {
-		return badField("recipientEmail")
-	}
-	email, ok := parseEmail(*b.RecipientEmail)
-	if !ok {
-		return badField("recipientEmail")
-	}
-	if b.AssetID != nil && !validAssetID(*b.AssetID) {
-		return badField("assetId")
-	}
-	var note string
-	if b.Message != nil {
-		if !validText(*b.Message, maxMessage, true) {
-			return badField("message")
-		}
-		note = *b.Message
+	email, note, err := b.parse()
+	if err != nil {
+		return err
 	}
 	doc, err := s.document(r.Context(), p.Organization, fileID)
 	if err != nil {
@@ -66,27 +53,61 @@ func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	rec, created, err := s.shareRetrying(r.Context(), dir, p, email, newGrant(p, doc, note))
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return httpapi.WriteJSON(w, status, viewRecipient(rec))
+}
+
+// parse validates the body's fields on their own and returns the
+// recipient's address and the note ("" without one).
+func (b inviteBody) parse() (email, note string, err error) {
+	if b.RecipientEmail == nil {
+		return "", "", badField("recipientEmail")
+	}
+	email, ok := parseEmail(*b.RecipientEmail)
+	if !ok {
+		return "", "", badField("recipientEmail")
+	}
+	if b.AssetID != nil && !validAssetID(*b.AssetID) {
+		return "", "", badField("assetId")
+	}
+	if b.Message != nil {
+		if !validText(*b.Message, maxMessage, true) {
+			return "", "", badField("message")
+		}
+		note = *b.Message
+	}
+	return email, note, nil
+}
+
+// newGrant is the grant of doc from the caller p; a sender without a
+// name is shown by e-mail address.
+func newGrant(p auth.Principal, doc Document, note string) Grant {
 	senderName := p.Name
 	if senderName == "" {
 		senderName = p.Email
 	}
-	g := Grant{DocumentID: doc.ID, DocumentName: doc.DisplayName, AssetID: doc.AssetID, SenderUserID: p.Subject,
+	return Grant{DocumentID: doc.ID, DocumentName: doc.DisplayName, AssetID: doc.AssetID, SenderUserID: p.Subject,
 		SenderUserName: senderName, SenderUserEmail: p.Email, Message: note}
+}
+
+// shareRetrying makes up to three attempts while concurrent requests
+// change what an attempt read.
+func (s *Service) shareRetrying(ctx context.Context, dir Directory, p auth.Principal, email string, g Grant) (Recipient, bool, error) {
 	for range 3 {
-		rec, created, err := s.share(r.Context(), dir, p, email, g)
+		rec, created, err := s.share(ctx, dir, p, email, g)
 		if errors.Is(err, errRetry) {
 			continue
 		}
-		if err != nil {
-			return err
-		}
-		status := http.StatusOK
-		if created {
-			status = http.StatusCreated
-		}
-		return httpapi.WriteJSON(w, status, viewRecipient(rec))
+		return rec, created, err
 	}
-	return failWith(errRetry, CodeConflict)
+	return Recipient{}, false, failWith(errRetry, CodeConflict)
 }
 
 // share makes one attempt: find or create the Keycloak user, then create
@@ -94,25 +115,9 @@ func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
 // created reports whether the grant is new.
 func (s *Service) share(ctx context.Context, dir Directory, p auth.Principal, email string, g Grant) (rec Recipient, created bool, err error) {
 	org := p.Organization
-	user, err := dir.FindUserByEmail(ctx, email)
-	fresh := false
-	if errors.Is(err, keycloak.ErrNotFound) {
-		id, cerr := dir.CreateDisabledUser(ctx, email, org)
-		if errors.Is(cerr, keycloak.ErrConflict) {
-			return rec, false, errRetry // created concurrently: find it next time
-		}
-		if cerr != nil {
-			return rec, false, upstream(cerr)
-		}
-		user, fresh = keycloak.User{ID: id, Email: email, Organization: org}, true
-	} else if err != nil {
-		return rec, false, upstream(err)
-	}
-	if user.Organization != org {
-		return rec, false, fail(CodeConflict, "reason", "RecipientInAnotherOrganization")
-	}
-	if _, err := parseUUID("userId", user.ID); err != nil {
-		return rec, false, fmt.Errorf("shares: Keycloak user id %q is not a UUID", user.ID)
+	user, fresh, err := recipientUser(ctx, dir, email, org)
+	if err != nil {
+		return rec, false, err
 	}
 	now := s.nowMillis()
 	g.CreatedAt = now
@@ -124,17 +129,7 @@ func (s *Service) share(ctx context.Context, dir Directory, p auth.Principal, em
 		if !fresh && user.Enabled {
 			return rec, false, fail(CodeConflict, "reason", "ExistingAccount")
 		}
-		rec = Recipient{UserID: user.ID, OrganizationID: org, Email: email, Status: StatusWaiting,
-			Grants: map[string]Grant{g.DocumentID: g}, CreatedAt: now, ModifiedAt: now, Version: 1}
-		msg, err := s.mailAction(outboxID("invite", org, rec.UserID, g.DocumentID), s.invitation(rec, g), now)
-		if err != nil {
-			return rec, false, err
-		}
-		err = s.store.CreateRecipient(ctx, rec, msg)
-		if errors.Is(err, store.ErrConflict) {
-			return rec, false, errRetry
-		}
-		return rec, err == nil, err
+		return s.createRecipient(ctx, org, user.ID, email, g, now)
 	}
 	if err != nil {
 		return rec, false, err
@@ -142,6 +137,53 @@ func (s *Service) share(ctx context.Context, dir Directory, p auth.Principal, em
 	if _, ok := rec.Grants[g.DocumentID]; ok {
 		return rec, false, nil
 	}
+	return s.addGrant(ctx, org, rec, g, now)
+}
+
+// recipientUser finds the Keycloak user of email or creates it disabled
+// in org (fresh). A user of another organization is a conflict.
+func recipientUser(ctx context.Context, dir Directory, email, org string) (user keycloak.User, fresh bool, err error) {
+	user, err = dir.FindUserByEmail(ctx, email)
+	if errors.Is(err, keycloak.ErrNotFound) {
+		id, cerr := dir.CreateDisabledUser(ctx, email, org)
+		if errors.Is(cerr, keycloak.ErrConflict) {
+			return user, false, errRetry // created concurrently: find it next time
+		}
+		if cerr != nil {
+			return user, false, upstream(cerr)
+		}
+		user, fresh = keycloak.User{ID: id, Email: email, Organization: org}, true
+	} else if err != nil {
+		return user, false, upstream(err)
+	}
+	if user.Organization != org {
+		return user, false, fail(CodeConflict, "reason", "RecipientInAnotherOrganization")
+	}
+	if _, err := parseUUID("userId", user.ID); err != nil {
+		return user, false, fmt.Errorf("shares: Keycloak user id %q is not a UUID", user.ID)
+	}
+	return user, fresh, nil
+}
+
+// createRecipient writes a WAITING recipient with its first grant and
+// the invitation.
+func (s *Service) createRecipient(ctx context.Context, org, userID, email string, g Grant, now int64) (Recipient, bool, error) {
+	rec := Recipient{UserID: userID, OrganizationID: org, Email: email, Status: StatusWaiting,
+		Grants: map[string]Grant{g.DocumentID: g}, CreatedAt: now, ModifiedAt: now, Version: 1}
+	msg, err := s.mailAction(outboxID("invite", org, rec.UserID, g.DocumentID), s.invitation(rec, g), now)
+	if err != nil {
+		return rec, false, err
+	}
+	err = s.store.CreateRecipient(ctx, rec, msg)
+	if errors.Is(err, store.ErrConflict) {
+		return rec, false, errRetry
+	}
+	return rec, err == nil, err
+}
+
+// addGrant adds g to an existing recipient of org with the mail its status
+// calls for: the invitation again while WAITING, a notice once ACCEPTED.
+func (s *Service) addGrant(ctx context.Context, org string, rec Recipient, g Grant, now int64) (Recipient, bool, error) {
 	var m mail.Message
 	switch rec.Status {
 	case StatusWaiting:

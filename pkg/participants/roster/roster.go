@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/pkg/problem"
 	"github.com/gatehouse/gatehouse/pkg/store"
@@ -282,15 +283,11 @@ func (s *Repo) CreateParticipant(ctx context.Context, tenant string, p Participa
 	if err == nil {
 		return nil
 	}
+	claimed := make([]ChannelKey, 0, len(p.Channels))
 	for _, c := range p.Channels {
-		if store.ConditionFailed(err, actClaim(c.Key())) {
-			return s.channelOwnerErr(ctx, tenant, c.Key(), p.ID)
-		}
+		claimed = append(claimed, c.Key())
 	}
-	if failedAny(err) {
-		return fmt.Errorf("%w: %w", store.ErrConflict, err)
-	}
-	return fmt.Errorf("roster: create participant: %w", err)
+	return s.claimTxErr(ctx, tenant, p.ID, claimed, err, "create participant")
 }
 
 // ReplaceParticipant writes next over cur (a record read before) and
@@ -301,70 +298,18 @@ func (s *Repo) CreateParticipant(ctx context.Context, tenant string, p Participa
 // since cur was read, and with *ChannelTakenError when an added channel
 // belongs to another participant.
 func (s *Repo) ReplaceParticipant(ctx context.Context, tenant string, cur ParticipantRecord, next Participant, bindingIDs map[string]string) error {
-	// Approvals may have grown a participant past the bounds; a change
-	// that does not grow it further is still allowed.
-	if len(next.Channels) > MaxChannels && len(next.Channels) > len(cur.Channels) ||
-		len(next.AgentIDs) > MaxAgents && len(next.AgentIDs) > len(cur.AgentIDs) {
-		return fmt.Errorf("%w: at most %d channels and %d agents", ErrTooMany, MaxChannels, MaxAgents)
+	if err := checkGrowth(cur.Participant, next); err != nil {
+		return err
 	}
 	next.ID, next.CreatedAt = cur.ID, cur.CreatedAt
-	oldCh := map[ChannelKey]bool{}
-	for _, c := range cur.Channels {
-		oldCh[c.Key()] = true
+	put := s.table.Put(NewParticipantItem(tenant, next)).If("attribute_exists(PK) AND modifiedAt = ?", cur.ModifiedAt)
+	plan, err := planReplace(cur, next)
+	if err != nil {
+		return err
 	}
-	newCh := map[ChannelKey]bool{}
-	var added []ChannelKey
-	for _, c := range next.Channels {
-		if newCh[c.Key()] {
-			return fmt.Errorf("roster: duplicate channel %s/%s", c.IntegrationConfigID, c.Address)
-		}
-		newCh[c.Key()] = true
-		if !oldCh[c.Key()] {
-			added = append(added, c.Key())
-		}
-	}
-	oldAg := map[string]bool{}
-	for _, a := range cur.AgentIDs {
-		oldAg[a] = true
-	}
-	for _, b := range cur.Bindings {
-		oldAg[b.AgentID] = true
-	}
-	newAg := map[string]bool{}
-	for _, a := range next.AgentIDs {
-		newAg[a] = true
-	}
-
-	tx := s.st.Tx()
-	n := 0
-	tx.Put(actParticipant, s.table.Put(NewParticipantItem(tenant, next)).If("attribute_exists(PK) AND modifiedAt = ?", cur.ModifiedAt))
-	n++
-	for _, c := range added {
-		tx.Put(actClaim(c), s.table.Put(NewChannelIndex(tenant, c.IntegrationConfigID, c.Address, cur.ID, next.ModifiedAt)).If("attribute_not_exists(PK)"))
-		n++
-	}
-	for _, c := range cur.Channels {
-		if !newCh[c.Key()] {
-			tx.Delete(actRelease(c.Key()), s.table.Delete("PK", store.ChannelPK(tenant, c.IntegrationConfigID, c.Address)).Range("SK", store.MarkerSK).
-				If("attribute_not_exists(PK) OR participantId = ?", cur.ID))
-			n++
-		}
-	}
-	for a := range oldAg {
-		if !newAg[a] {
-			tx.Delete(actUnbind(a), s.table.Delete("PK", store.ParticipantPK(tenant, cur.ID)).Range("SK", store.BindingSK(a)))
-			n++
-		}
-	}
-	for _, a := range next.AgentIDs {
-		if !oldAg[a] {
-			tx.Put(actBind(a), s.table.Put(NewBinding(tenant, cur.ID, a, bindingIDs[a], next.ModifiedAt)))
-			n++
-		}
-	}
-	if n == 1 {
+	if plan.writes() == 1 {
 		// Only the participant item changes: a plain conditional Put.
-		err := s.table.Put(NewParticipantItem(tenant, next)).If("attribute_exists(PK) AND modifiedAt = ?", cur.ModifiedAt).Run(ctx)
+		err := put.Run(ctx)
 		if dynamo.IsCondCheckFailed(err) {
 			return store.ErrConflict
 		}
@@ -373,22 +318,135 @@ func (s *Repo) ReplaceParticipant(ctx context.Context, tenant string, cur Partic
 		}
 		return nil
 	}
-	if n > 100 {
+	if n := plan.writes(); n > 100 {
 		return fmt.Errorf("%w: the change needs %d writes", ErrTooMany, n)
 	}
-	err := tx.Run(ctx)
+	err = s.replaceTx(tenant, cur.ID, next.ModifiedAt, put, plan, bindingIDs).Run(ctx)
 	if err == nil {
 		return nil
 	}
-	for _, c := range added {
+	return s.claimTxErr(ctx, tenant, cur.ID, plan.claim, err, "replace participant")
+}
+
+// checkGrowth applies the bounds to a replacement: approvals may have
+// grown a participant past them, and a change that does not grow it
+// further is still allowed.
+func checkGrowth(cur, next Participant) error {
+	if len(next.Channels) > MaxChannels && len(next.Channels) > len(cur.Channels) ||
+		len(next.AgentIDs) > MaxAgents && len(next.AgentIDs) > len(cur.AgentIDs) {
+		return fmt.Errorf("%w: at most %d channels and %d agents", ErrTooMany, MaxChannels, MaxAgents)
+	}
+	return nil
+}
+
+// replacePlan is what replacing a participant writes besides its item.
+type replacePlan struct {
+	claim   []ChannelKey // channels added
+	release []ChannelKey // channels removed
+	unbind  []string     // agents no longer bound
+	bind    []string     // agents newly bound
+}
+
+// writes counts the transaction's actions, the participant's Put included.
+func (p replacePlan) writes() int {
+	return 1 + len(p.claim) + len(p.release) + len(p.unbind) + len(p.bind)
+}
+
+// planReplace diffs next against cur; next must not repeat a channel.
+func planReplace(cur ParticipantRecord, next Participant) (replacePlan, error) {
+	var plan replacePlan
+	var err error
+	if plan.claim, plan.release, err = diffChannels(cur.Channels, next.Channels); err != nil {
+		return replacePlan{}, err
+	}
+	plan.unbind, plan.bind = diffAgents(cur, next.AgentIDs)
+	return plan, nil
+}
+
+func diffChannels(cur, next []Channel) (added, removed []ChannelKey, err error) {
+	oldCh := map[ChannelKey]bool{}
+	for _, c := range cur {
+		oldCh[c.Key()] = true
+	}
+	newCh := map[ChannelKey]bool{}
+	for _, c := range next {
+		if newCh[c.Key()] {
+			return nil, nil, fmt.Errorf("roster: duplicate channel %s/%s", c.IntegrationConfigID, c.Address)
+		}
+		newCh[c.Key()] = true
+		if !oldCh[c.Key()] {
+			added = append(added, c.Key())
+		}
+	}
+	for _, c := range cur {
+		if !newCh[c.Key()] {
+			removed = append(removed, c.Key())
+		}
+	}
+	return added, removed, nil
+}
+
+// diffAgents counts an agent as bound when agentIds names it or a
+// binding item exists, so stray bindings are removed too.
+func diffAgents(cur ParticipantRecord, next []string) (unbind, bind []string) {
+	oldAg := map[string]bool{}
+	for _, a := range cur.AgentIDs {
+		oldAg[a] = true
+	}
+	for _, b := range cur.Bindings {
+		oldAg[b.AgentID] = true
+	}
+	newAg := map[string]bool{}
+	for _, a := range next {
+		newAg[a] = true
+	}
+	for a := range oldAg {
+		if !newAg[a] {
+			unbind = append(unbind, a)
+		}
+	}
+	sort.Strings(unbind)
+	for _, a := range next {
+		if !oldAg[a] {
+			bind = append(bind, a)
+		}
+	}
+	return unbind, bind
+}
+
+// replaceTx is the transaction of a plan: put, then claims, releases,
+// unbinds and binds of participant id, stamped at.
+func (s *Repo) replaceTx(tenant, id string, at int64, put *dynamo.Put, plan replacePlan, bindingIDs map[string]string) *store.Tx {
+	tx := s.st.Tx().Put(actParticipant, put)
+	for _, c := range plan.claim {
+		tx.Put(actClaim(c), s.table.Put(NewChannelIndex(tenant, c.IntegrationConfigID, c.Address, id, at)).If("attribute_not_exists(PK)"))
+	}
+	for _, c := range plan.release {
+		tx.Delete(actRelease(c), s.table.Delete("PK", store.ChannelPK(tenant, c.IntegrationConfigID, c.Address)).Range("SK", store.MarkerSK).
+			If("attribute_not_exists(PK) OR participantId = ?", id))
+	}
+	for _, a := range plan.unbind {
+		tx.Delete(actUnbind(a), s.table.Delete("PK", store.ParticipantPK(tenant, id)).Range("SK", store.BindingSK(a)))
+	}
+	for _, a := range plan.bind {
+		tx.Put(actBind(a), s.table.Put(NewBinding(tenant, id, a, bindingIDs[a], at)))
+	}
+	return tx
+}
+
+// claimTxErr explains a failed transaction that claimed channels for
+// participant me: *ChannelTakenError when a claim failed, store.ErrConflict
+// when another condition did.
+func (s *Repo) claimTxErr(ctx context.Context, tenant, me string, claimed []ChannelKey, err error, op string) error {
+	for _, c := range claimed {
 		if store.ConditionFailed(err, actClaim(c)) {
-			return s.channelOwnerErr(ctx, tenant, c, cur.ID)
+			return s.channelOwnerErr(ctx, tenant, c, me)
 		}
 	}
 	if failedAny(err) {
 		return fmt.Errorf("%w: %w", store.ErrConflict, err)
 	}
-	return fmt.Errorf("roster: replace participant: %w", err)
+	return fmt.Errorf("roster: %s: %w", op, err)
 }
 
 // DeleteParticipant removes the participant of cur, its bindings and its
@@ -604,22 +662,7 @@ type detailItem struct {
 // per 100 keys.
 func (s *Repo) LoadParticipantDetails(ctx context.Context, tenant string, ps []Participant, bindings bool) (ParticipantDetails, error) {
 	d := ParticipantDetails{Bindings: map[string][]Binding{}, LastMessageAt: map[ChannelKey]int64{}}
-	chByPK := map[string]ChannelKey{}
-	var keys []dynamo.Keyed
-	for _, p := range ps {
-		for _, c := range p.Channels {
-			pk := store.ChannelPK(tenant, c.IntegrationConfigID, c.Address)
-			if _, dup := chByPK[pk]; !dup {
-				chByPK[pk] = c.Key()
-				keys = append(keys, dynamo.Keys{pk, store.MarkerSK})
-			}
-		}
-		if bindings {
-			for _, a := range p.AgentIDs {
-				keys = append(keys, dynamo.Keys{store.ParticipantPK(tenant, p.ID), store.BindingSK(a)})
-			}
-		}
-	}
+	keys, chByPK := detailKeys(tenant, ps, bindings)
 	if len(keys) == 0 {
 		return d, nil
 	}
@@ -639,27 +682,47 @@ func (s *Repo) LoadParticipantDetails(ctx context.Context, tenant string, ps []P
 		b.PK, b.SK = it.PK, it.SK
 		d.Bindings[it.ParticipantID] = append(d.Bindings[it.ParticipantID], b)
 	}
-	// Two participants can name one channel only while an inconsistent
-	// write is repaired; the activity belongs to the owner.
+	dropForeignActivity(d.LastMessageAt, ps, owner)
+	for id := range d.Bindings {
+		slices.SortFunc(d.Bindings[id], func(a, b Binding) int { return strings.Compare(a.AgentID, b.AgentID) })
+	}
+	return d, nil
+}
+
+// detailKeys lists the keys LoadParticipantDetails reads: each channel's
+// index item once, and with bindings each binding item; chByPK maps a
+// channel index item's PK back to its channel.
+func detailKeys(tenant string, ps []Participant, bindings bool) (keys []dynamo.Keyed, chByPK map[string]ChannelKey) {
+	chByPK = map[string]ChannelKey{}
 	for _, p := range ps {
 		for _, c := range p.Channels {
-			if o, ok := owner[c.Key()]; ok && o != p.ID {
-				delete(d.LastMessageAt, c.Key())
+			pk := store.ChannelPK(tenant, c.IntegrationConfigID, c.Address)
+			if _, dup := chByPK[pk]; !dup {
+				chByPK[pk] = c.Key()
+				keys = append(keys, dynamo.Keys{pk, store.MarkerSK})
+			}
+		}
+		if bindings {
+			for _, a := range p.AgentIDs {
+				keys = append(keys, dynamo.Keys{store.ParticipantPK(tenant, p.ID), store.BindingSK(a)})
 			}
 		}
 	}
-	for id := range d.Bindings {
-		slices.SortFunc(d.Bindings[id], func(a, b Binding) int {
-			switch {
-			case a.AgentID < b.AgentID:
-				return -1
-			case a.AgentID > b.AgentID:
-				return 1
+	return keys, chByPK
+}
+
+// dropForeignActivity deletes the activity of channels a participant of
+// ps names but another owns. Two participants can name one channel only
+// while an inconsistent write is repaired; the activity belongs to the
+// owner.
+func dropForeignActivity(last map[ChannelKey]int64, ps []Participant, owner map[ChannelKey]string) {
+	for _, p := range ps {
+		for _, c := range p.Channels {
+			if o, ok := owner[c.Key()]; ok && o != p.ID {
+				delete(last, c.Key())
 			}
-			return 0
-		})
+		}
 	}
-	return d, nil
 }
 
 // OAuthConnection is a provider OAuth token a connector uses besides its
