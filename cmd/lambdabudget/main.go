@@ -41,7 +41,7 @@ const (
 )
 
 func main() {
-	runs := flag.Int("runs", 41, "init measurements per function (each paired with one of its baseline)")
+	runs := flag.Int("runs", 81, "init measurements per function (each paired with one of its baseline)")
 	flag.Parse()
 	if err := run(*runs); err != nil {
 		fmt.Fprintln(os.Stderr, "lambdabudget:", err)
