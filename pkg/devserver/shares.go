@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/keycloak"
+	"github.com/gatehouse/gatehouse/pkg/mail/delivery"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/shares"
@@ -183,7 +184,7 @@ curl -s -X POST -H "Authorization: Bearer $OLIVIA" -H "Content-Type: application
 // it safe beside another dispatcher: each message is delivered once.
 func drainShareMail(ctx context.Context, deps *routes.Deps, h Hook) (func(), error) {
 	p := deps.Platform
-	hs, err := shares.OutboxHandlers(p, h.Outbox.Messaging.Mail)
+	hs, err := delivery.OutboxHandlers(p, h.Outbox.Messaging.Mail)
 	if err != nil {
 		return nil, err
 	}

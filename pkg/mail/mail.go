@@ -111,6 +111,28 @@ func isControl(r rune) bool {
 	return (r < 0x20 && r != '\t') || (r >= 0x7f && r < 0xa0) || r == '\u2028' || r == '\u2029'
 }
 
+// KindSend is the outbox kind of an e-mail; its payload is a Message as
+// JSON (delivered by pkg/mail/delivery).
+const KindSend = "mail.send"
+
+// Checked is a Message that passed Check, with its addresses formatted
+// for a header or an API field.
+type Checked struct {
+	Message
+	ToHeader, FromHeader string
+	// ToAddress is the bare recipient address, for logs and errors.
+	ToAddress string
+}
+
+// Check validates m as every sender does before sending.
+func Check(m Message) (Checked, error) {
+	c, err := check(m)
+	if err != nil {
+		return Checked{}, err
+	}
+	return Checked{Message: c.Message, ToHeader: addressString(c.to), FromHeader: addressString(c.from), ToAddress: c.to.Address}, nil
+}
+
 // addressString formats a for a header or an API field: the bare address
 // when there is no display name, else RFC 5322 name-addr with the name
 // RFC 2047-encoded as needed.

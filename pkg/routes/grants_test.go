@@ -36,10 +36,6 @@ var importedOnly = map[string]string{
 	// pkg/participants holds both functions' routes; ParticipantRoutes never
 	// builds the S3 store, so the linker drops pkg/blob (go tool nm).
 	"ParticipantsFunction s3:": "pkg/blob is dead code here",
-	// pkg/shares imports pkg/mail, whose SES sender only DispatcherFunction
-	// runs. It still links the SES client's package init (~180 KB): moving
-	// mail/ses.go out of pkg/mail would drop it (not done yet).
-	"SharesFunction ses:": "the SES sender is DispatcherFunction's",
 }
 
 type policyStatement struct {

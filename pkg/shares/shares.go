@@ -24,8 +24,8 @@
 // producer-admin, producer-user, sales-agent, ...). Errors are the
 // envelope {"errors":[{"errorCode","message","extension"}]}; see Render.
 //
-// Configuration: Config (the API) and MailConfig (the outbox mail
-// handler), read once by main (ConfigFromEnv, MailConfigFromEnv).
+// Configuration: Config, read once by main (ConfigFromEnv). The e-mails
+// it enqueues are delivered by pkg/mail/delivery in DispatcherFunction.
 package shares
 
 import (

@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/keycloak"
 	"github.com/gatehouse/gatehouse/pkg/mail"
+	"github.com/gatehouse/gatehouse/pkg/mail/delivery"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/shares"
@@ -239,7 +240,7 @@ func TestDecline(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range w.outbox(t) {
-		if err := shares.MailHandler(d)(context.Background(), m); err != nil {
+		if err := delivery.Handler(d)(context.Background(), m); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -813,7 +814,7 @@ func TestDocuments(t *testing.T) {
 func TestOutboxHandlers(t *testing.T) {
 	w := newWorld(t)
 	dir := t.TempDir()
-	hs, err := shares.OutboxHandlers(w.Platform, shares.MailConfig{Dir: dir, From: "Shares <shares@example.test>"})
+	hs, err := delivery.OutboxHandlers(w.Platform, delivery.Config{Dir: dir, From: "Shares <shares@example.test>"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -840,7 +841,7 @@ func TestMailHandlerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := shares.MailHandler(d)
+	h := delivery.Handler(d)
 	payload := func(m mail.Message) string { b, _ := json.Marshal(m); return string(b) }
 	tests := []struct {
 		name      string
@@ -864,7 +865,7 @@ func TestMailHandlerErrors(t *testing.T) {
 		})
 	}
 	// A transient failure stays transient.
-	if err := shares.MailHandler(failing{})(context.Background(), tests[3].msg); err == nil || isPermanent(err) {
+	if err := delivery.Handler(failing{})(context.Background(), tests[3].msg); err == nil || isPermanent(err) {
 		t.Errorf("transient send error = %v", err)
 	}
 }

@@ -1,5 +1,5 @@
 // Package messaging is DispatcherFunction's outbox kinds: chat.send and
-// event.put (pkg/inbound/deliver) and mail.send (pkg/shares). It links
+// event.put (pkg/inbound/deliver) and mail.send (pkg/mail/delivery). It links
 // only those kinds' clients.
 package messaging
 
@@ -7,6 +7,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
 	"github.com/gatehouse/gatehouse/pkg/inbound/deliver"
+	"github.com/gatehouse/gatehouse/pkg/mail/delivery"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/shares"
@@ -22,12 +23,12 @@ var Kinds = []string{inbound.KindChatSend, inbound.KindEventPut, shares.KindMail
 // Config is the configuration of Kinds' handlers.
 type Config struct {
 	Deliver deliver.Config
-	Mail    shares.MailConfig
+	Mail    delivery.Config
 }
 
 // ConfigFromEnv reads deliver's and the mail handler's settings.
 func ConfigFromEnv(getenv func(string) string) Config {
-	return Config{Deliver: deliver.ConfigFromEnv(getenv), Mail: shares.MailConfigFromEnv(getenv)}
+	return Config{Deliver: deliver.ConfigFromEnv(getenv), Mail: delivery.ConfigFromEnv(getenv)}
 }
 
 // Handlers returns the handlers of Kinds.
@@ -36,7 +37,7 @@ func Handlers(p *platform.Platform, conns *connectors.Repo, cfg Config) (map[str
 	if err != nil {
 		return nil, err
 	}
-	mail, err := shares.OutboxHandlers(p, cfg.Mail)
+	mail, err := delivery.OutboxHandlers(p, cfg.Mail)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package mail_test
+package ses_test
 
 import (
 	"encoding/json"
@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/gatehouse/gatehouse/pkg/mail"
+	"github.com/gatehouse/gatehouse/pkg/mail/ses"
 )
 
 // sesStub speaks the SES v2 SendEmail wire format on 127.0.0.1.
@@ -92,7 +93,7 @@ func TestSESSend(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			stub, client := newSESStub(t)
-			s := mail.NewSES(client, "no-reply@example.org")
+			s := ses.New(client, "no-reply@example.org")
 			if err := s.Send(t.Context(), tt.msg); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
@@ -125,13 +126,36 @@ func TestSESErrors(t *testing.T) {
 		t.Run(tt.errType, func(t *testing.T) {
 			stub, client := newSESStub(t)
 			stub.status, stub.errType = tt.status, tt.errType
-			err := mail.NewSES(client, "no-reply@example.org").
+			err := ses.New(client, "no-reply@example.org").
 				Send(t.Context(), mail.Message{To: "ann@example.com", Subject: "s", Text: "t"})
 			if err == nil {
 				t.Fatal("Send succeeded, want an error")
 			}
 			if got := errors.Is(err, mail.ErrRejected); got != tt.wantRejected {
 				t.Errorf("errors.Is(%v, ErrRejected) = %v, want %v", err, got, tt.wantRejected)
+			}
+		})
+	}
+}
+
+// An invalid message never reaches SES.
+func TestSESRefusesInvalid(t *testing.T) {
+	tests := []struct {
+		name string
+		msg  mail.Message
+	}{
+		{"no recipient", mail.Message{Subject: "s", Text: "t"}},
+		{"header injection", mail.Message{To: "ann@example.com", Subject: "s\r\nBcc: eve@example.com", Text: "t"}},
+		{"no body", mail.Message{To: "ann@example.com", Subject: "s"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stub, client := newSESStub(t)
+			if err := ses.New(client, "no-reply@example.org").Send(t.Context(), tt.msg); !errors.Is(err, mail.ErrInvalid) {
+				t.Errorf("Send = %v, want ErrInvalid", err)
+			}
+			if n := stub.requests.Load(); n != 0 {
+				t.Errorf("SES got %d requests, want 0", n)
 			}
 		})
 	}

@@ -1,4 +1,7 @@
-package mail
+// Package ses sends e-mail through Amazon SES v2. It is apart from
+// pkg/mail so that only the function that sends (DispatcherFunction)
+// links the SES client; the features that write e-mails import pkg/mail.
+package ses
 
 import (
 	"context"
@@ -9,29 +12,31 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/gatehouse/gatehouse/pkg/mail"
 )
 
-// SES sends through Amazon SES v2 (SendEmail with Simple content; SES
+// Sender sends through Amazon SES v2 (SendEmail with Simple content; SES
 // builds the MIME message).
-type SES struct {
+type Sender struct {
 	client *sesv2.Client
 	from   string
 }
 
-// NewSES returns a sender using client. from is the default From address
+// New returns a sender using client. from is the default From address
 // (a verified SES identity), used when a Message has none.
-func NewSES(client *sesv2.Client, from string) *SES {
-	return &SES{client: client, from: from}
+func New(client *sesv2.Client, from string) *Sender {
+	return &Sender{client: client, from: from}
 }
 
 // Send sends m. It returns ErrInvalid before calling SES when m is
-// malformed, and ErrRejected when SES refuses the message for good; other
+// malformed, and mail.ErrRejected when SES refuses the message for good; other
 // errors (throttling, network, 5xx) are worth retrying.
-func (s *SES) Send(ctx context.Context, m Message) error {
+func (s *Sender) Send(ctx context.Context, m mail.Message) error {
 	if m.From == "" {
 		m.From = s.from
 	}
-	c, err := check(m)
+	c, err := mail.Check(m)
 	if err != nil {
 		return err
 	}
@@ -43,8 +48,8 @@ func (s *SES) Send(ctx context.Context, m Message) error {
 		body.Html = &types.Content{Data: aws.String(c.HTML), Charset: aws.String("UTF-8")}
 	}
 	_, err = s.client.SendEmail(ctx, &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String(addressString(c.from)),
-		Destination:      &types.Destination{ToAddresses: []string{addressString(c.to)}},
+		FromEmailAddress: aws.String(c.FromHeader),
+		Destination:      &types.Destination{ToAddresses: []string{c.ToHeader}},
 		Content: &types.EmailContent{Simple: &types.Message{
 			Subject: &types.Content{Data: aws.String(c.Subject), Charset: aws.String("UTF-8")},
 			Body:    body,
@@ -54,9 +59,9 @@ func (s *SES) Send(ctx context.Context, m Message) error {
 		return nil
 	}
 	if permanent(err) {
-		return fmt.Errorf("mail: ses send to %s: %w: %v", c.to.Address, ErrRejected, err)
+		return fmt.Errorf("mail: ses send to %s: %w: %v", c.ToAddress, mail.ErrRejected, err)
 	}
-	return fmt.Errorf("mail: ses send to %s: %w", c.to.Address, err)
+	return fmt.Errorf("mail: ses send to %s: %w", c.ToAddress, err)
 }
 
 // permanent reports SES client faults that another attempt would repeat.
