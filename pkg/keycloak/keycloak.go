@@ -80,7 +80,7 @@ type User struct {
 
 // Client calls the Keycloak admin REST API. It is safe for concurrent use.
 type Client struct {
-	gc     *gocloak.GoCloak
+	gc     func() *gocloak.GoCloak // built on first use: not at Lambda init
 	cfg    Config
 	now    func() time.Time // replaced in tests
 	tokens tokenCache
@@ -112,8 +112,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = defaultTimeout
 	}
-	gc := gocloak.NewClient(cfg.BaseURL)
-	gc.RestyClient().SetTimeout(cfg.Timeout)
+	gc := sync.OnceValue(func() *gocloak.GoCloak {
+		gc := gocloak.NewClient(cfg.BaseURL)
+		gc.RestyClient().SetTimeout(cfg.Timeout)
+		return gc
+	})
 	return &Client{
 		gc:     gc,
 		cfg:    cfg,
@@ -135,7 +138,7 @@ func (c *Client) CreateDisabledUser(ctx context.Context, email, organizationID s
 	var id string
 	err := c.do(ctx, "create user", func(token string) error {
 		var err error
-		id, err = c.gc.CreateUser(ctx, token, c.cfg.Realm, u)
+		id, err = c.gc().CreateUser(ctx, token, c.cfg.Realm, u)
 		return err
 	})
 	if err != nil {
@@ -157,7 +160,7 @@ func (c *Client) FindUserByEmail(ctx context.Context, email string) (User, error
 	var found []*gocloak.User
 	err := c.do(ctx, "find user by email", func(token string) error {
 		var err error
-		found, err = c.gc.GetUsers(ctx, token, c.cfg.Realm, params)
+		found, err = c.gc().GetUsers(ctx, token, c.cfg.Realm, params)
 		return err
 	})
 	if err != nil {
@@ -188,7 +191,7 @@ func (c *Client) getUser(ctx context.Context, id string) (*gocloak.User, error) 
 	var u *gocloak.User
 	err := c.do(ctx, "get user", func(token string) error {
 		var err error
-		u, err = c.gc.GetUserByID(ctx, token, c.cfg.Realm, id)
+		u, err = c.gc().GetUserByID(ctx, token, c.cfg.Realm, id)
 		return err
 	})
 	return u, err
@@ -214,7 +217,7 @@ func (c *Client) EnableWithPasswordReset(ctx context.Context, id string) error {
 	}
 	u.RequiredActions = &actions
 	return c.do(ctx, "enable user", func(token string) error {
-		return c.gc.UpdateUser(ctx, token, c.cfg.Realm, *u)
+		return c.gc().UpdateUser(ctx, token, c.cfg.Realm, *u)
 	})
 }
 
@@ -228,14 +231,14 @@ func (c *Client) AssignRealmRole(ctx context.Context, id, role string) error {
 	var r *gocloak.Role
 	err := c.do(ctx, "get realm role "+role, func(token string) error {
 		var err error
-		r, err = c.gc.GetRealmRole(ctx, token, c.cfg.Realm, role)
+		r, err = c.gc().GetRealmRole(ctx, token, c.cfg.Realm, role)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	return c.do(ctx, "assign realm role "+role, func(token string) error {
-		return c.gc.AddRealmRoleToUser(ctx, token, c.cfg.Realm, id, []gocloak.Role{*r})
+		return c.gc().AddRealmRoleToUser(ctx, token, c.cfg.Realm, id, []gocloak.Role{*r})
 	})
 }
 
@@ -247,7 +250,7 @@ func (c *Client) DeleteUser(ctx context.Context, id string) error {
 		return fmt.Errorf("keycloak: delete user: invalid id %q", id)
 	}
 	err := c.do(ctx, "delete user", func(token string) error {
-		return c.gc.DeleteUser(ctx, token, c.cfg.Realm, id)
+		return c.gc().DeleteUser(ctx, token, c.cfg.Realm, id)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -289,7 +292,7 @@ func (c *Client) token(ctx context.Context) (string, error) {
 	if t, ok := c.cachedToken(); ok {
 		return t, nil
 	}
-	jwt, err := c.gc.LoginClient(ctx, c.cfg.ClientID, c.cfg.ClientSecret, c.cfg.Realm)
+	jwt, err := c.gc().LoginClient(ctx, c.cfg.ClientID, c.cfg.ClientSecret, c.cfg.Realm)
 	if err != nil {
 		return "", c.classify(ctx, "token", err)
 	}
