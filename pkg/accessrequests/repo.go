@@ -15,12 +15,11 @@ import (
 // Repo reads and writes access requests and runs their decisions.
 type Repo struct {
 	st    *store.Store
-	db    *dynamo.DB
-	table dynamo.Table
+	table dynamo.Table // st.Table(), used by every method
 }
 
 // NewRepo returns a Repo over the table.
-func NewRepo(st *store.Store) *Repo { return &Repo{st: st, db: st.DB(), table: st.Table()} }
+func NewRepo(st *store.Store) *Repo { return &Repo{st: st, table: st.Table()} }
 
 // Access request statuses.
 const (
