@@ -35,6 +35,8 @@ type arFixture struct {
 	t           *testing.T
 	env         *apikit.Env
 	participant string // an existing participant, bound to arAgent
+	// channel is the participant's channel (connector and address).
+	channel accessrequests.AccessRequest
 }
 
 func (f *arFixture) seed(ar accessrequests.AccessRequest) string {
@@ -111,6 +113,12 @@ func arFixed(p string) func(*arFixture) string { return func(*arFixture) string 
 func arPending(f *arFixture) string  { return f.pending() }
 func arMatched(f *arFixture) string  { return f.matched() }
 func arRejected(f *arFixture) string { return f.rejected() }
+
+// arTaken is a PENDING request from the existing participant's channel.
+func arTaken(f *arFixture) string {
+	return f.seed(accessrequests.AccessRequest{AgentID: arAgent, IntegrationConfigID: f.channel.IntegrationConfigID, Address: f.channel.Address})
+}
+
 func arOtherAgent(f *arFixture) string {
 	return f.seed(accessrequests.AccessRequest{AgentID: "agent-2"})
 }
@@ -159,6 +167,8 @@ func arRows() []arRow {
 		{name: "approve extra key", who: "editor", method: "POST", path: arPath("approve", arPending), body: `{"kind":"PERSON"}`, status: 400, shape: arProblem, problem: "unknown-field"},
 		{name: "approve as viewer", who: "viewer", method: "POST", path: arPath("approve", arPending), body: `{}`, status: 403, shape: arProblem, problem: "forbidden"},
 		{name: "approve without role", who: "nobody", method: "POST", path: arPath("approve", arPending), body: `{}`, status: 404, shape: arProblem, problem: "not-found"},
+		// Extensions: a channel already owned by another participant.
+		{name: "approve channel taken", who: "editor", method: "POST", path: arPath("approve", arTaken), body: `{"mode":"CREATE_NEW"}`, status: 409, shape: arProblem, problem: "channel-taken"},
 		{name: "approve text/plain", who: "editor", method: "POST", path: arPath("approve", arPending), body: `{}`, ctype: "text/plain", status: 415, shape: arProblem, problem: "unsupported-media-type"},
 
 		// §1.4 reject.
@@ -172,6 +182,7 @@ func arRows() []arRow {
 		{name: "legacy list", who: "viewer", method: "GET", path: arFixed("/agents/" + arAgent + "/chatUserAccessRequests"), status: 200, shape: cus},
 		{name: "legacy list Status=Pending", who: "viewer", method: "GET", path: arFixed("/agents/" + arAgent + "/chatUserAccessRequests?Status=Pending"), status: 200, shape: cus},
 		{name: "legacy list UNSPECIFIED", who: "viewer", method: "GET", path: arFixed("/agents/" + arAgent + "/chatUserAccessRequests?Status=UNSPECIFIED"), status: 200, shape: cus},
+		{name: "legacy list without token", who: "", method: "GET", path: arFixed("/agents/" + arAgent + "/chatUserAccessRequests"), status: 401, shape: arProblem, problem: "unauthenticated"},
 		{name: "legacy list without role", who: "nobody", method: "GET", path: arFixed("/agents/" + arAgent + "/chatUserAccessRequests"), status: 404, shape: arProblem, problem: "not-found"},
 		{name: "legacy get", who: "viewer", method: "GET", path: arLegacyPath("", arPending), status: 200, shape: cu, fields: map[string]any{"status": "PENDING", "userName": "Dana Scully", "tenantId": arTenant}},
 		{name: "legacy get of another agent's id", who: "admin", method: "GET", path: arLegacyPath("", arOtherAgent), status: 404, shape: arProblem, problem: "not-found"},
@@ -192,7 +203,11 @@ func TestAccessRequestsContract(t *testing.T) {
 	env.SeedMember(t, arTenant, "agent-2", "nobody", authz.RoleEditor)
 	f := &arFixture{t: t, env: env}
 	// An existing participant, made by the documented approve.
-	r := env.Do(t, "POST", "/v1/tenants/"+arTenant+"/participantAccessRequests/"+f.pending()+":approve", f.token("editor"), `{"mode":"CREATE_NEW"}`)
+	first := f.pending()
+	if f.channel, _ = accessrequests.NewRepo(env.Platform.Store).GetAccessRequest(context.Background(), arTenant, first); f.channel.ID == "" {
+		t.Fatal("seeded request not found")
+	}
+	r := env.Do(t, "POST", "/v1/tenants/"+arTenant+"/participantAccessRequests/"+first+":approve", f.token("editor"), `{"mode":"CREATE_NEW"}`)
 	if r.Status != 200 {
 		t.Fatalf("approve: %d %s", r.Status, r.Body)
 	}
