@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/auth"
@@ -185,19 +183,16 @@ func (s *Service) put(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, GrantViewOf(tenant, c))
 }
 
-// requestRole reads requestAccess's one query parameter, role (any
-// case, as every query parameter name): VIEWER (default) or EDITOR.
+// requestRole reads requestAccess's one query parameter, role (name and
+// value in any case): VIEWER (default) or EDITOR.
 func requestRole(r *http.Request) (string, error) {
-	var role string
-	for k, vs := range r.URL.Query() {
-		if !strings.EqualFold(k, "role") {
-			return "", problem.BadRequest("unknown-parameter", "unknown query parameter "+strconv.Quote(k))
-		}
-		role = vs[0]
-	}
-	role, err := httpapi.Enum("role", role, authz.RoleViewer, authz.RoleEditor)
+	q, err := httpapi.ParseQuery(r, "role")
 	if err != nil {
-		return "", problem.BadRequest("invalid-role", "role must be VIEWER or EDITOR: ADMIN is granted by an ADMIN, never requested")
+		return "", err
+	}
+	role, err := httpapi.Enum("role", q.Get("role"), authz.RoleViewer, authz.RoleEditor)
+	if err != nil {
+		return "", problem.BadRequest("invalid-role", "role must be VIEWER or EDITOR (any case): ADMIN is granted by an ADMIN, never requested")
 	}
 	if role == "" {
 		role = authz.RoleViewer
