@@ -123,3 +123,30 @@ func TestCollaboratorsContract(t *testing.T) {
 		t.Errorf("collaborators %v, want %s", users, want)
 	}
 }
+
+// Collaborators traffic through Prism, which checks requests and
+// responses against the OpenAPI document.
+func TestPrismCollaborators(t *testing.T) {
+	p := newPrismed(t)
+	p.SeedMember(t, "acme", "agent-1", "bob", "ADMIN")
+	bob := p.Token(t, "bob", map[string]string{"acme": "MEMBER"})
+	erin := p.Token(t, "erin", map[string]string{"acme": "MEMBER"})
+	const base = "/v1/tenants/acme/agents/agent-1/collaborators"
+	tests := []struct {
+		token, method, path, body string
+		want                      int
+	}{
+		{erin, "POST", base + ":requestAccess?role=EDITOR", "", 204},
+		{bob, "GET", base, "", 200},
+		{bob, "POST", base + "/erin:approve", "", 200},
+		{bob, "PUT", base, `{"userId":"frank","role":"VIEWER","alertPreferences":{"budgetAlerts":false}}`, 200},
+		{bob, "PUT", base, `{"userId":"bob","role":"EDITOR"}`, 409},
+		{bob, "DELETE", base + "/frank", "", 204},
+		{bob, "POST", base + "/frank:reject", "", 404},
+	}
+	for _, tt := range tests {
+		if got, body := p.do(t, tt.method, tt.path, tt.token, tt.body); got != tt.want {
+			t.Errorf("%s %s = %d %s, want %d", tt.method, tt.path, got, body, tt.want)
+		}
+	}
+}
