@@ -97,6 +97,22 @@ func (s *Service) refreshCaller(ctx context.Context, tenant, agent string) {
 	}
 }
 
+// staleCaller reports whether the caller's profile may need a write,
+// judged from a list page: not when the page shows it current, nor when
+// a last page does not show the caller (no item, or an earlier page's).
+func (s *Service) staleCaller(ctx context.Context, page []Collaborator, next string) bool {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return false
+	}
+	for _, c := range page {
+		if c.UserID == p.Subject {
+			return c.Profile != profileOf(p)
+		}
+	}
+	return next != ""
+}
+
 // list answers the agent's collaborators and pending requests (VIEWER+).
 // Tenant ADMINs are not listed: their access is implicit.
 func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
@@ -118,7 +134,9 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.refreshCaller(r.Context(), tenant, agent)
+	if s.staleCaller(r.Context(), cs, next) {
+		s.refreshCaller(r.Context(), tenant, agent)
+	}
 	views := make([]View, len(cs))
 	for i, c := range cs {
 		views[i] = ViewOf(c)
