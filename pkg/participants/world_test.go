@@ -134,6 +134,34 @@ func decode(t testing.TB, body string) map[string]any {
 	return m
 }
 
+// decodeList decodes a bare JSON array of objects.
+func decodeList(t testing.TB, body string) []map[string]any {
+	t.Helper()
+	var l []map[string]any
+	if err := json.Unmarshal([]byte(body), &l); err != nil || l == nil {
+		t.Fatalf("body %q is no JSON array: %v", body, err)
+	}
+	return l
+}
+
+// nextLink returns the path and query of a Link rel="next" header on the
+// public base, or "" without one.
+func nextLink(t testing.TB, link string) string {
+	t.Helper()
+	if link == "" {
+		return ""
+	}
+	target, rel, ok := strings.Cut(link, ";")
+	if !ok || strings.TrimSpace(rel) != `rel="next"` || !strings.HasPrefix(target, "<"+publicBase+"/") || !strings.HasSuffix(target, ">") {
+		t.Fatalf("Link %q, want <%s/...>; rel=\"next\"", link, publicBase)
+	}
+	u, err := url.Parse(strings.Trim(target, "<>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.RequestURI()
+}
+
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
