@@ -136,6 +136,44 @@ func TestCreateDocumentedFields(t *testing.T) {
 	}
 }
 
+// A JSON route sent another media type answers 415 and writes nothing;
+// charset and other parameters are fine.
+func TestWritesNeedJSON(t *testing.T) {
+	w := newWorld(t, nil)
+	id := w.create(t, map[string]any{"agentIds": []string{"agent-1"}})
+	before := w.rawParticipant(t, id)
+	create := `{"displayName":"Plain"}`
+	tests := []struct {
+		name, method, path, contentType, body string
+		want                                  int
+	}{
+		{"create as text", "POST", path(), "text/plain", create, 415},
+		{"create as a form", "POST", path(), "application/x-www-form-urlencoded", "displayName=Plain", 415},
+		{"patch as text", "PATCH", path("/", id), "text/plain", `{"displayName":"Changed"}`, 415},
+		{"disable as text", "POST", path("/", id, ":disable"), "text/plain", `{}`, 415},
+		{"bind as text", "PUT", path("/", id, "/bindings/agent-2"), "text/plain", `{}`, 415},
+		{"sync as text", "POST", path("/", id, "/avatar:syncFromChannel"), "text/plain", syncBody(w.conns["SLACK"], "U1"), 415},
+		{"create with charset", "POST", path(), "application/json; charset=utf-8", create, 201},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := w.doTyped(t, tt.method, tt.path, w.tokens["admin"], tt.contentType, tt.body)
+			if r.Status != tt.want {
+				t.Fatalf("= %d %s, want %d", r.Status, r.Body, tt.want)
+			}
+			if tt.want == 415 && errType(t, r.Body) != "unsupported-media-type" {
+				t.Errorf("type %q", errType(t, r.Body))
+			}
+		})
+	}
+	if after := w.rawParticipant(t, id); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("participant changed: %v -> %v", before, after)
+	}
+	if n := len(decodeList(t, w.Do(t, "GET", path(), w.tokens["admin"], "").Body)); n != 2 {
+		t.Errorf("%d participants, want the first and the charset one", n)
+	}
+}
+
 func TestHealth(t *testing.T) {
 	w := newWorld(t, nil)
 	ghost := uuid.NewString()
