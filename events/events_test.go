@@ -72,13 +72,13 @@ var expect = map[string]expectation{
 
 	// Participants on the demo data: Walter Skinner (Teams) bound to support-bot.
 	"participants-create.json":  {status: 201, fields: map[string]any{"displayName": "Dana Scully", "kind": "PERSON"}},
-	"participants-list.json":    {status: 200, fields: map[string]any{"nextPageToken": ""}},
+	"participants-list.json":    {status: 200}, // a bare array
 	"participants-get.json":     {status: 200, fields: map[string]any{"id": devserver.DemoID("participant/skinner"), "displayName": "Walter Skinner"}},
 	"participants-patch.json":   {status: 200, fields: map[string]any{"displayName": "Walter S. Skinner"}},
 	"participants-delete.json":  {status: 204},
 	"participants-disable.json": {status: 200},
 	"participants-enable.json":  {before: []string{"participants-disable.json"}, status: 200, fields: map[string]any{"disabledAt": nil}},
-	"participants-bind.json":    {status: 200, fields: map[string]any{"agentIds": []string{"billing-bot", "support-bot"}}},
+	"participants-bind.json":    {status: 200, fields: map[string]any{"agentId": "billing-bot", "participantId": devserver.DemoID("participant/skinner")}},
 	"participants-unbind.json":  {status: 204},
 	// No AVATAR_BUCKET here: the sync says so (with one, see make dev).
 	"avatars-avatarsync.json": {before: []string{"participants-patch.json"}, status: 503, fields: map[string]any{"type": "https://gatehouse.dev/problems/avatars-not-configured"}},
