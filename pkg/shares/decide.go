@@ -39,7 +39,7 @@ func (s *Service) pending(w http.ResponseWriter, r *http.Request) error {
 	}
 	lp, err := httpapi.ParseList(r)
 	if err != nil {
-		return failWith(err, CodeBadRequest, "field", "pageSize") // the only value ParseList refuses here
+		return failWith(err, CodeBadRequest, "field", "pageSize") // names are checked: only pageSize can be wrong
 	}
 	recs, next, err := s.store.ListRecipients(r.Context(), org, StatusWaiting, lp.PageSize, lp.PageToken)
 	if errors.Is(err, store.ErrInvalidPageToken) {
@@ -298,17 +298,9 @@ func (s *Service) registrationMails(ctx context.Context, dir Directory, rec Reci
 
 // setNextLink sets the RFC 8288 Link header to the next page.
 func setNextLink(w http.ResponseWriter, r *http.Request, next string) {
-	if next == "" {
-		return
+	if next != "" {
+		w.Header().Set("Link", "<"+httpapi.NextPageURL(r, next)+`>; rel="next"`)
 	}
-	q := r.URL.Query()
-	for k := range q {
-		if strings.EqualFold(k, "pageToken") {
-			q.Del(k)
-		}
-	}
-	q.Set("pageToken", next)
-	w.Header().Set("Link", "<"+httpapi.PublicBaseURL(r)+r.URL.EscapedPath()+"?"+q.Encode()+`>; rel="next"`)
 }
 
 // recipient reads a recipient of org for a decision: 404 when the id

@@ -197,7 +197,7 @@ func (s *Service) Routes() []httpapi.Route {
 		return r
 	}
 	multipart := func(r httpapi.Route) httpapi.Route {
-		_ = r // TEMP until httpapi gains Consumes and MaxBody: r.Consumes, r.MaxBody = "multipart/form-data", maxUpload
+		r.Consumes, r.MaxBody = "multipart/form-data", maxUpload
 		return r
 	}
 	shared := func(r httpapi.Route) httpapi.Route {
