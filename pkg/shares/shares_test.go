@@ -876,7 +876,7 @@ func TestState(t *testing.T) {
 	if r := w.Do(t, "GET", state, "", ""); r.Status != 200 || r.Body != "{\"data\":[]}\n" {
 		t.Errorf("state while registering: %d %s", r.Status, r.Body)
 	}
-	sid := shareIDFromMail(t, w, rec.Email, rec.UserID)
+	sid := shareIDFromMail(t, w, rec.Email, rec.UserID, "Offer "+rec.Email)
 	r := w.Do(t, "GET", state+"/"+sid, "", "")
 	if got := data[shares.ShareState](t, r.Body); r.Status != 200 || got.Status != "waiting_for_user_registration" || got.DocumentID != rec.DocumentID || got.AssetID == nil || *got.AssetID != "asset-1" {
 		t.Errorf("share state: %d %s", r.Status, r.Body)
@@ -917,12 +917,13 @@ func TestState(t *testing.T) {
 	}
 }
 
-// shareIDFromMail reads the share id from the state link of the e-mail to.
-func shareIDFromMail(t testing.TB, w *world, to, userID string) string {
+// shareIDFromMail reads the share id from the state link of the e-mail to
+// that shared documentName.
+func shareIDFromMail(t testing.TB, w *world, to, userID, documentName string) string {
 	t.Helper()
 	prefix := "https://api.example.test/prod/v1/shares/state/" + userID + "/"
 	for _, m := range w.mails(t, to, "") {
-		if _, rest, ok := strings.Cut(m.Text, prefix); ok {
+		if _, rest, ok := strings.Cut(m.Text, prefix); ok && strings.Contains(m.Subject, documentName) {
 			return rest[:36]
 		}
 	}
@@ -1045,7 +1046,7 @@ func TestPending(t *testing.T) {
 	}
 	sh := list[1].Shares[0]
 	if sh.DocumentID != a.DocumentID || sh.RecipientEmail != "quinn@example.com" || *sh.RecipientName != "Dana Doe" || *sh.SenderName != "Pete Producer" ||
-		*sh.SenderEmail != "pete@a.example" || sh.ShareID != shareIDFromMail(t, w, "quinn@example.com", a.UserID) {
+		*sh.SenderEmail != "pete@a.example" || sh.ShareID != shareIDFromMail(t, w, "quinn@example.com", a.UserID, "Offer quinn@example.com") {
 		t.Errorf("share = %+v", sh)
 	}
 

@@ -215,7 +215,7 @@ func (s *Store) UpdateDocument(ctx context.Context, cur, d Document) error {
 // content marker. errCondition means it changed, was shared or is gone.
 func (s *Store) DeleteDocument(ctx context.Context, d Document) error {
 	tx := s.st.Tx().
-		Delete(actDocument, s.table.Delete("PK", store.DocumentPK(d.OrganizationID, d.ID)).Range("SK", store.DocumentSK).If("attribute_exists(PK) AND attribute_not_exists(shared)")).
+		Delete(actDocument, s.table.Delete("PK", store.DocumentPK(d.OrganizationID, d.ID)).Range("SK", store.DocumentSK).If("attribute_exists(PK) AND attribute_not_exists($)", "shared")).
 		Delete(actEntity, s.table.Delete("PK", store.EntityPK(d.ID)).Range("SK", store.EntitySK))
 	if d.SHA256 != "" {
 		tx.Delete(actContent, s.table.Delete("PK", store.DocumentContentPK(d.OrganizationID, d.SHA256)).Range("SK", store.MarkerSK))
