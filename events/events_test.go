@@ -28,6 +28,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
 	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
 	"github.com/gatehouse/gatehouse/pkg/testkit/keycloakkit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/s3kit"
 )
 
 func TestMain(m *testing.M) { dynamokit.Main(m) }
@@ -89,12 +90,18 @@ var expect = map[string]expectation{
 	"avatars-slackoauthdisconnect.json": {status: 204},
 	"avatars-slackoauthcallback.json":   {status: 400, fields: map[string]any{"type": "https://gatehouse.dev/problems/oauth-denied"}},
 
-	"shares-createdocument.json":  {claims: &sharesAdmin, status: 201, fields: map[string]any{"organizationId": devserver.DemoOrg, "displayName": "Terms 2027"}},
-	"shares-getdocument.json":     {claims: &sharesAdmin, status: 200, fields: map[string]any{"id": devserver.DemoDocuments["Price list 2027"]}},
-	"shares-share.json":           {claims: &sharesAdmin, config: sharesConfig, status: 201, fields: map[string]any{"email": "dana@example.com", "status": "WAITING_FOR_ADMIN_DECISION"}},
-	"shares-pendingrequests.json": {claims: &sharesAdmin, status: 200, fields: map[string]any{"nextPageToken": ""}},
+	"shares-uploaddocument.json":  {claims: &sharesAdmin, config: sharesConfig, status: 201},
+	"shares-listdocuments.json":   {claims: &sharesAdmin, status: 200},
+	"shares-getdocument.json":     {claims: &sharesAdmin, status: 200},
+	"shares-patchdocument.json":   {claims: &sharesAdmin, status: 200},
+	"shares-deletedocument.json":  {claims: &sharesAdmin, config: sharesConfig, status: 204},
+	"shares-share.json":           {claims: &sharesAdmin, config: sharesConfig, status: 201, fields: map[string]any{"data": map[string]any{}}},
+	"shares-checkrecipient.json":  {claims: &sharesAdmin, config: sharesConfig, status: 200},
+	"shares-pendingrequests.json": {claims: &sharesAdmin, status: 200},
 	"shares-state.json":           {status: 200},
-	"shares-accept.json":          {claims: &sharesAdmin, config: sharesConfig, status: 200, fields: map[string]any{"userId": devserver.DemoRecipient.UserID, "status": "ACCEPTED", "marketplaceRole": "buyer"}},
+	"shares-sharestate.json":      {status: 200},
+	"shares-completeprofile.json": {config: sharesConfig, status: 200},
+	"shares-accept.json":          {claims: &sharesAdmin, config: sharesConfig, status: 204},
 	"shares-decline.json":         {claims: &sharesAdmin, config: sharesConfig, status: 204},
 }
 
@@ -104,17 +111,21 @@ var requester = issuerkit.Claims{Subject: "frank", Tenants: map[string]string{de
 // sharesAdmin is an admin of the demo organization of the shares API.
 var sharesAdmin = issuerkit.Claims{Subject: "olivia", Organization: devserver.DemoOrg, RealmRoles: []string{"admin"}, Name: "Olivia Admin", Email: "olivia@demo.example"}
 
-// sharesConfig starts a Keycloak stand-in holding the demo recipient's user.
+// sharesConfig starts a Keycloak stand-in holding the demo recipients'
+// users and an in-memory S3 with the document bucket.
 func sharesConfig(t *testing.T) routes.Config {
 	kc := keycloakkit.NewServer(devserver.DemoRealm, nil)
 	if err := kc.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { kc.Close() })
-	kc.AddUser(keycloakkit.User{ID: devserver.DemoRecipient.UserID, Username: devserver.DemoRecipient.Email, Email: devserver.DemoRecipient.Email,
-		Attributes: map[string][]string{"organization": {devserver.DemoOrg}}})
+	for _, r := range []shares.Recipient{devserver.DemoRecipient, devserver.DemoRegistrant} {
+		kc.AddUser(keycloakkit.User{ID: r.UserID, Username: r.Email, Email: r.Email,
+			Attributes: map[string][]string{"organization": {devserver.DemoOrg}}})
+	}
+	_, endpoint, bucket := s3kit.Start(t)
 	return routes.Config{Shares: shares.Config{Keycloak: keycloak.Config{BaseURL: kc.URL, Realm: devserver.DemoRealm,
-		ClientID: kc.ClientID, ClientSecret: kc.ClientSecret}}}
+		ClientID: kc.ClientID, ClientSecret: kc.ClientSecret}, DocumentBucket: bucket, S3Endpoint: endpoint}}
 }
 
 func eventsDir(t *testing.T) string {

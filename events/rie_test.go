@@ -60,6 +60,8 @@ func templateParams(e *apikit.Env) map[string]string {
 		"SlackClientSecret":    "local-slack-secret",
 		"OAuthStateKey":        "local-oauth-state-key-0123456789abcdef",
 		"ShareStateBaseUrl":    "",
+		"ShareSupportEmail":    "",
+		"DocumentBucket":       "gatehouse-documents",
 		"AvatarBucket":         "gatehouse-avatars",
 	}
 }
@@ -376,6 +378,9 @@ func configEnv(c routes.Config) map[string]string {
 	if kc := c.Shares.Keycloak; kc.BaseURL != "" {
 		env["KEYCLOAK_URL"], env["KEYCLOAK_REALM"] = kc.BaseURL, kc.Realm
 		env["KEYCLOAK_CLIENT_ID"], env["KEYCLOAK_CLIENT_SECRET"] = kc.ClientID, kc.ClientSecret
+	}
+	if c.Shares.DocumentBucket != "" {
+		env["DOCUMENT_BUCKET"], env["S3_ENDPOINT"] = c.Shares.DocumentBucket, c.Shares.S3Endpoint
 	}
 	if u := c.Inbound.TeamsOpenIDMetadataURL; u != "" {
 		env["TEAMS_OPENID_METADATA_URL"] = u

@@ -1,8 +1,8 @@
 package blob
 
-// ObjectURL exposes objectURL to the tests.
+// ObjectURL exposes the bucket's object URLs to the tests.
 func ObjectURL(s *Store, key string) (string, error) {
-	u, err := s.objectURL(key)
+	u, err := s.b.ObjectURL(key)
 	if err != nil {
 		return "", err
 	}

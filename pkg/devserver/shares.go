@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/store"
 	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
 	"github.com/gatehouse/gatehouse/pkg/testkit/keycloakkit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/s3kit"
 )
 
 // The document-shares demo: organization DemoOrg with two documents, a
@@ -35,7 +37,18 @@ var DemoDocuments = map[string]string{
 
 // DemoRecipient is the seeded recipient waiting for a decision (the data
 // sheet, shared by paul); its id is its Keycloak user id.
-var DemoRecipient = shares.Recipient{UserID: DemoID("recipient/walter"), OrganizationID: DemoOrg, Email: "walter@example.com"}
+var DemoRecipient = shares.Recipient{UserID: DemoID("recipient/walter"), OrganizationID: DemoOrg, Email: "walter@example.com",
+	FirstName: "Walter", LastName: "White", Language: "en"}
+
+// DemoRegistrant is the seeded recipient who has not registered yet (the
+// price list, shared by paul).
+var DemoRegistrant = shares.Recipient{UserID: DemoID("recipient/rita"), OrganizationID: DemoOrg, Email: "rita@example.com"}
+
+// DemoAsset is the asset of the demo documents.
+const DemoAsset = "asset-2027-001"
+
+// DevDocumentBucket is the dev server's document bucket.
+const DevDocumentBucket = "gatehouse-documents"
 
 // sharesDev is what the shares hooks share between start-up stages.
 var sharesDev struct {
@@ -46,7 +59,7 @@ var sharesDev struct {
 
 func init() {
 	Before = append(Before, startShares)
-	After = append(After, drainShareMail)
+	After = append(After, drainShareMail, storageBasePath)
 	Seeders = append(Seeders, seedShares)
 	Welcome = append(Welcome, welcomeShares)
 }
@@ -69,15 +82,20 @@ func startShares(ctx context.Context, h Hook) (func(), error) {
 	if os.Getenv("SHARE_STATE_BASE_URL") == "" {
 		h.Env["SHARE_STATE_BASE_URL"] = h.Base
 	}
+	stopS3, err := documentBucket(ctx, h)
+	if err != nil {
+		return nil, err
+	}
 	if u := os.Getenv("KEYCLOAK_URL"); u != "" {
 		sharesDev.keycloak = u
 		h.Logger.Info("shares use Keycloak", "url", u, "realm", os.Getenv("KEYCLOAK_REALM"))
-		return nil, nil
+		return stopS3, nil
 	}
 	kc := keycloakkit.NewServer(DemoRealm, func(format string, args ...any) {
 		h.Logger.Info(fmt.Sprintf(format, args...))
 	})
 	if err := kc.Start(); err != nil {
+		stopS3()
 		return nil, err
 	}
 	sharesDev.standin, sharesDev.keycloak = kc, kc.URL
@@ -86,7 +104,47 @@ func startShares(ctx context.Context, h Hook) (func(), error) {
 	h.Env["KEYCLOAK_CLIENT_ID"] = kc.ClientID
 	h.Env["KEYCLOAK_CLIENT_SECRET"] = kc.ClientSecret
 	h.Logger.Info("Keycloak stand-in (in memory; set KEYCLOAK_URL for a real one)", "url", kc.URL, "realm", DemoRealm)
-	return func() { kc.Close() }, nil
+	return func() { kc.Close(); stopS3() }, nil
+}
+
+// documentBucket creates the document bucket on the in-memory S3 the
+// avatars hook started, or on one of its own, unless DOCUMENT_BUCKET is
+// set.
+func documentBucket(ctx context.Context, h Hook) (stop func(), err error) {
+	stop = func() {}
+	if os.Getenv("DOCUMENT_BUCKET") != "" {
+		return stop, nil
+	}
+	endpoint := h.Env["S3_ENDPOINT"]
+	if endpoint == "" {
+		if endpoint, stop, err = s3kit.Serve("127.0.0.1:0"); err != nil {
+			return nil, err
+		}
+		h.Env["S3_ENDPOINT"] = endpoint
+	}
+	if err := s3kit.CreateBucket(ctx, s3kit.NewClient(endpoint), DevDocumentBucket); err != nil {
+		stop()
+		return nil, err
+	}
+	h.Env["DOCUMENT_BUCKET"] = DevDocumentBucket
+	h.Logger.Info("documents: in-memory S3", "s3", endpoint, "bucket", DevDocumentBucket)
+	return stop, nil
+}
+
+// storagePrefix is SweetConnect's base path (seed 003's curl calls
+// https://dev.sweetconnect.io/api/storage/v1/shares/...).
+const storagePrefix = "/api/storage"
+
+// storageBasePath serves the shares and documents routes under
+// /api/storage/v1 as well, as the API Gateway base-path mapping does in
+// production (README).
+func storageBasePath(ctx context.Context, deps *routes.Deps, h Hook) (func(), error) {
+	rs, err := shares.Routes(deps.Platform, deps.Config.Shares)
+	if err != nil {
+		return nil, err
+	}
+	Extra[storagePrefix+"/v1/"] = http.StripPrefix(storagePrefix, deps.Platform.Handler(rs))
+	return nil, nil
 }
 
 // seedShares registers the demo documents and recipient and, since the
@@ -96,24 +154,30 @@ func seedShares(ctx context.Context, deps *routes.Deps, d *Demo) error {
 	st := shares.NewStore(deps.Platform.Store)
 	created := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC).UnixMilli()
 	for name, id := range DemoDocuments {
-		doc := shares.Document{ID: id, OrganizationID: DemoOrg, Filename: name + ".pdf", DisplayName: name, AssetID: "asset-2027-001",
-			Category: "sales", Mimetype: "application/pdf", CreatedBy: "seed", CreatedAt: created, ModifiedAt: created}
+		doc := shares.Document{ID: id, OrganizationID: DemoOrg, Filename: name + ".pdf", DisplayName: name, AssetID: DemoAsset,
+			Category: "AA", Languages: []string{"en"}, Mimetype: "application/pdf", CreatedBy: "seed", CreatedAt: created, ModifiedAt: created}
 		if err := st.PutDocument(ctx, doc); err != nil && !errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("devserver: seed document: %w", err)
 		}
 	}
-	rec := DemoRecipient
-	rec.Status, rec.CreatedAt, rec.ModifiedAt, rec.Version = shares.StatusWaiting, created, created, 1
-	sheet := DemoDocuments["Product data sheet"]
-	rec.Grants = map[string]shares.Grant{sheet: {DocumentID: sheet, DocumentName: "Product data sheet", AssetID: "asset-2027-001",
-		SenderUserID: "paul", SenderUserName: "Paul Producer", SenderUserEmail: "paul@demo.example", CreatedAt: created}}
-	if err := st.CreateRecipient(ctx, rec); err != nil && !errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("devserver: seed recipient: %w", err)
+	for _, seed := range []struct {
+		rec    shares.Recipient
+		status string
+		doc    string
+	}{{DemoRecipient, shares.StatusWaiting, "Product data sheet"}, {DemoRegistrant, shares.StatusRegistration, "Price list 2027"}} {
+		rec := seed.rec
+		rec.Status, rec.CreatedAt, rec.ModifiedAt, rec.Version = seed.status, created, created, 1
+		id := DemoDocuments[seed.doc]
+		rec.Grants = map[string]shares.Grant{id: {DocumentID: id, DocumentName: seed.doc, AssetID: DemoAsset,
+			SenderUserID: "paul", SenderUserName: "Paul Producer", SenderUserEmail: "paul@demo.example", CreatedAt: created}}
+		if err := st.CreateRecipient(ctx, rec); err != nil && !errors.Is(err, store.ErrConflict) {
+			return fmt.Errorf("devserver: seed recipient: %w", err)
+		}
 	}
 	if sharesDev.standin == nil {
 		return nil
 	}
-	for _, status := range []string{shares.StatusWaiting, shares.StatusAccepted} {
+	for _, status := range []string{shares.StatusRegistration, shares.StatusWaiting, shares.StatusAccepted} {
 		token := ""
 		for {
 			recs, next, err := st.ListRecipients(ctx, DemoOrg, status, 100, token)
@@ -124,8 +188,11 @@ func seedShares(ctx context.Context, deps *routes.Deps, d *Demo) error {
 				if _, ok := sharesDev.standin.User(r.UserID); ok {
 					continue
 				}
-				u := keycloakkit.User{ID: r.UserID, Username: r.Email, Email: r.Email,
+				u := keycloakkit.User{ID: r.UserID, Username: r.Email, Email: r.Email, FirstName: r.FirstName, LastName: r.LastName,
 					Attributes: map[string][]string{keycloak.OrganizationAttribute: {DemoOrg}}}
+				if status == shares.StatusWaiting {
+					u.Enabled = true // complete-profile enabled it
+				}
 				if status == shares.StatusAccepted {
 					u.Enabled, u.RequiredActions, u.RealmRoles = true, []string{"UPDATE_PASSWORD"}, []string{r.MarketplaceRole}
 				}
@@ -153,28 +220,32 @@ func welcomeShares(w io.Writer, base string, iss *issuerkit.Issuer, d *Demo) {
 		kc = "the Keycloak stand-in on " + sharesDev.keycloak + " (each admin call is logged)"
 	}
 	fmt.Fprintf(w, `
-# Document shares: organization %[2]q, %[3]s.
+# Document shares (SweetConnect): organization %[2]q, %[3]s.
+# The same API answers under %[1]s/api/storage/v1/... (SweetConnect's base path).
 # olivia = admin, paul = producer-user (more: make token ORG=%[2]s REALM_ROLES=producer-admin NAME=... EMAIL=...)
 export OLIVIA=%[4]s
 export PAUL=%[5]s
 
-# 1. paul shares the price list with an outside address: a disabled Keycloak user is
-#    created and an invitation e-mail is queued; keep the recipient's Keycloak id
-USER_ID=$(curl -s -X POST -H "Authorization: Bearer $PAUL" -H "Content-Type: application/json" %[1]s/v1/shares/%[6]s -d '{"recipientEmail":"dana@example.com","message":"Our 2027 prices"}' | sed -E 's/.*"userId":"([^"]+)".*/\1/'); echo "$USER_ID"
-# 2. the pending list of the organization (admin or producer-admin)
-curl -s -H "Authorization: Bearer $OLIVIA" %[1]s/v1/shares/%[2]s/pending-requests
-# 3. what the recipient sees (public, no token)
-curl -s %[1]s/v1/shares/state/$USER_ID
-# 4. decline (seed 003): 204, the Keycloak user is deleted, a decline e-mail is queued
-curl -s -i -X POST -H "Authorization: Bearer $OLIVIA" %[1]s/v1/shares/$USER_ID/decline
-#    paul may not decline (403 NoPermission); declining again is 422 {"status":"DECLINED"}
-curl -s -X POST -H "Authorization: Bearer $PAUL" %[1]s/v1/shares/$USER_ID/decline
-# 5. the invitation and the decline e-mail, as .eml files:
+# 1. olivia uploads a document of the demo asset (multipart, stored in S3); paul shares it with an
+#    outside address: a disabled Keycloak user is created, the registration e-mail is queued
+DOC=$(curl -s -H "Authorization: Bearer $OLIVIA" -F displayname="Terms 2027" -F organizationId=%[2]s -F categoryId=AA -F languageCodes=en -F file=@README.md %[1]s/api/storage/v1/documents/assets/zip/%[8]s | sed -E 's/.*"id":"([^"]+)".*/\1/'); echo "$DOC"
+curl -s -H "Authorization: Bearer $OLIVIA" '%[1]s/api/storage/v1/documents?assetId=%[8]s'
+curl -s -X POST -H "Authorization: Bearer $PAUL" -H "Content-Type: application/json" %[1]s/api/storage/v1/shares/$DOC -d '{"recipientEmail":"dana@example.com","assetId":"%[8]s","message":"Our 2027 terms"}'
+USER_ID=$(curl -s -H "Authorization: Bearer $PAUL" %[1]s/api/storage/v1/shares/check-recipient/dana@example.com | sed -E 's/.*"userId":"([^"]+)".*/\1/'); echo "$USER_ID"
+# 2. the recipient registers (public): the account is enabled, the organization's admins are told
+curl -s -X POST -H "Content-Type: application/json" %[1]s/api/storage/v1/shares/complete-profile/$USER_ID -d '{"firstname":"Dana","lastname":"Doe","language":"en"}'
+# 3. the pending list of the organization (admin or producer-admin), and what the recipient sees (public)
+curl -s -H "Authorization: Bearer $OLIVIA" %[1]s/api/storage/v1/shares/%[2]s/pending-requests
+curl -s %[1]s/api/storage/v1/shares/state/$USER_ID
+# 4. decline (seed 003): 204, the Keycloak user is deleted, a decline e-mail is queued;
+#    declining again is 422 {"status":"DECLINED"}
+curl -s -i -X POST -H "Authorization: Bearer $OLIVIA" %[1]s/api/storage/v1/shares/$USER_ID/decline
+# (or, instead of 4: accept with a marketplace role: 204, welcome and approval e-mails)
+curl -s -i -X POST -H "Authorization: Bearer $OLIVIA" -H "Content-Type: application/json" %[1]s/api/storage/v1/shares/$USER_ID/accept -d '{"marketplaceRole":"buyer"}'
+# 5. the e-mails, as .eml files:
 ls -l %[7]s
-# (or, instead of 4: accept with a marketplace role)
-curl -s -X POST -H "Authorization: Bearer $OLIVIA" -H "Content-Type: application/json" %[1]s/v1/shares/$USER_ID/accept -d '{"marketplaceRole":"buyer"}'
 `, base, DemoOrg, kc, mint("olivia", "Olivia Admin", "admin"), mint("paul", "Paul Producer", "producer-user"),
-		DemoDocuments["Price list 2027"], sharesDev.mailDir)
+		DemoDocuments["Price list 2027"], sharesDev.mailDir, DemoAsset)
 }
 
 // drainShareMail delivers the "mail.send" outbox messages while the dev

@@ -359,3 +359,61 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Errorf("ConfigFromEnv = %+v, want %+v", got, want)
 	}
 }
+
+// The registration step: enabled, named, with a locale; the organization
+// attribute and the rest of the user survive the PUT.
+func TestCompleteProfile(t *testing.T) {
+	c, kc := newPair(t)
+	ctx := context.Background()
+	id, err := c.CreateDisabledUser(ctx, "reg@example.com", "org-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CompleteProfile(ctx, id, "Regina", "Rex", "de"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := kc.User(id)
+	want := keycloakkit.User{ID: id, Username: "reg@example.com", Email: "reg@example.com", FirstName: "Regina", LastName: "Rex", Enabled: true,
+		RequiredActions: []string{}, Attributes: map[string][]string{"organization": {"org-a"}, "locale": {"de"}}, CreatedTimestamp: got.CreatedTimestamp}
+	if !equalUsers(got, want) || got.FirstName != "Regina" || got.LastName != "Rex" || !slices.Equal(got.Attributes["locale"], []string{"de"}) {
+		t.Errorf("user = %+v, want %+v", got, want)
+	}
+	if u, err := c.GetUser(ctx, id); err != nil || u.Locale != "de" || u.FirstName != "Regina" {
+		t.Errorf("GetUser = %+v, %v", u, err)
+	}
+	if err := c.CompleteProfile(ctx, "6f1c1c4e-8d7e-4b8a-9a57-3d3c2f1b0a11", "A", "B", "de"); !errors.Is(err, keycloak.ErrNotFound) {
+		t.Errorf("unknown user: %v, want ErrNotFound", err)
+	}
+}
+
+// Users of an organization in roles: the join of the role lists and the
+// organization's users; disabled users, other organizations and other
+// roles are left out, and an unknown role holds nobody.
+func TestOrganizationUsersInRoles(t *testing.T) {
+	c, kc := newPair(t)
+	kc.AddRole("admin")
+	kc.AddRole("producer-admin")
+	add := func(email, org, role string, enabled bool) string {
+		return kc.AddUser(keycloakkit.User{Username: email, Email: email, Enabled: enabled, RealmRoles: []string{role},
+			Attributes: map[string][]string{"organization": {org}}})
+	}
+	boss := add("boss@a.example", "org-a", "admin", true)
+	prod := add("prod@a.example", "org-a", "producer-admin", true)
+	add("user@a.example", "org-a", "buyer", true)
+	add("boss@b.example", "org-b", "admin", true)
+	add("gone@a.example", "org-a", "admin", false)
+	got, err := c.OrganizationUsersInRoles(context.Background(), "org-a", "admin", "producer-admin", "no-such-role")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, u := range got {
+		ids = append(ids, u.ID)
+	}
+	slices.Sort(ids)
+	want := []string{boss, prod}
+	slices.Sort(want)
+	if !slices.Equal(ids, want) {
+		t.Errorf("users = %+v, want ids %v", got, want)
+	}
+}

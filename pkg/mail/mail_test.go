@@ -246,3 +246,34 @@ func FuzzOneLine(f *testing.F) {
 		}
 	})
 }
+
+// The share flow's newer messages: each passes Check, keeps user values
+// out of headers and escapes them in HTML, and says what it is for.
+func TestShareFlowTemplates(t *testing.T) {
+	tests := []struct {
+		name            string
+		m               mail.Message
+		subject, text   string
+		html, notInHTML string
+	}{
+		{"registration", mail.Registration("r@example.com", "Pete <b>", "Offer\r\nBcc: x", "note", "https://api.example.test/v1/shares/state/u/s"),
+			`Pete <b> shared "Offer Bcc: x" with you`, "https://api.example.test/v1/shares/state/u/s", "Pete &lt;b&gt;", "<b>"},
+		{"registration without link", mail.Registration("r@example.com", "", "", "", "javascript:alert(1)"),
+			"Someone shared a document with you", "complete your registration", "complete your registration", "javascript:"},
+		{"profile completed", mail.ProfileCompleted("admin@a.example", "r@example.com", "Regina <Rex>", ""),
+			"A share recipient waits for your decision", "Regina <Rex> (r@example.com) completed their registration", "Regina &lt;Rex&gt;", "<Rex>"},
+		{"approval", mail.Approval("r@example.com", "org-a"), "org-a granted you access to the shared documents", "approved your request", "<strong>org-a</strong>", "<script"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := tt.m
+			m.From = "shares@example.test" // the sender sets it
+			if _, err := mail.Check(m); err != nil {
+				t.Fatal(err)
+			}
+			if tt.m.Subject != tt.subject || !strings.Contains(tt.m.Text, tt.text) || !strings.Contains(tt.m.HTML, tt.html) || strings.Contains(tt.m.HTML, tt.notInHTML) {
+				t.Errorf("message = %+v", tt.m)
+			}
+		})
+	}
+}

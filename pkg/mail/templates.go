@@ -49,8 +49,8 @@ func Invitation(to, senderName, documentName, message, stateURL string) Message 
 		t.WriteString("\nTheir message:\n\n" + note + "\n")
 		h.WriteString("<p>Their message:</p>\n<blockquote style=\"white-space:pre-wrap\">" + esc(note) + "</blockquote>\n")
 	}
-	t.WriteString("\nAn administrator of their organization will review the request. You will\nreceive another e-mail once it has been decided.\n")
-	h.WriteString("<p>An administrator of their organization will review the request. You will receive another e-mail once it has been decided.</p>\n")
+	t.WriteString(invitationReview)
+	h.WriteString(invitationReviewHTML)
 	if link != "" {
 		t.WriteString("\nSee the status of your request:\n" + link + "\n")
 		h.WriteString(`<p><a href="` + esc(link) + `">See the status of your request</a></p>` + "\n")
@@ -93,6 +93,68 @@ func Decline(to, organizationName string) Message {
 			"Your account has been removed and the documents shared with you are no\nlonger available.\n",
 		HTML: htmlHead + "<p>Hello,</p>\n<p>" + whoHTML + " declined your access request.</p>\n" +
 			"<p>Your account has been removed and the documents shared with you are no longer available.</p>\n" + htmlTail,
+	}
+}
+
+// Registration tells to, who has no account yet, that senderName shared
+// documentName with them and that they complete their registration at
+// link before an administrator decides on access.
+func Registration(to, senderName, documentName, message, link string) Message {
+	m := Invitation(to, senderName, documentName, message, "")
+	link = safeURL(link)
+	text := "\nTo open it, complete your registration (your name and language). An\nadministrator of their organization then reviews the request.\n"
+	html := "<p>To open it, complete your registration (your name and language). An administrator of their organization then reviews the request.</p>\n"
+	if link != "" {
+		text += "\nComplete your registration:\n" + link + "\n"
+		html += `<p><a href="` + esc(link) + `">Complete your registration</a></p>` + "\n"
+	}
+	m.Text = strings.Replace(m.Text, invitationReview, text, 1)
+	m.HTML = strings.Replace(m.HTML, invitationReviewHTML, html, 1)
+	return m
+}
+
+// The review paragraph of Invitation that Registration replaces.
+const (
+	invitationReview     = "\nAn administrator of their organization will review the request. You will\nreceive another e-mail once it has been decided.\n"
+	invitationReviewHTML = "<p>An administrator of their organization will review the request. You will receive another e-mail once it has been decided.</p>\n"
+)
+
+// ProfileCompleted tells to, an administrator of the sharing
+// organization, that recipientEmail completed their registration and
+// waits for a decision; pendingURL lists the pending requests.
+func ProfileCompleted(to, recipientEmail, recipientName, pendingURL string) Message {
+	who := oneLine(recipientName, maxSubjectValue)
+	addr := oneLine(recipientEmail, maxSubjectValue)
+	if who == "" {
+		who = addr
+	} else {
+		who += " (" + addr + ")"
+	}
+	link := safeURL(pendingURL)
+	text := "Hello,\n\n" + who + " completed their registration to open documents your\norganization shared. Please accept or decline the request.\n"
+	html := htmlHead + "<p>Hello,</p>\n<p>" + esc(who) + " completed their registration to open documents your organization shared. Please accept or decline the request.</p>\n"
+	if link != "" {
+		text += "\nPending requests:\n" + link + "\n"
+		html += `<p><a href="` + esc(link) + `">Pending requests</a></p>` + "\n"
+	}
+	return Message{To: to, Subject: "A share recipient waits for your decision", Text: text, HTML: html + htmlTail}
+}
+
+// Approval confirms to that organizationName granted them access to the
+// documents it shared (sent beside Welcome on accept).
+func Approval(to, organizationName string) Message {
+	org := oneLine(organizationName, maxSubjectValue)
+	who, whoHTML := "The organization", "The organization"
+	subject := "Access to the shared documents granted"
+	if org != "" {
+		who, whoHTML = org, "<strong>"+esc(org)+"</strong>"
+		subject = org + " granted you access to the shared documents"
+	}
+	return Message{
+		To:      to,
+		Subject: subject,
+		Text:    "Hello,\n\n" + who + " approved your request: the documents shared with you are\nnow available to you.\n",
+		HTML:    htmlHead + "<p>Hello,</p>\n<p>" + whoHTML + " approved your request: the documents shared with you are now available to you.</p>\n" + htmlTail,
 	}
 }
 

@@ -10,7 +10,7 @@ func BenchmarkDecline(b *testing.B) {
 	w := newWorld(b)
 	ids := make([]string, b.N)
 	for i := range ids {
-		ids[i] = w.invited(b, fmt.Sprintf("bench%d@example.com", i)).UserID
+		ids[i] = w.registered(b, fmt.Sprintf("bench%d@example.com", i)).UserID
 	}
 	w.OpenAPI = nil
 	b.ResetTimer()
@@ -27,7 +27,7 @@ func BenchmarkDecline(b *testing.B) {
 func BenchmarkPendingList(b *testing.B) {
 	w := newWorld(b)
 	for i := range 60 {
-		w.invited(b, fmt.Sprintf("pending%d@example.com", i))
+		w.registered(b, fmt.Sprintf("pending%d@example.com", i))
 	}
 	w.OpenAPI = nil
 	b.ResetTimer()

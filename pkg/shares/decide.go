@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,13 +16,10 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
-const (
-	defPageSize = 50
-	maxPageSize = 100
-)
-
 // pending lists the organization's recipients waiting for a decision,
-// newest first, each with the documents shared with them.
+// newest first, each with the documents shared with them: one Query of
+// at most pageSize (default httpapi.DefaultListBound) recipients, with a
+// Link header to the next page when more remain.
 func (s *Service) pending(w http.ResponseWriter, r *http.Request) error {
 	p, err := caller(r, decideRoles...)
 	if err != nil {
@@ -35,63 +32,275 @@ func (s *Service) pending(w http.ResponseWriter, r *http.Request) error {
 	if org != p.Organization {
 		return fail(CodeNoPermission)
 	}
-	q := r.URL.Query()
-	for k := range q {
-		if k != "pageSize" && k != "pageToken" {
+	for k := range r.URL.Query() {
+		if !strings.EqualFold(k, "pageSize") && !strings.EqualFold(k, "pageToken") {
 			return badField(k)
 		}
 	}
-	size := defPageSize
-	if v := q.Get("pageSize"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			return badField("pageSize")
-		}
-		size = n
+	lp, err := httpapi.ParseList(r)
+	if err != nil {
+		return failWith(err, CodeBadRequest, "field", "pageSize") // names are checked: only pageSize can be wrong
 	}
-	recs, next, err := s.store.ListRecipients(r.Context(), org, StatusWaiting, size, q.Get("pageToken"))
+	recs, next, err := s.store.ListRecipients(r.Context(), org, StatusWaiting, lp.PageSize, lp.PageToken)
 	if errors.Is(err, store.ErrInvalidPageToken) {
 		return badField("pageToken")
 	}
 	if err != nil {
 		return err
 	}
-	out := PendingList{PendingRequests: make([]RecipientView, 0, len(recs)), NextPageToken: next}
+	out := make([]PendingRecipient, 0, len(recs))
 	for _, rec := range recs {
-		out.PendingRequests = append(out.PendingRequests, viewRecipient(rec))
+		out = append(out, viewPending(rec))
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, out)
+	setNextLink(w, r, next)
+	return writeData(w, http.StatusOK, out)
 }
 
 // state is public: the documents waiting for a decision on recipient
-// userId. Unknown ids and recipients not waiting get an empty list, so
-// the answer reveals nothing beyond what the invitation e-mail said.
+// userId; 404 when no recipient has that id, an empty list when the
+// recipient is not waiting for a decision (as documented).
 func (s *Service) state(w http.ResponseWriter, r *http.Request) error {
+	rec, err := s.publicRecipient(r.Context(), r.PathValue("userId"))
+	if err != nil {
+		return err
+	}
+	out := []StateDocument{}
+	if rec.Status == StatusWaiting {
+		for _, g := range sortedGrants(rec) {
+			if g.RevokedAt == 0 {
+				out = append(out, StateDocument{DocumentID: g.DocumentID, DocumentName: g.DocumentName,
+					SenderUserName: nullable(g.SenderUserName), SenderUserEmail: nullable(g.SenderUserEmail), CreatedAt: isoTime(g.CreatedAt)})
+			}
+		}
+	}
+	return writeData(w, http.StatusOK, out)
+}
+
+// shareState is public: the status (lower case, as documented) of the
+// recipient of one share, with the shared document and its asset.
+func (s *Service) shareState(w http.ResponseWriter, r *http.Request) error {
+	rec, err := s.publicRecipient(r.Context(), r.PathValue("userId"))
+	if err != nil {
+		return err
+	}
+	id, err := parseUUID("shareId", r.PathValue("shareId"))
+	if err != nil {
+		return err
+	}
+	for _, g := range rec.Grants {
+		if shareID(rec.OrganizationID, rec.UserID, g.DocumentID) == id {
+			return writeData(w, http.StatusOK, ShareState{Status: strings.ToLower(rec.Status), AssetID: nullable(g.AssetID), DocumentID: g.DocumentID})
+		}
+	}
+	return fail(CodeNotFound)
+}
+
+// publicRecipient reads the recipient a public route names: 404 for any
+// id that is not a recipient's.
+func (s *Service) publicRecipient(ctx context.Context, raw string) (Recipient, error) {
+	id, err := parseUUID("userId", raw)
+	if err != nil {
+		return Recipient{}, err
+	}
+	typ, org, err := s.store.Lookup(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || err == nil && typ != EntityRecipient {
+		return Recipient{}, fail(CodeNotFound)
+	}
+	if err != nil {
+		return Recipient{}, err
+	}
+	rec, err := s.store.GetRecipient(ctx, org, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return Recipient{}, fail(CodeNotFound)
+	}
+	return rec, err
+}
+
+// checkRecipient tells whether an address has an account and, for an
+// account of the caller's organization, its id and share status.
+func (s *Service) checkRecipient(w http.ResponseWriter, r *http.Request) error {
+	p, err := caller(r, checkRoles...)
+	if err != nil {
+		return err
+	}
+	email, ok := parseEmail(r.PathValue("email"))
+	if !ok {
+		return badField("email")
+	}
+	dir, err := s.directory()
+	if err != nil {
+		return err
+	}
+	user, err := dir.FindUserByEmail(r.Context(), email)
+	if errors.Is(err, keycloak.ErrNotFound) {
+		return writeData(w, http.StatusOK, RecipientCheck{})
+	}
+	if err != nil {
+		return upstream(err)
+	}
+	same := user.Organization == p.Organization
+	out := RecipientCheck{Exists: true, SameOrganization: &same}
+	if same {
+		out.UserID = &user.ID
+		rec, err := s.store.GetRecipient(r.Context(), p.Organization, user.ID)
+		switch {
+		case err == nil:
+			out.Status = &rec.Status
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+	}
+	return writeData(w, http.StatusOK, out)
+}
+
+type profileBody struct {
+	FirstName *string `json:"firstname"`
+	LastName  *string `json:"lastname"`
+	Language  *string `json:"language"`
+}
+
+func (b profileBody) parse() (first, last, lang string, err error) {
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"firstname", b.FirstName}, {"lastname", b.LastName}} {
+		if f.v == nil || !validName(*f.v, maxPersonName) {
+			return "", "", "", badField(f.name)
+		}
+	}
+	if b.Language == nil || !validLanguage(*b.Language) {
+		return "", "", "", badField("language")
+	}
+	return strings.TrimSpace(*b.FirstName), strings.TrimSpace(*b.LastName), strings.ToLower(*b.Language), nil
+}
+
+// completeProfile is the public registration step of a new recipient:
+// Keycloak enables the account and stores names and language, then one
+// transaction moves the recipient to WAITING_FOR_ADMIN_DECISION with the
+// e-mails to the organization's admins. Any other status is 422.
+func (s *Service) completeProfile(w http.ResponseWriter, r *http.Request) error {
 	id, err := parseUUID("userId", r.PathValue("userId"))
 	if err != nil {
 		return err
 	}
-	out := State{Documents: []StateDocument{}}
+	var b profileBody
+	if err := httpapi.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	first, last, lang, err := b.parse()
+	if err != nil {
+		return err
+	}
 	typ, org, err := s.store.Lookup(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || err == nil && typ != EntityRecipient {
-		return httpapi.WriteJSON(w, http.StatusOK, out)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return fail(CodeNotFound)
+	case err != nil:
+		return err
+	case typ != EntityRecipient:
+		return fail(CodeUnprocessableEntity, "entityType", typ)
+	}
+	rec, err := s.store.GetRecipient(r.Context(), org, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return fail(CodeNotFound)
 	}
 	if err != nil {
 		return err
 	}
-	rec, err := s.store.GetRecipient(r.Context(), org, id)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	now := s.nowMillis()
+	if err := registering(rec, now); err != nil {
 		return err
 	}
-	if rec.Status == StatusWaiting {
+	dir, err := s.directory()
+	if err != nil {
+		return err
+	}
+	// Idempotent: a retry after a failed transaction converges.
+	if err := dir.CompleteProfile(r.Context(), id, first, last, lang); errors.Is(err, keycloak.ErrNotFound) {
+		return failWith(err, CodeConflict, "reason", "AccountMissing")
+	} else if err != nil {
+		return upstream(err)
+	}
+	rec.FirstName, rec.LastName, rec.Language = first, last, lang
+	msgs, err := s.registrationMails(r.Context(), dir, rec, now)
+	if err != nil {
+		return err
+	}
+	err = s.store.Registered(r.Context(), rec, now, msgs...)
+	if errors.Is(err, errCondition) {
+		cur, gerr := s.store.GetRecipient(r.Context(), org, id)
+		if gerr != nil {
+			return gerr
+		}
+		return registering(cur, s.nowMillis())
+	}
+	if err != nil {
+		return err
+	}
+	return writeData(w, http.StatusOK, ProfileView{ID: rec.UserID, Email: rec.Email, Enabled: true})
+}
+
+// registering refuses a recipient not registering (422 with its status)
+// or held by a decision in flight (409).
+func registering(rec Recipient, now int64) error {
+	if rec.Status != StatusRegistration {
+		return fail(CodeUnprocessableEntity, "status", rec.Status)
+	}
+	if rec.Decision != "" && rec.DecisionUntil >= now {
+		return fail(CodeConflict, "reason", "DecisionInProgress")
+	}
+	return nil
+}
+
+// maxNotified bounds the e-mails of one registration (each is an action
+// of its transaction, of at most 100).
+const maxNotified = 25
+
+// registrationMails are the e-mails telling the organization's admins
+// that rec waits for their decision; without admins the support address
+// gets it, without one the senders of rec's shares.
+func (s *Service) registrationMails(ctx context.Context, dir Directory, rec Recipient, now int64) ([]store.TxAction, error) {
+	admins, err := dir.OrganizationUsersInRoles(ctx, rec.OrganizationID, adminRoles...)
+	if err != nil {
+		return nil, upstream(err)
+	}
+	var to []string
+	for _, a := range admins {
+		if a.Email != "" {
+			to = append(to, strings.ToLower(a.Email))
+		}
+	}
+	if len(to) == 0 && s.SupportEmail != "" {
+		to = append(to, s.SupportEmail)
+	}
+	if len(to) == 0 {
 		for _, g := range sortedGrants(rec) {
-			if g.RevokedAt == 0 {
-				out.Documents = append(out.Documents, StateDocument{DocumentID: g.DocumentID, DocumentName: g.DocumentName,
-					SenderUserName: nullable(g.SenderUserName), SenderUserEmail: nullable(g.SenderUserEmail), CreatedAt: g.CreatedAt})
+			if g.SenderUserEmail != "" {
+				to = append(to, strings.ToLower(g.SenderUserEmail))
 			}
 		}
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, out)
+	slices.Sort(to)
+	to = slices.Compact(to)
+	if len(to) > maxNotified {
+		to = to[:maxNotified]
+	}
+	var out []store.TxAction
+	for _, addr := range to {
+		msg, err := s.mailAction(outboxID("registered", rec.OrganizationID, rec.UserID, addr), mail.ProfileCompleted(addr, rec.Email, recipientName(rec), ""), now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, msg)
+	}
+	return out, nil
+}
+
+// setNextLink sets the RFC 8288 Link header to the next page.
+func setNextLink(w http.ResponseWriter, r *http.Request, next string) {
+	if next != "" {
+		w.Header().Set("Link", "<"+httpapi.NextPageURL(r, next)+`>; rel="next"`)
+	}
 }
 
 // recipient reads a recipient of org for a decision: 404 when the id
@@ -117,8 +326,9 @@ func notWaiting(status string) error {
 	return fail(CodeUnprocessableEntity, "status", status)
 }
 
-// decisionTarget validates a decision request and reads its recipient.
-func (s *Service) decisionTarget(r *http.Request, body any) (by string, rec Recipient, err error) {
+// decisionTarget validates a decision request and reads its recipient,
+// which must be in one of the statuses.
+func (s *Service) decisionTarget(r *http.Request, body any, statuses []string) (by string, rec Recipient, err error) {
 	p, err := caller(r, decideRoles...)
 	if err != nil {
 		return "", rec, err
@@ -139,7 +349,7 @@ func (s *Service) decisionTarget(r *http.Request, body any) (by string, rec Reci
 	if err != nil {
 		return "", rec, err
 	}
-	if rec.Status != StatusWaiting {
+	if !slices.Contains(statuses, rec.Status) {
 		return "", rec, notWaiting(rec.Status)
 	}
 	return p.Subject, rec, nil
@@ -156,12 +366,19 @@ func (b *acceptBody) validate() error {
 	return nil
 }
 
+// The statuses a decision may start from: only a registered recipient
+// can be accepted; a share may be declined before registration too.
+var (
+	acceptFrom  = []string{StatusWaiting}
+	declineFrom = []string{StatusWaiting, StatusRegistration}
+)
+
 // accept enables the recipient's Keycloak user with the UPDATE_PASSWORD
-// required action and the marketplace role, then records ACCEPTED and
-// the welcome e-mail in one transaction: 200 with the recipient.
+// required action and the marketplace role, then records ACCEPTED with
+// the welcome and the approval e-mail in one transaction: 204.
 func (s *Service) accept(w http.ResponseWriter, r *http.Request) error {
 	var b acceptBody
-	by, rec, err := s.decisionTarget(r, &b)
+	by, rec, err := s.decisionTarget(r, &b, acceptFrom)
 	if err != nil {
 		return err
 	}
@@ -170,7 +387,7 @@ func (s *Service) accept(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	role := *b.MarketplaceRole
-	done, err := s.decide(r.Context(), rec, StatusAccepted, func(ctx context.Context, rec Recipient, token string) error {
+	_, err = s.decide(r.Context(), rec, StatusAccepted, acceptFrom, func(ctx context.Context, rec Recipient, token string) error {
 		// Both calls are idempotent, so a retry after a failure converges.
 		if err := dir.EnableWithPasswordReset(ctx, rec.UserID); errors.Is(err, keycloak.ErrNotFound) {
 			return failWith(err, CodeConflict, "reason", "AccountMissing")
@@ -184,11 +401,15 @@ func (s *Service) accept(w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	}, func(ctx context.Context, rec Recipient, token string, at int64) (Recipient, error) {
-		msg, err := s.mailAction(outboxID("welcome", rec.OrganizationID, rec.UserID), mail.Welcome(rec.Email, role), at)
+		welcome, err := s.mailAction(outboxID("welcome", rec.OrganizationID, rec.UserID), mail.Welcome(rec.Email, role), at)
 		if err != nil {
 			return rec, err
 		}
-		if err := s.store.Decide(ctx, rec, Decision{Status: StatusAccepted, Token: token, Role: role, By: by, At: at}, msg); err != nil {
+		approval, err := s.mailAction(outboxID("approval", rec.OrganizationID, rec.UserID), mail.Approval(rec.Email, rec.OrganizationID), at)
+		if err != nil {
+			return rec, err
+		}
+		if err := s.store.Decide(ctx, rec, Decision{Status: StatusAccepted, Token: token, Role: role, By: by, At: at}, welcome, approval); err != nil {
 			return rec, err
 		}
 		rec.Status, rec.MarketplaceRole, rec.DecidedBy, rec.DecidedAt, rec.ModifiedAt = StatusAccepted, role, by, at, at
@@ -198,7 +419,8 @@ func (s *Service) accept(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, viewRecipient(done))
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // decline follows seed 003: the Keycloak user is deleted first (a user
@@ -206,7 +428,7 @@ func (s *Service) accept(w http.ResponseWriter, r *http.Request) error {
 // revokes every grant and enqueues the decline e-mail. A Keycloak failure
 // answers 502 with nothing changed; a retry completes the decline. 204.
 func (s *Service) decline(w http.ResponseWriter, r *http.Request) error {
-	by, rec, err := s.decisionTarget(r, &struct{}{})
+	by, rec, err := s.decisionTarget(r, &struct{}{}, declineFrom)
 	if err != nil {
 		return err
 	}
@@ -214,7 +436,7 @@ func (s *Service) decline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.decide(r.Context(), rec, StatusDeclined, func(ctx context.Context, rec Recipient, token string) error {
+	_, err = s.decide(r.Context(), rec, StatusDeclined, declineFrom, func(ctx context.Context, rec Recipient, token string) error {
 		if err := dir.DeleteUser(ctx, rec.UserID); err != nil {
 			return upstream(err)
 		}
@@ -239,10 +461,10 @@ func (s *Service) decline(w http.ResponseWriter, r *http.Request) error {
 // with the recipient re-read when a document was shared in between, so it
 // only persists. On any failure the claim is released, so nothing stays
 // changed.
-func (s *Service) decide(ctx context.Context, rec Recipient, status string,
+func (s *Service) decide(ctx context.Context, rec Recipient, status string, from []string,
 	idp func(ctx context.Context, rec Recipient, token string) error,
 	commit func(ctx context.Context, rec Recipient, token string, at int64) (Recipient, error)) (_ Recipient, err error) {
-	rec, token, err := s.claim(ctx, rec, status)
+	rec, token, err := s.claim(ctx, rec, status, from)
 	if err != nil {
 		return rec, err
 	}
@@ -263,7 +485,7 @@ func (s *Service) decide(ctx context.Context, rec Recipient, status string,
 		if gerr != nil {
 			return rec, gerr
 		}
-		if cur.Status != StatusWaiting {
+		if cur.Status != rec.Status {
 			return rec, notWaiting(cur.Status)
 		}
 		if cur.Decision != token {
@@ -274,16 +496,16 @@ func (s *Service) decide(ctx context.Context, rec Recipient, status string,
 	return rec, failWith(errRetry, CodeConflict)
 }
 
-// claim takes the decision claim on a WAITING recipient. While another
+// claim takes the decision claim on a recipient in one of the from statuses. While another
 // decision holds it, claim waits (up to s.Wait) for it to finish and then
 // answers that decision's outcome, e.g. 422 DECLINED to the second of two
 // concurrent declines.
-func (s *Service) claim(ctx context.Context, rec Recipient, op string) (Recipient, string, error) {
+func (s *Service) claim(ctx context.Context, rec Recipient, op string, from []string) (Recipient, string, error) {
 	token := op + ":" + uuid.NewString()
 	deadline := s.now().Add(s.Wait)
 	for {
 		now := s.now()
-		got, err := s.store.Claim(ctx, rec.OrganizationID, rec.UserID, token, now.UnixMilli(), now.Add(s.Lease).UnixMilli())
+		got, err := s.store.Claim(ctx, rec.OrganizationID, rec.UserID, token, now.UnixMilli(), now.Add(s.Lease).UnixMilli(), from...)
 		if err == nil {
 			return got, token, nil
 		}
@@ -294,7 +516,7 @@ func (s *Service) claim(ctx context.Context, rec Recipient, op string) (Recipien
 		if err != nil {
 			return rec, "", err
 		}
-		if cur.Status != StatusWaiting {
+		if !slices.Contains(from, cur.Status) {
 			return rec, "", notWaiting(cur.Status)
 		}
 		if s.now().After(deadline) {

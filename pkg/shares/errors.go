@@ -13,18 +13,19 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/problem"
 )
 
-// Error codes of the shares envelope. The first six are seed 003's; the
-// others cover the statuses the seed does not show.
+// Error codes of the shares envelope. The first seven are the docs'; the
+// others cover the statuses the docs do not show.
 const (
-	CodeBadRequest          = "BadRequest"
-	CodeUnauthorized        = "Unauthorized"
-	CodeNoPermission        = "NoPermission"
-	CodeNotFound            = "NotFound"
-	CodeConflict            = "Conflict"
-	CodeUnprocessableEntity = "UnprocessableEntity"
-	CodeInternal            = "InternalServerError"
-	CodeBadGateway          = "BadGateway"
-	CodeServiceUnavailable  = "ServiceUnavailable"
+	CodeBadRequest           = "BadRequest"
+	CodeUnsupportedMediaType = "UnsupportedMediaType"
+	CodeUnauthorized         = "Unauthorized"
+	CodeNoPermission         = "NoPermission"
+	CodeNotFound             = "NotFound"
+	CodeConflict             = "Conflict"
+	CodeUnprocessableEntity  = "UnprocessableEntity"
+	CodeInternal             = "InternalServerError"
+	CodeBadGateway           = "BadGateway"
+	CodeServiceUnavailable   = "ServiceUnavailable"
 )
 
 // statuses and messages of the codes; a message never carries detail of
@@ -33,15 +34,16 @@ var codes = map[string]struct {
 	status  int
 	message string
 }{
-	CodeBadRequest:          {http.StatusBadRequest, "The request payload is invalid."},
-	CodeUnauthorized:        {http.StatusUnauthorized, "Authentication is required to access this resource."},
-	CodeNoPermission:        {http.StatusForbidden, "You do not have permission to access this resource."},
-	CodeNotFound:            {http.StatusNotFound, "The requested resource was not found."},
-	CodeConflict:            {http.StatusConflict, "The request conflicts with the current state of the resource."},
-	CodeUnprocessableEntity: {http.StatusUnprocessableEntity, "Operation not allowed for this entity type."},
-	CodeInternal:            {http.StatusInternalServerError, "An unexpected error occurred. See logs for further details or create a support ticket."},
-	CodeBadGateway:          {http.StatusBadGateway, "An upstream service failed. Nothing was changed; retry the request."},
-	CodeServiceUnavailable:  {http.StatusServiceUnavailable, "The service is temporarily unavailable. Retry the request later."},
+	CodeBadRequest:           {http.StatusBadRequest, "The request payload is invalid."},
+	CodeUnauthorized:         {http.StatusUnauthorized, "Authentication is required to access this resource."},
+	CodeNoPermission:         {http.StatusForbidden, "You do not have permission to access this resource."},
+	CodeNotFound:             {http.StatusNotFound, "The requested resource was not found."},
+	CodeConflict:             {http.StatusConflict, "A conflict occurred due to duplicate data or resource state issues."},
+	CodeUnsupportedMediaType: {http.StatusUnsupportedMediaType, "The request content type is not supported."},
+	CodeUnprocessableEntity:  {http.StatusUnprocessableEntity, "Operation not allowed for this entity type."},
+	CodeInternal:             {http.StatusInternalServerError, "An unexpected error occurred. See logs for further details or create a support ticket."},
+	CodeBadGateway:           {http.StatusBadGateway, "An upstream service failed. Nothing was changed; retry the request."},
+	CodeServiceUnavailable:   {http.StatusServiceUnavailable, "The service is temporarily unavailable. Retry the request later."},
 }
 
 // Error is an error of the shares API: Code and Extension reach the
@@ -101,11 +103,22 @@ type EnvelopeError struct {
 	Extension map[string]any `json:"extension"`
 }
 
-// Render writes errors in the shares envelope. It is every shares and
-// documents route's Renderer, so authentication failures, oversize bodies
-// and unmatched paths come out in the envelope too. Only *Error codes and
-// extensions reach the client; causes and unknown errors are logged.
-func Render(log *slog.Logger) httpapi.Renderer {
+// The InternalServerError message of the document pages; the share pages
+// use the one in codes.
+const documentsInternalMessage = "An unexpected internal server error occurred."
+
+// Render writes errors in the shares envelope. It is every share route's
+// Renderer, so authentication failures, oversize bodies, refused content
+// types and unmatched paths come out in the envelope too. Only *Error
+// codes and extensions reach the client; causes and unknown errors are
+// logged.
+func Render(log *slog.Logger) httpapi.Renderer { return render(log, codes[CodeInternal].message) }
+
+// RenderDocuments is Render with the document pages' InternalServerError
+// message: every document route's Renderer.
+func RenderDocuments(log *slog.Logger) httpapi.Renderer { return render(log, documentsInternalMessage) }
+
+func render(log *slog.Logger, internal string) httpapi.Renderer {
 	return func(w http.ResponseWriter, r *http.Request, err error) {
 		e := classify(err)
 		status := e.Status()
@@ -125,7 +138,11 @@ func Render(log *slog.Logger) httpapi.Renderer {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(Envelope{Errors: []EnvelopeError{{ErrorCode: e.Code, Message: codes[e.Code].message, Extension: ext}}})
+		msg := codes[e.Code].message
+		if e.Code == CodeInternal {
+			msg = internal
+		}
+		_ = json.NewEncoder(w).Encode(Envelope{Errors: []EnvelopeError{{ErrorCode: e.Code, Message: msg, Extension: ext}}})
 	}
 }
 
@@ -161,6 +178,8 @@ func classify(err error) *Error {
 			return fail(CodeNotFound)
 		case http.StatusConflict:
 			return fail(CodeConflict)
+		case http.StatusUnsupportedMediaType:
+			return fail(CodeUnsupportedMediaType)
 		case http.StatusServiceUnavailable:
 			return fail(CodeServiceUnavailable)
 		}

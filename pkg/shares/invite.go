@@ -23,8 +23,8 @@ type inviteBody struct {
 var errRetry = errors.New("shares: changed concurrently")
 
 // invite shares a document of the caller's organization with an e-mail
-// address: 201 with the recipient when the document was newly shared,
-// 200 when it already was (nothing is written, no e-mail goes out).
+// address: 201 {"data":{}} when the document was newly shared, 200 when it
+// already was (nothing is written, no e-mail goes out).
 func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
 	p, err := caller(r, shareRoles...)
 	if err != nil {
@@ -46,6 +46,11 @@ func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if doc.AssetID == "" {
+		// Only asset documents may be shared (the docs: an asset document
+		// or maintenance file; gatehouse has no maintenance files).
+		return fail(CodeUnprocessableEntity, "entityType", EntityDocument)
+	}
 	if b.AssetID != nil && *b.AssetID != doc.AssetID {
 		return badField("assetId")
 	}
@@ -53,7 +58,7 @@ func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rec, created, err := s.shareRetrying(r.Context(), dir, p, email, newGrant(p, doc, note))
+	_, created, err := s.shareRetrying(r.Context(), dir, p, email, newGrant(p, doc, note))
 	if err != nil {
 		return err
 	}
@@ -61,7 +66,7 @@ func (s *Service) invite(w http.ResponseWriter, r *http.Request) error {
 	if created {
 		status = http.StatusCreated
 	}
-	return httpapi.WriteJSON(w, status, viewRecipient(rec))
+	return writeData(w, status, struct{}{})
 }
 
 // parse validates the body's fields on their own and returns the
@@ -165,16 +170,16 @@ func recipientUser(ctx context.Context, dir Directory, email, org string) (user 
 	return user, fresh, nil
 }
 
-// createRecipient writes a WAITING recipient with its first grant and
-// the invitation.
+// createRecipient writes a recipient with its first grant and the
+// invitation: a new account registers first.
 func (s *Service) createRecipient(ctx context.Context, org, userID, email string, g Grant, now int64) (Recipient, bool, error) {
-	rec := Recipient{UserID: userID, OrganizationID: org, Email: email, Status: StatusWaiting,
+	rec := Recipient{UserID: userID, OrganizationID: org, Email: email, Status: StatusRegistration,
 		Grants: map[string]Grant{g.DocumentID: g}, CreatedAt: now, ModifiedAt: now, Version: 1}
 	msg, err := s.mailAction(outboxID("invite", org, rec.UserID, g.DocumentID), s.invitation(rec, g), now)
 	if err != nil {
 		return rec, false, err
 	}
-	err = s.store.CreateRecipient(ctx, rec, msg)
+	err = s.store.CreateRecipient(ctx, rec, msg, s.store.markShared(org, g.DocumentID))
 	if errors.Is(err, store.ErrConflict) {
 		return rec, false, errRetry
 	}
@@ -182,11 +187,11 @@ func (s *Service) createRecipient(ctx context.Context, org, userID, email string
 }
 
 // addGrant adds g to an existing recipient of org with the mail its status
-// calls for: the invitation again while WAITING, a notice once ACCEPTED.
+// calls for: the invitation again while waiting, a notice once ACCEPTED.
 func (s *Service) addGrant(ctx context.Context, org string, rec Recipient, g Grant, now int64) (Recipient, bool, error) {
 	var m mail.Message
 	switch rec.Status {
-	case StatusWaiting:
+	case StatusRegistration, StatusWaiting:
 		m = s.invitation(rec, g)
 	case StatusAccepted:
 		m = documentAdded(rec.Email, g)
@@ -198,7 +203,7 @@ func (s *Service) addGrant(ctx context.Context, org string, rec Recipient, g Gra
 	if err != nil {
 		return rec, false, err
 	}
-	if err := s.store.AddGrant(ctx, rec, g, now, msg); errors.Is(err, errCondition) {
+	if err := s.store.AddGrant(ctx, rec, g, now, msg, s.store.markShared(org, g.DocumentID)); errors.Is(err, errCondition) {
 		return rec, false, errRetry
 	} else if err != nil {
 		return rec, false, err
@@ -211,10 +216,15 @@ func (s *Service) addGrant(ctx context.Context, org string, rec Recipient, g Gra
 	return rec, true, nil
 }
 
+// invitation is the e-mail of a new share: it links to the share's state,
+// which tells the recipient what to do next (register, or wait).
 func (s *Service) invitation(rec Recipient, g Grant) mail.Message {
 	var stateURL string
 	if s.StateBaseURL != "" {
-		stateURL = s.StateBaseURL + "/v1/shares/state/" + rec.UserID
+		stateURL = s.StateBaseURL + "/v1/shares/state/" + rec.UserID + "/" + shareID(rec.OrganizationID, rec.UserID, g.DocumentID)
+	}
+	if rec.Status == StatusRegistration {
+		return mail.Registration(rec.Email, g.SenderUserName, g.DocumentName, g.Message, stateURL)
 	}
 	return mail.Invitation(rec.Email, g.SenderUserName, g.DocumentName, g.Message, stateURL)
 }

@@ -1,11 +1,17 @@
 package shares_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"net/textproto"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/uuid"
 
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
@@ -28,6 +35,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
 	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
 	"github.com/gatehouse/gatehouse/pkg/testkit/keycloakkit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/s3kit"
 )
 
 func TestMain(m *testing.M) { dynamokit.Main(m) }
@@ -38,11 +46,13 @@ const (
 	realm = "gatehouse"
 )
 
-// world is the shares API over a fresh table and a Keycloak stand-in, with
-// a token for every kind of caller.
+// world is the shares API over a fresh table, a Keycloak stand-in and an
+// in-memory S3, with a token for every kind of caller.
 type world struct {
 	*apikit.Env
 	kc     *keycloakkit.Server
+	s3     *s3.Client
+	bucket string
 	tokens map[string]string
 }
 
@@ -57,11 +67,13 @@ func newWorld(t testing.TB) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { kc.Close() })
+	client, endpoint, bucket := s3kit.Start(t)
 	e := apikit.NewWith(t, sharesRoutes, routes.Config{Shares: shares.Config{
-		Keycloak:     keycloak.Config{BaseURL: kc.URL, Realm: realm, ClientID: keycloakkit.DefaultClientID, ClientSecret: keycloakkit.DefaultClientSecret},
-		StateBaseURL: "https://api.example.test/prod",
+		Keycloak:       keycloak.Config{BaseURL: kc.URL, Realm: realm, ClientID: keycloakkit.DefaultClientID, ClientSecret: keycloakkit.DefaultClientSecret},
+		StateBaseURL:   "https://api.example.test/prod",
+		DocumentBucket: bucket, S3Endpoint: endpoint,
 	}})
-	w := &world{Env: e, kc: kc, tokens: map[string]string{}}
+	w := &world{Env: e, kc: kc, s3: client, bucket: bucket, tokens: map[string]string{}}
 	for name, c := range map[string]issuerkit.Claims{
 		"admin":      {Subject: "ada", Organization: orgA, RealmRoles: []string{"admin"}, Name: "Ada Admin", Email: "ada@a.example"},
 		"padmin":     {Subject: "pia", Organization: orgA, RealmRoles: []string{"producer-admin"}},
@@ -120,18 +132,90 @@ func decode[T any](t testing.TB, body string) T {
 	return v
 }
 
-// document registers a document of the token's organization.
-func (w *world) document(t testing.TB, token, name string) shares.Document {
+// data decodes a success body {"data": T}, failing on any other shape.
+func data[T any](t testing.TB, body string) T {
 	t.Helper()
-	r := w.Do(t, "POST", "/v1/documents", token, fmt.Sprintf(`{"filename":%q,"displayName":%q,"assetId":"asset-1","category":"contract","mimetype":"application/pdf"}`, name+".pdf", name))
-	if r.Status != http.StatusCreated {
-		t.Fatalf("register document: %d %s", r.Status, r.Body)
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.DisallowUnknownFields()
+	var v struct{ Data *T }
+	if err := dec.Decode(&v); err != nil || v.Data == nil {
+		t.Fatalf("body %q is not {\"data\": …} (err %v)", body, err)
 	}
-	var d struct{ ID string }
-	if err := json.Unmarshal([]byte(r.Body), &d); err != nil {
+	return *v.Data
+}
+
+// doWith sends a request with an explicit content type (apikit.Do sends
+// JSON), checked against the OpenAPI document like apikit.Do.
+func (w *world) doWith(t testing.TB, method, path, token, contentType string, body []byte) apikit.Response {
+	t.Helper()
+	req := httptest.NewRequestWithContext(context.Background(), method, path, bytes.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	rec := httptest.NewRecorder()
+	w.Handler.ServeHTTP(rec, req)
+	if w.OpenAPI != nil {
+		if _, err := w.OpenAPI.CheckResponse(context.Background(), req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+			t.Errorf("response disagrees with the OpenAPI document: %v\nbody: %.2000s", err, rec.Body.String())
+		}
+	}
+	return apikit.Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.String()}
+}
+
+// part is one multipart part; a file part has a filename.
+type part struct{ name, filename, contentType, value string }
+
+// multipartBody encodes parts.
+func multipartBody(t testing.TB, parts ...part) (contentType string, body []byte) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	for _, p := range parts {
+		h := textproto.MIMEHeader{}
+		disp := fmt.Sprintf(`form-data; name=%q`, p.name)
+		if p.filename != "" {
+			disp += fmt.Sprintf(`; filename=%q`, p.filename)
+		}
+		h.Set("Content-Disposition", disp)
+		if p.contentType != "" {
+			h.Set("Content-Type", p.contentType)
+		}
+		pw, err := mw.CreatePart(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(pw, p.value)
+	}
+	if err := mw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return shares.Document{ID: d.ID, DisplayName: name}
+	return mw.FormDataContentType(), b.Bytes()
+}
+
+// upload posts a multipart document for asset.
+func (w *world) upload(t testing.TB, token, asset string, parts ...part) apikit.Response {
+	t.Helper()
+	ct, body := multipartBody(t, parts...)
+	return w.doWith(t, "POST", "/v1/documents/assets/zip/"+asset, token, ct, body)
+}
+
+// document uploads a document of org A's asset-1 (content: its name).
+func (w *world) document(t testing.TB, token, name string) shares.DocumentView {
+	t.Helper()
+	org := orgA
+	if token == w.tokens["otheradmin"] {
+		org = orgB
+	}
+	r := w.upload(t, token, "asset-1",
+		part{name: "displayname", value: name}, part{name: "organizationId", value: org}, part{name: "categoryId", value: "AA"},
+		part{name: "languageCodes[]", value: "de"}, part{name: "file", filename: name + ".pdf", contentType: "application/pdf", value: "%PDF-1.7 " + name})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("upload document: %d %s", r.Status, r.Body)
+	}
+	return data[shares.DocumentView](t, r.Body)
 }
 
 func (w *world) share(t testing.TB, token, docID, email string) apikit.Response {
@@ -139,15 +223,43 @@ func (w *world) share(t testing.TB, token, docID, email string) apikit.Response 
 	return w.Do(t, "POST", "/v1/shares/"+docID, token, fmt.Sprintf(`{"recipientEmail":%q,"assetId":"asset-1","message":"Please review"}`, email))
 }
 
-// invited shares a new document of orgA with email and returns the recipient.
-func (w *world) invited(t testing.TB, email string) shares.RecipientView {
+// invitee is a recipient a test shared a document with.
+type invitee struct{ UserID, Email, DocumentID string }
+
+// invited shares a new document of orgA with email: a new recipient is
+// waiting for their registration.
+func (w *world) invited(t testing.TB, email string) invitee {
 	t.Helper()
 	doc := w.document(t, w.tokens["admin"], "Offer "+email)
 	r := w.share(t, w.tokens["puser"], doc.ID, email)
-	if r.Status != http.StatusCreated {
+	if r.Status != http.StatusCreated || r.Body != "{\"data\":{}}\n" {
 		t.Fatalf("share: %d %s", r.Status, r.Body)
 	}
-	return decode[shares.RecipientView](t, r.Body)
+	return invitee{UserID: w.userID(t, email), Email: strings.ToLower(email), DocumentID: doc.ID}
+}
+
+// userID is the Keycloak id of the user with email.
+func (w *world) userID(t testing.TB, email string) string {
+	t.Helper()
+	for _, u := range w.kc.Users() {
+		if u.Email == strings.ToLower(email) {
+			return u.ID
+		}
+	}
+	t.Fatalf("no Keycloak user %s", email)
+	return ""
+}
+
+// registered is invited plus the registration step: the recipient waits
+// for an admin's decision.
+func (w *world) registered(t testing.TB, email string) invitee {
+	t.Helper()
+	inv := w.invited(t, email)
+	r := w.Do(t, "POST", "/v1/shares/complete-profile/"+inv.UserID, "", `{"firstname":"Dana","lastname":"Doe","language":"de"}`)
+	if r.Status != http.StatusOK {
+		t.Fatalf("complete-profile: %d %s", r.Status, r.Body)
+	}
+	return inv
 }
 
 func (w *world) recipient(t testing.TB, org, id string) shares.Recipient {
@@ -206,11 +318,14 @@ const declineSubject = "Your access request"
 func TestDecline(t *testing.T) {
 	w := newWorld(t)
 	rec := w.invited(t, "Dana@Example.com")
-	if rec.Email != "dana@example.com" || rec.Status != shares.StatusWaiting || len(rec.Documents) != 1 {
-		t.Fatalf("shared recipient = %+v", rec)
+	if got := w.recipient(t, orgA, rec.UserID); got.Email != "dana@example.com" || got.Status != shares.StatusRegistration || len(got.Grants) != 1 {
+		t.Fatalf("shared recipient = %+v", got)
 	}
 	if u, ok := w.kc.User(rec.UserID); !ok || u.Enabled || u.Attributes["organization"][0] != orgA {
 		t.Fatalf("Keycloak user = %+v, %v; want a disabled user of %s", u, ok, orgA)
+	}
+	if r := w.Do(t, "POST", "/v1/shares/complete-profile/"+rec.UserID, "", `{"firstname":"Dana","lastname":"Doe","language":"de"}`); r.Status != 200 {
+		t.Fatalf("complete-profile: %d %s", r.Status, r.Body)
 	}
 
 	r := w.Do(t, "POST", "/v1/shares/"+rec.UserID+"/decline", w.tokens["padmin"], "")
@@ -245,18 +360,18 @@ func TestDecline(t *testing.T) {
 		}
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
-	if len(files) != 2 { // the invitation and the decline
-		t.Errorf("%d .eml files, want 2", len(files))
+	if len(files) != 3 { // the invitation, the sender's notice of the registration and the decline
+		t.Errorf("%d .eml files, want 3", len(files))
 	}
 	// The public state shows nothing once declined.
-	if r := w.Do(t, "GET", "/v1/shares/state/"+rec.UserID, "", ""); r.Status != 200 || r.Body != "{\"documents\":[]}\n" {
+	if r := w.Do(t, "GET", "/v1/shares/state/"+rec.UserID, "", ""); r.Status != 200 || r.Body != "{\"data\":[]}\n" {
 		t.Errorf("state after decline = %d %s", r.Status, r.Body)
 	}
 }
 
 func TestDeclineRefused(t *testing.T) {
 	w := newWorld(t)
-	rec := w.invited(t, "erin@example.com")
+	rec := w.registered(t, "erin@example.com")
 	doc := w.document(t, w.tokens["admin"], "Spec")
 	tests := []struct {
 		name, who, id, body string
@@ -317,7 +432,7 @@ func TestDeclineTwiceInSequence(t *testing.T) {
 
 func TestDeclineConcurrently(t *testing.T) {
 	w := newWorld(t)
-	rec := w.invited(t, "gus@example.com")
+	rec := w.registered(t, "gus@example.com")
 	const n = 8
 	statuses := make([]int, n)
 	bodies := make([]string, n)
@@ -357,7 +472,7 @@ func TestDeclineConcurrently(t *testing.T) {
 // completes the decline with one e-mail.
 func TestDeclineKeycloakDown(t *testing.T) {
 	w := newWorld(t)
-	rec := w.invited(t, "hal@example.com")
+	rec := w.registered(t, "hal@example.com")
 	path := "/v1/shares/" + rec.UserID + "/decline"
 	before := w.items(t)
 	w.kc.FailNext(1, http.StatusInternalServerError)
@@ -410,9 +525,11 @@ func TestNoTokenEnvelope(t *testing.T) {
 	w := newWorld(t)
 	id := uuid.NewString()
 	for _, rt := range []struct{ method, path string }{
-		{"POST", "/v1/documents"},
+		{"GET", "/v1/documents?assetId=asset-1"},
 		{"GET", "/v1/documents/" + id},
+		{"DELETE", "/v1/documents/" + id},
 		{"POST", "/v1/shares/" + id},
+		{"GET", "/v1/shares/check-recipient/x@example.com"},
 		{"GET", "/v1/shares/" + orgA + "/pending-requests"},
 		{"POST", "/v1/shares/" + id + "/accept"},
 		{"POST", "/v1/shares/" + id + "/decline"},
@@ -434,19 +551,20 @@ func TestInvite(t *testing.T) {
 	doc2 := w.document(t, w.tokens["admin"], "Catalogue")
 
 	r := w.share(t, w.tokens["puser"], doc1.ID, "jo@example.com")
-	if r.Status != 201 {
+	if r.Status != 201 || r.Body != "{\"data\":{}}\n" {
 		t.Fatalf("share: %d %s", r.Status, r.Body)
 	}
-	rec := decode[shares.RecipientView](t, r.Body)
-	d := rec.Documents[0]
-	if d.DocumentID != doc1.ID || d.DocumentName != "Price list" || *d.SenderUserName != "Pete Producer" ||
-		*d.SenderUserEmail != "pete@a.example" || *d.Message != "Please review" || rec.OrganizationID != orgA {
-		t.Errorf("recipient = %+v, document %+v", rec, d)
+	id := w.userID(t, "jo@example.com")
+	rec := w.recipient(t, orgA, id)
+	g := rec.Grants[doc1.ID]
+	if rec.Status != shares.StatusRegistration || g.DocumentName != "Price list" || g.SenderUserName != "Pete Producer" ||
+		g.SenderUserEmail != "pete@a.example" || g.Message != "Please review" || rec.OrganizationID != orgA {
+		t.Errorf("recipient = %+v", rec)
 	}
 	inv := w.mails(t, "jo@example.com", "Pete Producer shared")
 	if len(inv) != 1 || !strings.Contains(inv[0].Subject, "Price list") ||
-		!strings.Contains(inv[0].Text, "https://api.example.test/prod/v1/shares/state/"+rec.UserID) ||
-		!strings.Contains(inv[0].Text, "Please review") {
+		!strings.Contains(inv[0].Text, "https://api.example.test/prod/v1/shares/state/"+id+"/") ||
+		!strings.Contains(inv[0].Text, "complete your registration") || !strings.Contains(inv[0].Text, "Please review") {
 		t.Fatalf("invitation e-mails = %+v", inv)
 	}
 
@@ -455,8 +573,7 @@ func TestInvite(t *testing.T) {
 	if r.Status != 201 {
 		t.Fatalf("second share: %d %s", r.Status, r.Body)
 	}
-	again := decode[shares.RecipientView](t, r.Body)
-	if again.UserID != rec.UserID || len(again.Documents) != 2 || again.Status != shares.StatusWaiting {
+	if again := w.recipient(t, orgA, id); len(again.Grants) != 2 || again.Status != shares.StatusRegistration {
 		t.Errorf("second share = %+v", again)
 	}
 	if n := len(w.kc.Users()); n != 1 {
@@ -465,7 +582,7 @@ func TestInvite(t *testing.T) {
 	// The same document again: nothing new, no e-mail.
 	before := w.items(t)
 	r = w.share(t, w.tokens["admin"], doc1.ID, "jo@example.com")
-	if r.Status != 200 || len(decode[shares.RecipientView](t, r.Body).Documents) != 2 {
+	if r.Status != 200 || r.Body != "{\"data\":{}}\n" {
 		t.Errorf("repeated share: %d %s", r.Status, r.Body)
 	}
 	if n := w.items(t); n != before {
@@ -473,6 +590,29 @@ func TestInvite(t *testing.T) {
 	}
 	if n := len(w.mails(t, "jo@example.com", "")); n != 2 {
 		t.Errorf("%d e-mails to jo, want 2 invitations", n)
+	}
+	// A shared document can no longer be deleted.
+	wantError(t, w.Do(t, "DELETE", "/v1/documents/"+doc1.ID, w.tokens["admin"], ""), 409, "Conflict", map[string]any{"reason": "DocumentShared"})
+}
+
+// A share sent as anything but JSON is refused before anything happens:
+// no Keycloak user, no record, no e-mail.
+func TestInviteNotJSON(t *testing.T) {
+	w := newWorld(t)
+	doc := w.document(t, w.tokens["admin"], "Plain")
+	before, users := w.items(t), len(w.kc.Users())
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", ""} {
+		r := w.doWith(t, "POST", "/v1/shares/"+doc.ID, w.tokens["admin"], ct, []byte(`{"recipientEmail":"plain@example.com"}`))
+		wantError(t, r, 415, "UnsupportedMediaType", nil)
+	}
+	if r := w.doWith(t, "POST", "/v1/shares/"+doc.ID, w.tokens["admin"], "application/json; charset=utf-8", []byte(`{"recipientEmail":"plain@example.com"}`)); r.Status != 201 {
+		t.Errorf("JSON with charset: %d %s", r.Status, r.Body)
+	}
+	if n := len(w.kc.Users()); n != users+1 {
+		t.Errorf("Keycloak users %d -> %d, want one (the JSON share)", users, n)
+	}
+	if n := w.items(t); n != before+3 { // recipient, id registry, invitation
+		t.Errorf("items %d -> %d, want 3 more (the JSON share)", before, n)
 	}
 }
 
@@ -487,6 +627,11 @@ func TestInviteRefused(t *testing.T) {
 	}
 	w.kc.AddUser(keycloakkit.User{Username: "staff@a.example", Email: "staff@a.example", Enabled: true,
 		Attributes: map[string][]string{"organization": {orgA}}})
+	// A document registered before documents belonged to assets.
+	noAsset := uuid.NewString()
+	if err := shares.NewStore(w.Platform.Store).PutDocument(context.Background(), shares.Document{ID: noAsset, OrganizationID: orgA, Filename: "old.pdf", DisplayName: "Old", CreatedAt: 1, ModifiedAt: 1}); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name, who, file, body string
@@ -499,6 +644,7 @@ func TestInviteRefused(t *testing.T) {
 		{"document of another organization", "admin", otherDoc.ID, `{"recipientEmail":"x@example.com"}`, 403, "NoPermission", nil},
 		{"unknown file", "admin", uuid.NewString(), `{"recipientEmail":"x@example.com"}`, 404, "NotFound", nil},
 		{"file id names a recipient", "admin", rec.UserID, `{"recipientEmail":"x@example.com"}`, 422, "UnprocessableEntity", map[string]any{"entityType": "Recipient"}},
+		{"document of no asset", "admin", noAsset, `{"recipientEmail":"x@example.com"}`, 422, "UnprocessableEntity", map[string]any{"entityType": "Document"}},
 		{"buyer role", "buyer", doc.ID, `{"recipientEmail":"x@example.com"}`, 403, "NoPermission", nil},
 		{"manufacturer-admin role", "madmin", doc.ID, `{"recipientEmail":"x@example.com"}`, 403, "NoPermission", nil},
 		{"no organization", "noorg", doc.ID, `{"recipientEmail":"x@example.com"}`, 403, "NoPermission", nil},
@@ -535,7 +681,8 @@ func TestInviteRefused(t *testing.T) {
 // Bad input never reaches Keycloak and writes nothing, on every route.
 func TestBadInputWritesNothing(t *testing.T) {
 	w := newWorld(t)
-	rec := w.invited(t, "mo@example.com")
+	rec := w.registered(t, "mo@example.com")
+	doc := w.document(t, w.tokens["admin"], "Input")
 	tests := []struct{ name, method, path, body, field string }{
 		{"accept malformed", "POST", "/v1/shares/" + rec.UserID + "/accept", `{"marketplaceRole":`, ""},
 		{"accept unknown role", "POST", "/v1/shares/" + rec.UserID + "/accept", `{"marketplaceRole":"admin"}`, "marketplaceRole"},
@@ -543,17 +690,24 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"accept unknown field", "POST", "/v1/shares/" + rec.UserID + "/accept", `{"marketplaceRole":"buyer","x":1}`, ""},
 		{"accept bad UUID", "POST", "/v1/shares/1234/accept", `{"marketplaceRole":"buyer"}`, "userId"},
 		{"decline bad UUID", "POST", "/v1/shares/" + rec.UserID + "x/decline", ``, "userId"},
-		{"document malformed", "POST", "/v1/documents", `{"filename":"a.pdf"`, ""},
-		{"document unknown field", "POST", "/v1/documents", `{"filename":"a.pdf","size":3}`, ""},
-		{"document no filename", "POST", "/v1/documents", `{"displayName":"A"}`, "filename"},
-		{"document path in filename", "POST", "/v1/documents", `{"filename":"../a.pdf"}`, "filename"},
-		{"document bad id", "POST", "/v1/documents", `{"id":"1","filename":"a.pdf"}`, "id"},
-		{"document bad mimetype", "POST", "/v1/documents", `{"filename":"a.pdf","mimetype":"pdf"}`, "mimetype"},
-		{"document bad asset", "POST", "/v1/documents", `{"filename":"a.pdf","assetId":"a b"}`, "assetId"},
+		{"complete-profile bad UUID", "POST", "/v1/shares/complete-profile/x", `{"firstname":"A","lastname":"B","language":"de"}`, "userId"},
+		{"complete-profile no first name", "POST", "/v1/shares/complete-profile/" + rec.UserID, `{"lastname":"B","language":"de"}`, "firstname"},
+		{"complete-profile blank last name", "POST", "/v1/shares/complete-profile/" + rec.UserID, `{"firstname":"A","lastname":" ","language":"de"}`, "lastname"},
+		{"complete-profile bad language", "POST", "/v1/shares/complete-profile/" + rec.UserID, `{"firstname":"A","lastname":"B","language":"german"}`, "language"},
+		{"complete-profile unknown field", "POST", "/v1/shares/complete-profile/" + rec.UserID, `{"firstname":"A","lastname":"B","language":"de","role":"buyer"}`, ""},
+		{"check-recipient bad address", "GET", "/v1/shares/check-recipient/not-an-address", ``, "email"},
 		{"pending bad page size", "GET", "/v1/shares/" + orgA + "/pending-requests?pageSize=0", ``, "pageSize"},
 		{"pending bad token", "GET", "/v1/shares/" + orgA + "/pending-requests?pageToken=xyz", ``, "pageToken"},
 		{"pending unknown parameter", "GET", "/v1/shares/" + orgA + "/pending-requests?status=DECLINED", ``, "status"},
 		{"state bad UUID", "GET", "/v1/shares/state/nope", ``, "userId"},
+		{"share state bad UUID", "GET", "/v1/shares/state/" + rec.UserID + "/nope", ``, "shareId"},
+		{"documents without asset", "GET", "/v1/documents", ``, "assetId"},
+		{"documents bad limit", "GET", "/v1/documents?assetId=asset-1&limit=51", ``, "limit"},
+		{"documents bad page", "GET", "/v1/documents?assetId=asset-1&page=0", ``, "page"},
+		{"documents bad sort", "GET", "/v1/documents?assetId=asset-1&sortByName=up", ``, "sortByName"},
+		{"documents short search", "GET", "/v1/documents?assetId=asset-1&searchByName=ab", ``, "searchByName"},
+		{"documents unknown parameter", "GET", "/v1/documents?assetId=asset-1&owner=x", ``, "owner"},
+		{"document bad id", "DELETE", "/v1/documents/x", ``, "fileId"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -562,7 +716,12 @@ func TestBadInputWritesNothing(t *testing.T) {
 			if tt.field != "" {
 				ext = map[string]any{"field": tt.field}
 			}
-			wantError(t, w.Do(t, tt.method, tt.path, w.tokens["admin"], tt.body), 400, "BadRequest", ext)
+			r := w.Do(t, tt.method, tt.path, w.tokens["admin"], tt.body)
+			if tt.field == "" && r.Status == 400 {
+				envelope(t, r) // the extension names what the shared decoder found
+			} else {
+				wantError(t, r, 400, "BadRequest", ext)
+			}
 			if n := w.items(t); n != before {
 				t.Errorf("items %d -> %d", before, n)
 			}
@@ -571,6 +730,32 @@ func TestBadInputWritesNothing(t *testing.T) {
 			}
 		})
 	}
+	uploads := []struct {
+		name  string
+		parts []part
+		field string
+	}{
+		{"no display name", []part{{name: "organizationId", value: orgA}, {name: "categoryId", value: "AA"}, {name: "file", filename: "a.pdf", value: "x"}}, "displayname"},
+		{"no category", []part{{name: "displayname", value: "A"}, {name: "organizationId", value: orgA}, {name: "file", filename: "a.pdf", value: "x"}}, "categoryId"},
+		{"no file", []part{{name: "displayname", value: "A"}, {name: "organizationId", value: orgA}, {name: "categoryId", value: "AA"}}, "file"},
+		{"empty file", []part{{name: "displayname", value: "A"}, {name: "organizationId", value: orgA}, {name: "categoryId", value: "AA"}, {name: "file", filename: "a.pdf"}}, "file"},
+		{"dot filename", []part{{name: "displayname", value: "A"}, {name: "organizationId", value: orgA}, {name: "categoryId", value: "AA"}, {name: "file", filename: "..", value: "x"}}, "file"},
+		{"bad language", []part{{name: "displayname", value: "A"}, {name: "organizationId", value: orgA}, {name: "categoryId", value: "AA"}, {name: "languageCodes", value: "deu"}, {name: "file", filename: "a.pdf", value: "x"}}, "languageCodes"},
+		{"supplier without name", []part{{name: "displayname", value: "A"}, {name: "organizationId", value: orgA}, {name: "categoryId", value: "AA"}, {name: "supplierDocument", value: "true"}, {name: "file", filename: "a.pdf", value: "x"}}, "supplierName"},
+		{"unknown field", []part{{name: "displayname", value: "A"}, {name: "owner", value: "x"}}, "owner"},
+	}
+	for _, tt := range uploads {
+		t.Run("upload "+tt.name, func(t *testing.T) {
+			before := w.items(t)
+			wantError(t, w.upload(t, w.tokens["admin"], "asset-1", tt.parts...), 400, "BadRequest", map[string]any{"field": tt.field})
+			if n := w.items(t); n != before {
+				t.Errorf("items %d -> %d", before, n)
+			}
+		})
+	}
+	wantError(t, w.upload(t, w.tokens["admin"], "a%20b", part{name: "displayname", value: "A"}), 400, "BadRequest", map[string]any{"field": "assetId"})
+	ct, body := multipartBody(t, part{name: "organizationId", value: orgA})
+	wantError(t, w.doWith(t, "PATCH", "/v1/documents/"+doc.ID, w.tokens["admin"], ct, body), 400, "BadRequest", map[string]any{"field": "organizationId"})
 	if got := w.recipient(t, orgA, rec.UserID); got.Status != shares.StatusWaiting {
 		t.Errorf("status %s", got.Status)
 	}
@@ -580,16 +765,23 @@ func TestAccept(t *testing.T) {
 	w := newWorld(t)
 	rec := w.invited(t, "ned@example.com")
 	path := "/v1/shares/" + rec.UserID + "/accept"
+	// Not registered yet: nothing to accept.
+	wantError(t, w.Do(t, "POST", path, w.tokens["padmin"], `{"marketplaceRole":"buyer"}`), 422, "UnprocessableEntity", map[string]any{"status": shares.StatusRegistration})
+	if r := w.Do(t, "POST", "/v1/shares/complete-profile/"+rec.UserID, "", `{"firstname":"Ned","lastname":"Nash","language":"en"}`); r.Status != 200 {
+		t.Fatal(r.Body)
+	}
 	wantError(t, w.Do(t, "POST", path, w.tokens["puser"], `{"marketplaceRole":"buyer"}`), 403, "NoPermission", nil)
 	wantError(t, w.Do(t, "POST", path, w.tokens["otheradmin"], `{"marketplaceRole":"buyer"}`), 403, "NoPermission", nil)
 
 	r := w.Do(t, "POST", path, w.tokens["padmin"], `{"marketplaceRole":"buyer"}`)
-	if r.Status != 200 {
-		t.Fatalf("accept: %d %s", r.Status, r.Body)
+	if r.Status != 204 || r.Body != "" {
+		t.Fatalf("accept: %d %q, want 204 and no body", r.Status, r.Body)
 	}
-	got := decode[shares.RecipientView](t, r.Body)
-	if got.Status != shares.StatusAccepted || *got.MarketplaceRole != "buyer" || *got.DecidedBy != "pia" {
+	if got := w.recipient(t, orgA, rec.UserID); got.Status != shares.StatusAccepted || got.MarketplaceRole != "buyer" || got.DecidedBy != "pia" {
 		t.Errorf("accepted = %+v", got)
+	}
+	if n := len(w.mails(t, "ned@example.com", orgA+" granted you access")); n != 1 {
+		t.Errorf("%d approval notifications, want 1", n)
 	}
 	u, ok := w.kc.User(rec.UserID)
 	if !ok || !u.Enabled || !slices.Contains(u.RequiredActions, "UPDATE_PASSWORD") || !slices.Contains(u.RealmRoles, "buyer") ||
@@ -609,7 +801,7 @@ func TestAccept(t *testing.T) {
 	}
 	// The accepted recipient reads the shared document; nobody else outside the staff does.
 	recipientToken := w.Mint(t, issuerkit.Claims{Subject: rec.UserID, Organization: orgA, RealmRoles: []string{"buyer"}})
-	docPath := "/v1/documents/" + rec.Documents[0].DocumentID
+	docPath := "/v1/documents/" + rec.DocumentID
 	if r := w.Do(t, "GET", docPath, recipientToken, ""); r.Status != 200 {
 		t.Errorf("recipient reads the document: %d %s", r.Status, r.Body)
 	}
@@ -617,7 +809,7 @@ func TestAccept(t *testing.T) {
 
 	// Another document shared with the accepted recipient is granted at once.
 	doc := w.document(t, w.tokens["admin"], "Addendum")
-	if r := w.share(t, w.tokens["admin"], doc.ID, "ned@example.com"); r.Status != 201 || decode[shares.RecipientView](t, r.Body).Status != shares.StatusAccepted {
+	if r := w.share(t, w.tokens["admin"], doc.ID, "ned@example.com"); r.Status != 201 || w.recipient(t, orgA, rec.UserID).Status != shares.StatusAccepted {
 		t.Errorf("share with accepted recipient: %d %s", r.Status, r.Body)
 	}
 	if r := w.Do(t, "GET", "/v1/documents/"+doc.ID, recipientToken, ""); r.Status != 200 {
@@ -627,14 +819,14 @@ func TestAccept(t *testing.T) {
 
 func TestAcceptKeycloakDown(t *testing.T) {
 	w := newWorld(t)
-	rec := w.invited(t, "oz@example.com")
+	rec := w.registered(t, "oz@example.com")
 	path := "/v1/shares/" + rec.UserID + "/accept"
 	w.kc.FailNext(1, http.StatusServiceUnavailable)
 	wantError(t, w.Do(t, "POST", path, w.tokens["admin"], `{"marketplaceRole":"technician"}`), 502, "BadGateway", nil)
 	if got := w.recipient(t, orgA, rec.UserID); got.Status != shares.StatusWaiting || got.Decision != "" {
 		t.Errorf("after 502: %+v", got)
 	}
-	if r := w.Do(t, "POST", path, w.tokens["admin"], `{"marketplaceRole":"technician"}`); r.Status != 200 {
+	if r := w.Do(t, "POST", path, w.tokens["admin"], `{"marketplaceRole":"technician"}`); r.Status != 204 {
 		t.Fatalf("retry: %d %s", r.Status, r.Body)
 	}
 	if n := len(w.mails(t, rec.Email, "Your access has been approved")); n != 1 {
@@ -647,7 +839,7 @@ func TestAcceptKeycloakDown(t *testing.T) {
 func TestAcceptDeclineRace(t *testing.T) {
 	w := newWorld(t)
 	for i := range 5 {
-		rec := w.invited(t, fmt.Sprintf("race%d@example.com", i))
+		rec := w.registered(t, fmt.Sprintf("race%d@example.com", i))
 		var acc, dec apikit.Response
 		var wg sync.WaitGroup
 		wg.Go(func() {
@@ -658,7 +850,7 @@ func TestAcceptDeclineRace(t *testing.T) {
 		got := w.recipient(t, orgA, rec.UserID)
 		_, exists := w.kc.User(rec.UserID)
 		switch {
-		case acc.Status == 200 && dec.Status == 422:
+		case acc.Status == 204 && dec.Status == 422:
 			if got.Status != shares.StatusAccepted || !exists {
 				t.Errorf("accept won but status %s, Keycloak user exists %v", got.Status, exists)
 			}
@@ -679,57 +871,156 @@ func TestState(t *testing.T) {
 	if r := w.share(t, w.tokens["admin"], doc.ID, "pat@example.com"); r.Status != 201 {
 		t.Fatal(r.Body)
 	}
-	r := w.Do(t, "GET", "/v1/shares/state/"+rec.UserID, "", "")
-	if r.Status != 200 {
-		t.Fatalf("state: %d %s", r.Status, r.Body)
+	state := "/v1/shares/state/" + rec.UserID
+	// Registering: the documented empty list; the share's state says so.
+	if r := w.Do(t, "GET", state, "", ""); r.Status != 200 || r.Body != "{\"data\":[]}\n" {
+		t.Errorf("state while registering: %d %s", r.Status, r.Body)
 	}
-	var got struct{ Documents []map[string]any }
-	if err := json.Unmarshal([]byte(r.Body), &got); err != nil {
-		t.Fatal(err)
+	sid := shareIDFromMail(t, w, rec.Email, rec.UserID, "Offer "+rec.Email)
+	r := w.Do(t, "GET", state+"/"+sid, "", "")
+	if got := data[shares.ShareState](t, r.Body); r.Status != 200 || got.Status != "waiting_for_user_registration" || got.DocumentID != rec.DocumentID || got.AssetID == nil || *got.AssetID != "asset-1" {
+		t.Errorf("share state: %d %s", r.Status, r.Body)
 	}
-	if len(got.Documents) != 2 {
-		t.Fatalf("state = %s, want 2 documents", r.Body)
+	if r := w.Do(t, "POST", "/v1/shares/complete-profile/"+rec.UserID, "", `{"firstname":"Pat","lastname":"Poe","language":"fr"}`); r.Status != 200 ||
+		!reflect.DeepEqual(data[shares.ProfileView](t, r.Body), shares.ProfileView{ID: rec.UserID, Email: rec.Email, Enabled: true}) {
+		t.Fatalf("complete-profile: %d %s", r.Status, r.Body)
 	}
-	want := []string{"createdAt", "documentId", "documentName", "senderUserEmail", "senderUserName"}
-	for _, d := range got.Documents {
-		keys := slices.Sorted(func(yield func(string) bool) {
-			for k := range d {
-				if !yield(k) {
-					return
-				}
-			}
-		})
-		if !slices.Equal(keys, want) {
-			t.Errorf("state document fields %v, want exactly %v", keys, want)
-		}
+	r = w.Do(t, "GET", state, "", "")
+	got := data[[]shares.StateDocument](t, r.Body)
+	if r.Status != 200 || len(got) != 2 {
+		t.Fatalf("state = %d %s, want 2 documents", r.Status, r.Body)
 	}
-	if got.Documents[0]["senderUserName"] != "Pete Producer" || got.Documents[1]["documentName"] != "Second" {
+	if *got[0].SenderUserName != "Pete Producer" || got[1].DocumentName != "Second" || !strings.HasSuffix(got[0].CreatedAt, "Z") {
 		t.Errorf("state = %s", r.Body)
 	}
-	// A token changes nothing; unknown ids, documents and decided
-	// recipients all look empty.
-	if r2 := w.Do(t, "GET", "/v1/shares/state/"+rec.UserID, w.tokens["otheradmin"], ""); r2.Body != r.Body {
+	if r := w.Do(t, "GET", state+"/"+sid, "", ""); data[shares.ShareState](t, r.Body).Status != "waiting_for_admin_decision" {
+		t.Errorf("share state after registration: %s", r.Body)
+	}
+	// A token changes nothing; unknown ids and documents are 404.
+	if r2 := w.Do(t, "GET", state, w.tokens["otheradmin"], ""); r2.Body != r.Body {
 		t.Errorf("with a token: %s", r2.Body)
 	}
-	for _, id := range []string{uuid.NewString(), doc.ID} {
-		if r := w.Do(t, "GET", "/v1/shares/state/"+id, "", ""); r.Status != 200 || r.Body != "{\"documents\":[]}\n" {
-			t.Errorf("state of %s: %d %s", id, r.Status, r.Body)
+	for _, path := range []string{"/v1/shares/state/" + uuid.NewString(), "/v1/shares/state/" + doc.ID, state + "/" + uuid.NewString(), "/v1/shares/state/" + uuid.NewString() + "/" + sid} {
+		wantError(t, w.Do(t, "GET", path, "", ""), 404, "NotFound", nil)
+	}
+	// Registration is one step: again is 422, as is an unknown id 404.
+	wantError(t, w.Do(t, "POST", "/v1/shares/complete-profile/"+rec.UserID, "", `{"firstname":"Pat","lastname":"Poe","language":"fr"}`),
+		422, "UnprocessableEntity", map[string]any{"status": shares.StatusWaiting})
+	wantError(t, w.Do(t, "POST", "/v1/shares/complete-profile/"+uuid.NewString(), "", `{"firstname":"A","lastname":"B","language":"de"}`), 404, "NotFound", nil)
+	wantError(t, w.Do(t, "POST", "/v1/shares/complete-profile/"+doc.ID, "", `{"firstname":"A","lastname":"B","language":"de"}`), 422, "UnprocessableEntity", map[string]any{"entityType": "Document"})
+	// Declined: the share says so, the list is empty.
+	if r := w.Do(t, "POST", "/v1/shares/"+rec.UserID+"/decline", w.tokens["admin"], ""); r.Status != 204 {
+		t.Fatal(r.Body)
+	}
+	if r := w.Do(t, "GET", state+"/"+sid, "", ""); data[shares.ShareState](t, r.Body).Status != "declined" {
+		t.Errorf("share state after decline: %s", r.Body)
+	}
+}
+
+// shareIDFromMail reads the share id from the state link of the e-mail to
+// that shared documentName.
+func shareIDFromMail(t testing.TB, w *world, to, userID, documentName string) string {
+	t.Helper()
+	prefix := "https://api.example.test/prod/v1/shares/state/" + userID + "/"
+	for _, m := range w.mails(t, to, "") {
+		if _, rest, ok := strings.Cut(m.Text, prefix); ok && strings.Contains(m.Subject, documentName) {
+			return rest[:36]
 		}
+	}
+	t.Fatalf("no state link in the e-mails to %s", to)
+	return ""
+}
+
+// The registration step: Keycloak enabled with names and language, the
+// organization's admins told (else support, else the senders).
+func TestCompleteProfile(t *testing.T) {
+	w := newWorld(t)
+	w.kc.AddUser(keycloakkit.User{Username: "boss@a.example", Email: "boss@a.example", Enabled: true, RealmRoles: []string{"admin"},
+		Attributes: map[string][]string{"organization": {orgA}}})
+	w.kc.AddUser(keycloakkit.User{Username: "prod@a.example", Email: "prod@a.example", Enabled: true, RealmRoles: []string{"producer-admin"},
+		Attributes: map[string][]string{"organization": {orgA}}})
+	w.kc.AddUser(keycloakkit.User{Username: "boss@b.example", Email: "boss@b.example", Enabled: true, RealmRoles: []string{"admin"},
+		Attributes: map[string][]string{"organization": {orgB}}})
+	w.kc.AddUser(keycloakkit.User{Username: "gone@a.example", Email: "gone@a.example", Enabled: false, RealmRoles: []string{"admin"},
+		Attributes: map[string][]string{"organization": {orgA}}})
+	for _, r := range []string{"admin", "producer-admin"} {
+		w.kc.AddRole(r)
+	}
+	rec := w.invited(t, "reg@example.com")
+	r := w.Do(t, "POST", "/v1/shares/complete-profile/"+rec.UserID, "", `{"firstname":" Regina ","lastname":"Rex","language":"de-AT"}`)
+	if r.Status != 200 {
+		t.Fatalf("complete-profile: %d %s", r.Status, r.Body)
+	}
+	u, _ := w.kc.User(rec.UserID)
+	if !u.Enabled || u.FirstName != "Regina" || u.LastName != "Rex" || !reflect.DeepEqual(u.Attributes["locale"], []string{"de-at"}) || u.Attributes["organization"][0] != orgA {
+		t.Errorf("Keycloak user = %+v", u)
+	}
+	got := w.recipient(t, orgA, rec.UserID)
+	if got.Status != shares.StatusWaiting || got.FirstName != "Regina" || got.Language != "de-at" {
+		t.Errorf("recipient = %+v", got)
+	}
+	for to, want := range map[string]int{"boss@a.example": 1, "prod@a.example": 1, "boss@b.example": 0, "gone@a.example": 0, "pete@a.example": 0} {
+		if n := len(w.mails(t, to, "A share recipient waits")); n != want {
+			t.Errorf("%d e-mails to %s, want %d", n, to, want)
+		}
+	}
+	if m := w.mails(t, "boss@a.example", ""); len(m) == 1 && !strings.Contains(m[0].Text, "Regina Rex (reg@example.com)") {
+		t.Errorf("admin e-mail: %s", m[0].Text)
+	}
+	// Keycloak down: 502, nothing changed; the retry converges.
+	again := w.invited(t, "retry@example.com")
+	w.kc.FailNext(1, http.StatusBadGateway)
+	path := "/v1/shares/complete-profile/" + again.UserID
+	wantError(t, w.Do(t, "POST", path, "", `{"firstname":"A","lastname":"B","language":"de"}`), 502, "BadGateway", nil)
+	if got := w.recipient(t, orgA, again.UserID); got.Status != shares.StatusRegistration {
+		t.Errorf("after 502: %s", got.Status)
+	}
+	if r := w.Do(t, "POST", path, "", `{"firstname":"A","lastname":"B","language":"de"}`); r.Status != 200 {
+		t.Errorf("retry: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestCheckRecipient(t *testing.T) {
+	w := newWorld(t)
+	rec := w.invited(t, "chk@example.com")
+	otherDoc := w.document(t, w.tokens["otheradmin"], "B doc")
+	if r := w.share(t, w.tokens["otheradmin"], otherDoc.ID, "theirs@example.com"); r.Status != 201 {
+		t.Fatal(r.Body)
+	}
+	yes, no := true, false
+	registration := shares.StatusRegistration
+	tests := []struct {
+		email string
+		want  shares.RecipientCheck
+	}{
+		{"CHK@example.com", shares.RecipientCheck{Exists: true, SameOrganization: &yes, UserID: &rec.UserID, Status: &registration}},
+		{"theirs@example.com", shares.RecipientCheck{Exists: true, SameOrganization: &no}},
+		{"nobody@example.com", shares.RecipientCheck{}},
+	}
+	for _, tt := range tests {
+		r := w.Do(t, "GET", "/v1/shares/check-recipient/"+tt.email, w.tokens["puser"], "")
+		if got := data[shares.RecipientCheck](t, r.Body); r.Status != 200 || !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: %d %s", tt.email, r.Status, r.Body)
+		}
+	}
+	for _, who := range []string{"sales", "madmin", "noorg"} {
+		wantError(t, w.Do(t, "GET", "/v1/shares/check-recipient/chk@example.com", w.tokens[who], ""), 403, "NoPermission", nil)
 	}
 }
 
 func TestPending(t *testing.T) {
 	w := newWorld(t)
-	a := w.invited(t, "quinn@example.com")
-	b := w.invited(t, "rae@example.com")
+	a := w.registered(t, "quinn@example.com")
+	b := w.registered(t, "rae@example.com")
 	doc := w.document(t, w.tokens["admin"], "Extra")
 	if r := w.share(t, w.tokens["admin"], doc.ID, "quinn@example.com"); r.Status != 201 {
 		t.Fatal(r.Body)
 	}
-	c := w.invited(t, "sid@example.com")
+	c := w.registered(t, "sid@example.com")
 	if r := w.Do(t, "POST", "/v1/shares/"+c.UserID+"/decline", w.tokens["admin"], ""); r.Status != 204 {
 		t.Fatal(r.Body)
 	}
+	w.invited(t, "unregistered@example.com") // not listed before registration
 	// org B's recipients never show up in org A's list.
 	otherDoc := w.document(t, w.tokens["otheradmin"], "B's")
 	if r := w.share(t, w.tokens["otheradmin"], otherDoc.ID, "tess@example.com"); r.Status != 201 {
@@ -745,29 +1036,38 @@ func TestPending(t *testing.T) {
 	if n := w.Table.Counter.Calls() - calls; n != 1 {
 		t.Errorf("%d DynamoDB calls, want 1 Query", n)
 	}
-	list := decode[shares.PendingList](t, r.Body)
-	if len(list.PendingRequests) != 2 || list.NextPageToken != "" {
-		t.Fatalf("pending = %s", r.Body)
+	list := data[[]shares.PendingRecipient](t, r.Body)
+	if len(list) != 2 || r.Header.Get("Link") != "" {
+		t.Fatalf("pending = %s (Link %q)", r.Body, r.Header.Get("Link"))
 	}
-	// Newest first, each recipient with their documents.
-	if list.PendingRequests[0].UserID != b.UserID || list.PendingRequests[1].UserID != a.UserID ||
-		len(list.PendingRequests[1].Documents) != 2 || len(list.PendingRequests[0].Documents) != 1 {
+	// Newest first, each recipient with their shares.
+	if list[0].RecipientID != b.UserID || list[1].RecipientID != a.UserID || len(list[1].Shares) != 2 || len(list[0].Shares) != 1 {
 		t.Errorf("pending = %s", r.Body)
 	}
+	sh := list[1].Shares[0]
+	if sh.DocumentID != a.DocumentID || sh.RecipientEmail != "quinn@example.com" || *sh.RecipientName != "Dana Doe" || *sh.SenderName != "Pete Producer" ||
+		*sh.SenderEmail != "pete@a.example" || sh.ShareID != shareIDFromMail(t, w, "quinn@example.com", a.UserID, "Offer quinn@example.com") {
+		t.Errorf("share = %+v", sh)
+	}
 
-	// One per page.
+	// One per page, the next page linked (RFC 8288).
 	r = w.Do(t, "GET", path+"?pageSize=1", w.tokens["admin"], "")
-	page := decode[shares.PendingList](t, r.Body)
-	if len(page.PendingRequests) != 1 || page.NextPageToken == "" {
+	if page := data[[]shares.PendingRecipient](t, r.Body); len(page) != 1 {
 		t.Fatalf("page 1 = %s", r.Body)
 	}
-	r = w.Do(t, "GET", path+"?pageSize=1&pageToken="+page.NextPageToken, w.tokens["admin"], "")
-	page2 := decode[shares.PendingList](t, r.Body)
-	if len(page2.PendingRequests) != 1 || page2.PendingRequests[0].UserID != a.UserID {
+	link := r.Header.Get("Link")
+	next, ok := strings.CutPrefix(link, "<")
+	next, _, found := strings.Cut(next, `>; rel="next"`)
+	if !ok || !found {
+		t.Fatalf("Link = %q", link)
+	}
+	u, _ := url.Parse(next)
+	r = w.Do(t, "GET", u.RequestURI(), w.tokens["admin"], "")
+	if page2 := data[[]shares.PendingRecipient](t, r.Body); len(page2) != 1 || page2[0].RecipientID != a.UserID {
 		t.Errorf("page 2 = %s", r.Body)
 	}
 	// A page token of org A's list is no good for org B's.
-	wantError(t, w.Do(t, "GET", "/v1/shares/"+orgB+"/pending-requests?pageToken="+page.NextPageToken, w.tokens["otheradmin"], ""),
+	wantError(t, w.Do(t, "GET", "/v1/shares/"+orgB+"/pending-requests?pageToken="+u.Query().Get("pageToken"), w.tokens["otheradmin"], ""),
 		400, "BadRequest", map[string]any{"field": "pageToken"})
 
 	for _, tt := range []struct{ who, org string }{{"otheradmin", orgA}, {"admin", orgB}, {"puser", orgA}, {"sales", orgA}, {"noorg", orgA}} {
@@ -779,36 +1079,124 @@ func TestPending(t *testing.T) {
 
 func TestDocuments(t *testing.T) {
 	w := newWorld(t)
-	id := uuid.NewString()
-	r := w.Do(t, "POST", "/v1/documents", w.tokens["puser"], `{"id":"`+strings.ToUpper(id)+`","filename":"offer.pdf","organizationId":"org-a","mimetype":"application/pdf"}`)
-	if r.Status != 201 || r.Header.Get("Location") != "/v1/documents/"+id {
-		t.Fatalf("create: %d %s %v", r.Status, r.Body, r.Header)
+	r := w.upload(t, w.tokens["puser"], "asset-7",
+		part{name: "displayname", value: "Manual 2025"}, part{name: "organizationId", value: orgA}, part{name: "categoryId", value: "AA"},
+		part{name: "languageCodes[]", value: "de"}, part{name: "languageCodes[]", value: "fr"},
+		part{name: "supplierDocument", value: "true"}, part{name: "supplierName", value: "Amcor"},
+		part{name: "file", filename: "manual.pdf", contentType: "application/octet-stream", value: "%PDF-1.7 manual"})
+	if r.Status != 201 {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
 	}
-	var created map[string]any
-	if err := json.Unmarshal([]byte(r.Body), &created); err != nil {
+	d := data[shares.DocumentView](t, r.Body)
+	if r.Header.Get("Location") != "/v1/documents/"+d.ID || d.Filename != "manual.pdf" || d.DisplayName != "Manual 2025" || d.OrganizationID != orgA ||
+		*d.Mimetype != "application/pdf" || d.Category.ID != "AA" || !reflect.DeepEqual(d.Languages, []string{"de", "fr"}) || !d.SupplierDocument ||
+		*d.SupplierName != "Amcor" || *d.CreatedBy != "pete" || d.AIInjected != "uninjected" || d.CreatedAt != d.UpdatedAt {
+		t.Errorf("uploaded = %s", r.Body)
+	}
+	// The bytes are in S3.
+	list, err := w.s3.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: &w.bucket})
+	if err != nil || len(list.Contents) != 1 {
+		t.Fatalf("S3 objects: %v %v", list, err)
+	}
+	obj, err := w.s3.GetObject(t.Context(), &s3.GetObjectInput{Bucket: &w.bucket, Key: list.Contents[0].Key})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if created["id"] != id || created["displayName"] != "offer.pdf" || created["organizationId"] != orgA || created["assetId"] != nil || created["category"] != nil {
-		t.Errorf("created = %v", created)
+	body, _ := io.ReadAll(obj.Body)
+	if string(body) != "%PDF-1.7 manual" || *obj.ContentType != "application/pdf" {
+		t.Errorf("stored %q as %s", body, *obj.ContentType)
 	}
+	// The same bytes again: the documented DuplicateDocument warning, nothing stored.
+	before := w.items(t)
+	r = w.upload(t, w.tokens["admin"], "asset-8", part{name: "displayname", value: "Copy"}, part{name: "organizationId", value: orgA},
+		part{name: "categoryId", value: "BB"}, part{name: "file", filename: "copy.pdf", value: "%PDF-1.7 manual"})
+	if dup := data[shares.DuplicateView](t, r.Body); r.Status != 200 || dup.WarningCode != "DuplicateDocument" || dup.Extension.Document.ID != d.ID {
+		t.Errorf("duplicate: %d %s", r.Status, r.Body)
+	}
+	if n := w.items(t); n != before {
+		t.Errorf("duplicate wrote %d items", n-before)
+	}
+	second := w.document(t, w.tokens["admin"], "Another")
+	other := w.document(t, w.tokens["otheradmin"], "Theirs")
+
 	for _, who := range []string{"admin", "puser", "madmin", "sales"} {
-		if r := w.Do(t, "GET", "/v1/documents/"+id, w.tokens[who], ""); r.Status != 200 || !reflect.DeepEqual(decode[map[string]any](t, r.Body), created) {
+		if r := w.Do(t, "GET", "/v1/documents/"+d.ID, w.tokens[who], ""); r.Status != 200 || data[shares.DocumentView](t, r.Body).ID != d.ID {
 			t.Errorf("%s reads: %d %s", who, r.Status, r.Body)
 		}
 	}
-	rec := w.invited(t, "uma@example.com")
-	wantError(t, w.Do(t, "GET", "/v1/documents/"+id, w.tokens["otheradmin"], ""), 403, "NoPermission", nil)
-	wantError(t, w.Do(t, "GET", "/v1/documents/"+id, w.tokens["buyer"], ""), 403, "NoPermission", nil)
-	wantError(t, w.Do(t, "GET", "/v1/documents/"+uuid.NewString(), w.tokens["admin"], ""), 404, "NotFound", nil)
-	wantError(t, w.Do(t, "GET", "/v1/documents/"+rec.UserID, w.tokens["admin"], ""), 422, "UnprocessableEntity", map[string]any{"entityType": "Recipient"})
-	wantError(t, w.Do(t, "GET", "/v1/documents/x", w.tokens["admin"], ""), 400, "BadRequest", map[string]any{"field": "documentId"})
-	// A waiting recipient has no access yet; a declined one never again.
-	recToken := w.Mint(t, issuerkit.Claims{Subject: rec.UserID, Organization: orgA})
-	wantError(t, w.Do(t, "GET", "/v1/documents/"+rec.Documents[0].DocumentID, recToken, ""), 403, "NoPermission", nil)
+	// Lists by asset; filters; pages.
+	lists := []struct {
+		query string
+		want  []string
+	}{
+		{"assetId=asset-7", []string{d.ID}},
+		{"assetId=asset-7,asset-1", []string{second.ID, d.ID}},
+		{"AssetId=asset-7&assetId=asset-1&sortByName=asc", []string{second.ID, d.ID}},
+		{"assetId[]=asset-7&assetId[]=asset-1&limit=1&page=2", []string{d.ID}},
+		{"assetId=asset-7,asset-1&filterByLanguage=fr", []string{d.ID}},
+		{"assetId=asset-7,asset-1&filterByCategory=AA&supplier=false", []string{second.ID}},
+		{"assetId=asset-7,asset-1&searchByName=MANUAL", []string{d.ID}},
+		{"assetId=asset-7,asset-1&filterBySupplier=Amcor&filterByFileType=application/pdf", []string{d.ID}},
+		{"assetId=asset-9", []string{}},
+	}
+	for _, tt := range lists {
+		r := w.Do(t, "GET", "/v1/documents?"+tt.query, w.tokens["madmin"], "")
+		var ids []string
+		for _, v := range data[[]shares.DocumentView](t, r.Body) {
+			ids = append(ids, v.ID)
+		}
+		if r.Status != 200 || !slices.Equal(ids, tt.want) {
+			t.Errorf("%s: %d %v, want %v", tt.query, r.Status, ids, tt.want)
+		}
+	}
+	// PATCH: metadata and a new file.
+	ct, mp := multipartBody(t, part{name: "displayname", value: "Manual 2026"}, part{name: "supplierDocument", value: "false"},
+		part{name: "languageCodes", value: "en"}, part{name: "file", filename: "manual-2026.pdf", contentType: "application/pdf", value: "%PDF-1.7 manual 2026"})
+	r = w.doWith(t, "PATCH", "/v1/documents/"+d.ID, w.tokens["padmin"], ct, mp)
+	p := data[shares.DocumentView](t, r.Body)
+	if r.Status != 200 || p.DisplayName != "Manual 2026" || p.Filename != "manual-2026.pdf" || p.SupplierDocument || !reflect.DeepEqual(p.Languages, []string{"en"}) ||
+		*p.UpdatedBy != "pia" || p.CreatedAt != d.CreatedAt {
+		t.Errorf("patched: %d %s", r.Status, r.Body)
+	}
+	if list, _ := w.s3.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: &w.bucket}); len(list.Contents) != 3 {
+		t.Errorf("%d S3 objects after the replacement, want 3 (the old one deleted)", len(list.Contents))
+	}
+	ct, mp = multipartBody(t, part{name: "file", filename: "x.pdf", value: "%PDF-1.7 Another"})
+	wantError(t, w.doWith(t, "PATCH", "/v1/documents/"+d.ID, w.tokens["admin"], ct, mp), 409, "Conflict", map[string]any{"reason": "DuplicateDocument"})
 
-	wantError(t, w.Do(t, "POST", "/v1/documents", w.tokens["admin"], `{"id":"`+id+`","filename":"again.pdf"}`), 409, "Conflict", map[string]any{"field": "id"})
-	wantError(t, w.Do(t, "POST", "/v1/documents", w.tokens["admin"], `{"filename":"a.pdf","organizationId":"org-b"}`), 403, "NoPermission", nil)
-	wantError(t, w.Do(t, "POST", "/v1/documents", w.tokens["madmin"], `{"filename":"a.pdf"}`), 403, "NoPermission", nil)
+	wantError(t, w.Do(t, "GET", "/v1/documents/"+other.ID, w.tokens["admin"], ""), 403, "NoPermission", nil)
+	wantError(t, w.Do(t, "GET", "/v1/documents/"+d.ID, w.tokens["buyer"], ""), 403, "NoPermission", nil)
+	wantError(t, w.Do(t, "GET", "/v1/documents/"+uuid.NewString(), w.tokens["admin"], ""), 404, "NotFound", nil)
+	wantError(t, w.Do(t, "GET", "/v1/documents/x", w.tokens["admin"], ""), 400, "BadRequest", map[string]any{"field": "fileId"})
+	wantError(t, w.Do(t, "GET", "/v1/documents?assetId=asset-7", w.tokens["sales"], ""), 403, "NoPermission", nil)
+	wantError(t, w.upload(t, w.tokens["sales"], "asset-1", part{name: "displayname", value: "A"}), 403, "NoPermission", nil)
+	wantError(t, w.upload(t, w.tokens["admin"], "asset-1", part{name: "displayname", value: "A"}, part{name: "organizationId", value: orgB},
+		part{name: "categoryId", value: "AA"}, part{name: "file", filename: "a.pdf", value: "b"}), 403, "NoPermission", nil)
+	// A JSON body is not a multipart upload.
+	wantError(t, w.Do(t, "POST", "/v1/documents/assets/zip/asset-1", w.tokens["admin"], `{"displayname":"A"}`), 415, "UnsupportedMediaType", nil)
+
+	// A waiting recipient has no access yet.
+	rec := w.registered(t, "uma@example.com")
+	wantError(t, w.Do(t, "GET", "/v1/documents/"+rec.UserID, w.tokens["admin"], ""), 422, "UnprocessableEntity", map[string]any{"entityType": "Recipient"})
+	recToken := w.Mint(t, issuerkit.Claims{Subject: rec.UserID, Organization: orgA})
+	wantError(t, w.Do(t, "GET", "/v1/documents/"+rec.DocumentID, recToken, ""), 403, "NoPermission", nil)
+
+	// DELETE: gone from the list, the id and S3; again 404.
+	if r := w.Do(t, "DELETE", "/v1/documents/"+d.ID, w.tokens["madmin"], ""); r.Status != 204 || r.Body != "" {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	wantError(t, w.Do(t, "DELETE", "/v1/documents/"+d.ID, w.tokens["madmin"], ""), 404, "NotFound", nil)
+	if r := w.Do(t, "GET", "/v1/documents?assetId=asset-7", w.tokens["admin"], ""); r.Body != "{\"data\":[]}\n" {
+		t.Errorf("list after delete: %s", r.Body)
+	}
+	if list, _ := w.s3.ListObjectsV2(t.Context(), &s3.ListObjectsV2Input{Bucket: &w.bucket}); len(list.Contents) != 3 {
+		t.Errorf("%d S3 objects after the delete, want 3 (Another, Theirs, uma's)", len(list.Contents))
+	}
+	// The content may be uploaded again once its document is gone.
+	if r := w.upload(t, w.tokens["admin"], "asset-7", part{name: "displayname", value: "Back"}, part{name: "organizationId", value: orgA},
+		part{name: "categoryId", value: "AA"}, part{name: "file", filename: "m.pdf", value: "%PDF-1.7 manual 2026"}); r.Status != 201 {
+		t.Errorf("upload after delete: %d %s", r.Status, r.Body)
+	}
 }
 
 func TestOutboxHandlers(t *testing.T) {
@@ -885,12 +1273,19 @@ func newKeycloakClient(w *world) (*keycloak.Client, error) {
 func TestWithoutKeycloak(t *testing.T) {
 	e := apikit.NewWith(t, sharesRoutes, routes.Config{})
 	admin := e.Mint(t, issuerkit.Claims{Subject: "ada", Organization: orgA, RealmRoles: []string{"admin"}})
-	r := e.Do(t, "POST", "/v1/documents", admin, `{"filename":"a.pdf"}`)
-	if r.Status != 201 {
-		t.Fatalf("register: %d %s", r.Status, r.Body)
+	id := uuid.NewString()
+	if err := shares.NewStore(e.Platform.Store).PutDocument(context.Background(), shares.Document{ID: id, OrganizationID: orgA, AssetID: "asset-1", Filename: "a.pdf", DisplayName: "A", CreatedAt: 1, ModifiedAt: 1}); err != nil {
+		t.Fatal(err)
 	}
-	id := decode[shares.Document](t, r.Body).ID
 	wantError(t, e.Do(t, "POST", "/v1/shares/"+id, admin, `{"recipientEmail":"x@example.com"}`), 500, "InternalServerError", nil)
+	// Without a bucket, uploads fail the same way, in the document pages' words.
+	w := &world{Env: e}
+	r := w.upload(t, admin, "asset-1", part{name: "displayname", value: "A"}, part{name: "organizationId", value: orgA},
+		part{name: "categoryId", value: "AA"}, part{name: "file", filename: "a.pdf", value: "b"})
+	wantError(t, r, 500, "InternalServerError", nil)
+	if e := envelope(t, r); e.Message != "An unexpected internal server error occurred." {
+		t.Errorf("message %q", e.Message)
+	}
 	if r := e.Do(t, "GET", "/v1/shares/"+orgA+"/pending-requests", admin, ""); r.Status != 200 {
 		t.Errorf("pending: %d %s", r.Status, r.Body)
 	}
@@ -905,7 +1300,7 @@ func TestDecisionClaim(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := shares.NewStore(w.Platform.Store)
-	svc := shares.New(st, kc, nil)
+	svc := shares.New(st, kc, nil, nil)
 	svc.Wait = 300 * time.Millisecond
 	decline := func(id string) apikit.Response {
 		// The same table and issuer, served by svc.
@@ -914,7 +1309,7 @@ func TestDecisionClaim(t *testing.T) {
 		return w.Do(t, "POST", "/v1/shares/"+id+"/decline", w.tokens["admin"], "")
 	}
 
-	held := w.invited(t, "held@example.com")
+	held := w.registered(t, "held@example.com")
 	now := time.Now()
 	if _, err := st.Claim(context.Background(), orgA, held.UserID, "ACCEPT:other", now.UnixMilli(), now.Add(time.Minute).UnixMilli()); err != nil {
 		t.Fatal(err)
@@ -925,7 +1320,7 @@ func TestDecisionClaim(t *testing.T) {
 		t.Error("Keycloak called while another decision held the claim")
 	}
 
-	dead := w.invited(t, "dead@example.com")
+	dead := w.registered(t, "dead@example.com")
 	if _, err := st.Claim(context.Background(), orgA, dead.UserID, "ACCEPT:crashed", now.Add(-time.Minute).UnixMilli(), now.Add(-time.Second).UnixMilli()); err != nil {
 		t.Fatal(err)
 	}

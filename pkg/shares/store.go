@@ -4,17 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
-// Recipient statuses.
+// Recipient statuses. A recipient without an account first registers
+// (complete-profile), then waits for an admin's decision.
 const (
-	StatusWaiting  = "WAITING_FOR_ADMIN_DECISION"
-	StatusAccepted = "ACCEPTED"
-	StatusDeclined = "DECLINED"
+	StatusRegistration = "WAITING_FOR_USER_REGISTRATION"
+	StatusWaiting      = "WAITING_FOR_ADMIN_DECISION"
+	StatusAccepted     = "ACCEPTED"
+	StatusDeclined     = "DECLINED"
 )
 
 // Entity types of the id registry, as extension.entityType shows them.
@@ -27,18 +30,32 @@ const (
 // caller reads it again to tell why.
 var errCondition = errors.New("shares: condition failed")
 
-// Document is the metadata of a file an organization owns.
+// errDocumentGone means the document being shared was deleted meanwhile.
+var errDocumentGone = &Error{Code: CodeNotFound, Extension: map[string]any{}, Cause: errors.New("shares: document deleted meanwhile")}
+
+// Document is a file an organization uploaded for one of its assets: its
+// metadata here, its bytes in S3 under Key.
 type Document struct {
-	ID             string `dynamo:"id"`
-	OrganizationID string `dynamo:"organizationId"`
-	Filename       string `dynamo:"filename"`
-	DisplayName    string `dynamo:"displayName"`
-	AssetID        string `dynamo:"assetId,omitempty"`
-	Category       string `dynamo:"category,omitempty"`
-	Mimetype       string `dynamo:"mimetype,omitempty"`
-	CreatedBy      string `dynamo:"createdBy,omitempty"`
-	CreatedAt      int64  `dynamo:"createdAt"`
-	ModifiedAt     int64  `dynamo:"modifiedAt"`
+	ID               string   `dynamo:"id"`
+	OrganizationID   string   `dynamo:"organizationId"`
+	Filename         string   `dynamo:"filename"`
+	DisplayName      string   `dynamo:"displayName"`
+	AssetID          string   `dynamo:"assetId,omitempty"`
+	Category         string   `dynamo:"category,omitempty"` // the category code (categoryId)
+	Languages        []string `dynamo:"languages,omitempty"`
+	SupplierDocument bool     `dynamo:"supplierDocument,omitempty"`
+	SupplierName     string   `dynamo:"supplierName,omitempty"`
+	Mimetype         string   `dynamo:"mimetype,omitempty"`
+	Key              string   `dynamo:"key,omitempty"`    // S3 object
+	SHA256           string   `dynamo:"sha256,omitempty"` // of the content (hex)
+	Size             int64    `dynamo:"size,omitempty"`
+	// Shared is set by the first share, in its transaction: a shared
+	// document cannot be deleted.
+	Shared     bool   `dynamo:"shared,omitempty"`
+	CreatedBy  string `dynamo:"createdBy,omitempty"`
+	UpdatedBy  string `dynamo:"updatedBy,omitempty"`
+	CreatedAt  int64  `dynamo:"createdAt"`
+	ModifiedAt int64  `dynamo:"modifiedAt"`
 }
 
 // Grant is one document shared with a recipient. It gives access while
@@ -62,6 +79,9 @@ type Recipient struct {
 	OrganizationID  string           `dynamo:"organizationId"`
 	Email           string           `dynamo:"email"`
 	Status          string           `dynamo:"status"`
+	FirstName       string           `dynamo:"firstName,omitempty"` // from complete-profile
+	LastName        string           `dynamo:"lastName,omitempty"`
+	Language        string           `dynamo:"language,omitempty"`
 	Grants          map[string]Grant `dynamo:"grants"`
 	MarketplaceRole string           `dynamo:"marketplaceRole,omitempty"`
 	DecidedBy       string           `dynamo:"decidedBy,omitempty"`
@@ -81,6 +101,22 @@ type Recipient struct {
 type documentItem struct {
 	store.Keys
 	Document
+}
+
+func newDocumentItem(d Document) documentItem {
+	it := documentItem{Document: d}
+	it.PK, it.SK = store.DocumentPK(d.OrganizationID, d.ID), store.DocumentSK
+	if d.AssetID != "" {
+		it.GSI1PK, it.GSI1SK = store.DocumentsByAssetPK(d.OrganizationID, d.AssetID), store.SortKey(d.CreatedAt, d.ID)
+	}
+	return it
+}
+
+// contentMarker names the document holding a file content.
+type contentMarker struct {
+	PK         string `dynamo:"PK,hash"`
+	SK         string `dynamo:"SK,range"`
+	DocumentID string `dynamo:"documentId"`
 }
 
 type recipientItem struct {
@@ -114,21 +150,106 @@ type Store struct {
 // NewStore returns a Store over st's table.
 func NewStore(st *store.Store) *Store { return &Store{st: st, db: st.DB(), table: st.Table()} }
 
-// PutDocument registers d and its id. store.ErrConflict means the id is taken.
+// errDuplicate means an organization's document already holds the content.
+var errDuplicate = errors.New("shares: duplicate document content")
+
+// PutDocument registers d, its id and its content marker.
+// store.ErrConflict means the id is taken, errDuplicate the content.
 func (s *Store) PutDocument(ctx context.Context, d Document) error {
-	it := documentItem{Document: d}
-	it.PK, it.SK = store.DocumentPK(d.OrganizationID, d.ID), store.DocumentSK
-	err := s.st.Tx().
-		Put(actDocument, s.table.Put(it).If("attribute_not_exists(PK)")).
-		Put(actEntity, s.table.Put(entity{PK: store.EntityPK(d.ID), SK: store.EntitySK, Type: EntityDocument, OrganizationID: d.OrganizationID, CreatedAt: d.CreatedAt}).If("attribute_not_exists(PK)")).
-		Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
-		return store.ErrConflict
+	tx := s.st.Tx().
+		Put(actDocument, s.table.Put(newDocumentItem(d)).If("attribute_not_exists(PK)")).
+		Put(actEntity, s.table.Put(entity{PK: store.EntityPK(d.ID), SK: store.EntitySK, Type: EntityDocument, OrganizationID: d.OrganizationID, CreatedAt: d.CreatedAt}).If("attribute_not_exists(PK)"))
+	if d.SHA256 != "" {
+		tx.Put(actContent, s.table.Put(contentMarker{PK: store.DocumentContentPK(d.OrganizationID, d.SHA256), SK: store.MarkerSK, DocumentID: d.ID}).If("attribute_not_exists(PK)"))
 	}
-	if err != nil {
+	err := tx.Run(ctx)
+	switch {
+	case store.ConditionFailed(err, actContent):
+		return errDuplicate
+	case store.ConditionFailed(err, actDocument) || store.ConditionFailed(err, actEntity):
+		return store.ErrConflict
+	case err != nil:
 		return fmt.Errorf("shares: put document: %w", err)
 	}
 	return nil
+}
+
+// DocumentWithContent returns the id of org's document holding the
+// content, or store.ErrNotFound.
+func (s *Store) DocumentWithContent(ctx context.Context, org, sha256Hex string) (string, error) {
+	var m contentMarker
+	err := s.table.Get("PK", store.DocumentContentPK(org, sha256Hex)).Range("SK", dynamo.Equal, store.MarkerSK).Consistent(true).One(ctx, &m)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return "", store.ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("shares: content marker: %w", err)
+	}
+	return m.DocumentID, nil
+}
+
+// UpdateDocument replaces cur (as read) with d; a new content moves the
+// content marker. errCondition means cur changed meanwhile (or was
+// deleted), errDuplicate that another document holds the new content.
+func (s *Store) UpdateDocument(ctx context.Context, cur, d Document) error {
+	tx := s.st.Tx().Put(actDocument, s.table.Put(newDocumentItem(d)).If("modifiedAt = ? AND attribute_exists(PK)", cur.ModifiedAt))
+	if d.SHA256 != cur.SHA256 {
+		tx.Put(actContent, s.table.Put(contentMarker{PK: store.DocumentContentPK(d.OrganizationID, d.SHA256), SK: store.MarkerSK, DocumentID: d.ID}).If("attribute_not_exists(PK)"))
+		if cur.SHA256 != "" {
+			tx.Delete(actOldContent, s.table.Delete("PK", store.DocumentContentPK(cur.OrganizationID, cur.SHA256)).Range("SK", store.MarkerSK))
+		}
+	}
+	err := tx.Run(ctx)
+	switch {
+	case store.ConditionFailed(err, actContent):
+		return errDuplicate
+	case store.ConditionFailed(err, actDocument):
+		return errCondition
+	case err != nil:
+		return fmt.Errorf("shares: update document: %w", err)
+	}
+	return nil
+}
+
+// DeleteDocument removes d (unless shared meanwhile), its id and its
+// content marker. errCondition means it changed, was shared or is gone.
+func (s *Store) DeleteDocument(ctx context.Context, d Document) error {
+	tx := s.st.Tx().
+		Delete(actDocument, s.table.Delete("PK", store.DocumentPK(d.OrganizationID, d.ID)).Range("SK", store.DocumentSK).If("attribute_exists(PK) AND attribute_not_exists($)", "shared")).
+		Delete(actEntity, s.table.Delete("PK", store.EntityPK(d.ID)).Range("SK", store.EntitySK))
+	if d.SHA256 != "" {
+		tx.Delete(actContent, s.table.Delete("PK", store.DocumentContentPK(d.OrganizationID, d.SHA256)).Range("SK", store.MarkerSK))
+	}
+	err := tx.Run(ctx)
+	if store.ConditionFailed(err, actDocument) {
+		return errCondition
+	}
+	if err != nil {
+		return fmt.Errorf("shares: delete document: %w", err)
+	}
+	return nil
+}
+
+// ListDocuments returns up to limit of org's documents of one asset,
+// newest first: one Query.
+func (s *Store) ListDocuments(ctx context.Context, org, assetID string, limit int) ([]Document, error) {
+	var items []documentItem
+	err := s.table.Get("GSI1PK", store.DocumentsByAssetPK(org, assetID)).Index(store.GSI1).Order(dynamo.Descending).Limit(limit).All(ctx, &items)
+	if err != nil {
+		return nil, fmt.Errorf("shares: list documents: %w", err)
+	}
+	out := make([]Document, 0, len(items))
+	for _, it := range items {
+		out = append(out, it.Document)
+	}
+	return out, nil
+}
+
+// markShared is the share transaction's action on the shared document:
+// it must still exist, and cannot be deleted from now on.
+func (s *Store) markShared(org, documentID string) store.TxAction {
+	u := s.table.Update("PK", store.DocumentPK(org, documentID)).Range("SK", store.DocumentSK).Set("shared", true).If("attribute_exists(PK)")
+	return func(tx *store.Tx) { tx.Update(actDocument, u) }
 }
 
 // GetDocument reads a document of org or returns store.ErrNotFound.
@@ -183,6 +304,9 @@ func (s *Store) CreateRecipient(ctx context.Context, r Recipient, extra ...store
 	if store.ConditionFailed(err, actRecipient) || store.ConditionFailed(err, actEntity) {
 		return store.ErrConflict
 	}
+	if store.ConditionFailed(err, actDocument) {
+		return errDocumentGone
+	}
 	if err != nil {
 		return fmt.Errorf("shares: create recipient: %w", err)
 	}
@@ -201,15 +325,24 @@ func (s *Store) AddGrant(ctx context.Context, cur Recipient, g Grant, at int64, 
 	return runCond(ctx, tx.Join(extra...), "add grant")
 }
 
-// Claim marks a WAITING recipient as being decided by token until the
-// given time, unless another unexpired claim holds it, and returns the
-// recipient as claimed. errCondition means it is not WAITING or is claimed.
-func (s *Store) Claim(ctx context.Context, org, userID, token string, now, until int64) (Recipient, error) {
+// Claim marks a recipient in one of the statuses (StatusWaiting when
+// none are given) as being decided by token until the given time, unless
+// another unexpired claim holds it, and returns the recipient as claimed.
+// errCondition means it is in another status or is claimed.
+func (s *Store) Claim(ctx context.Context, org, userID, token string, now, until int64, statuses ...string) (Recipient, error) {
+	if len(statuses) == 0 {
+		statuses = []string{StatusWaiting}
+	}
+	args := []any{"status"}
+	for _, st := range statuses {
+		args = append(args, st)
+	}
+	in := strings.TrimSuffix(strings.Repeat("?, ", len(statuses)), ", ")
 	var it recipientItem
 	err := s.table.Update("PK", store.RecipientPK(org, userID)).Range("SK", store.RecipientSK).
 		Set("decision", token).
 		Set("decisionUntil", until).
-		If("$ = ? AND (attribute_not_exists(decision) OR decisionUntil < ?)", "status", StatusWaiting, now).
+		If("$ IN ("+in+") AND (attribute_not_exists(decision) OR decisionUntil < ?)", append(args, now)...).
 		Value(ctx, &it)
 	if dynamo.IsCondCheckFailed(err) {
 		return Recipient{}, errCondition
@@ -241,7 +374,7 @@ type Decision struct {
 	At     int64
 }
 
-// Decide moves cur, claimed by d.Token, out of WAITING together with
+// Decide moves cur, claimed by d.Token in cur.Status, to d.Status together with
 // extra actions (the e-mail). A decline revokes every grant of cur and
 // requires cur.Version to be current, so a document shared meanwhile
 // cannot stay granted. errCondition means the claim or the version moved.
@@ -261,21 +394,40 @@ func (s *Store) Decide(ctx context.Context, cur Recipient, d Decision, extra ...
 				u.SetExpr("grants.$.revokedAt = ?", id, d.At)
 			}
 		}
-		u.If("$ = ? AND decision = ? AND version = ?", "status", StatusWaiting, d.Token, cur.Version)
+		u.If("$ = ? AND decision = ? AND version = ?", "status", cur.Status, d.Token, cur.Version)
 	case StatusAccepted:
 		u.Set("marketplaceRole", d.Role)
-		u.If("$ = ? AND decision = ?", "status", StatusWaiting, d.Token)
+		u.If("$ = ? AND decision = ?", "status", cur.Status, d.Token)
 	default:
 		return fmt.Errorf("shares: bad decision %q", d.Status)
 	}
 	return runCond(ctx, s.st.Tx().Update(actRecipient, u).Join(extra...), "decide")
 }
 
+// Registered moves cur from StatusRegistration to StatusWaiting with the
+// recipient's names and language, unless a decision holds it, together
+// with extra actions (the admins' e-mails). errCondition means cur is no
+// longer registering or is claimed.
+func (s *Store) Registered(ctx context.Context, cur Recipient, now int64, extra ...store.TxAction) error {
+	u := s.table.Update("PK", store.RecipientPK(cur.OrganizationID, cur.UserID)).Range("SK", store.RecipientSK).
+		Set("status", StatusWaiting).
+		Set("GSI1PK", store.RecipientsByStatusPK(cur.OrganizationID, StatusWaiting)).
+		Set("firstName", cur.FirstName).
+		Set("lastName", cur.LastName).
+		Set("language", cur.Language).
+		Set("modifiedAt", now).
+		Add("version", 1).
+		If("$ = ? AND (attribute_not_exists(decision) OR decisionUntil < ?)", "status", StatusRegistration, now)
+	return runCond(ctx, s.st.Tx().Update(actRecipient, u).Join(extra...), "register")
+}
+
 // Names of the actions of shares transactions.
 const (
-	actDocument  = "document"
-	actRecipient = "recipient"
-	actEntity    = "id-registry"
+	actDocument   = "document"
+	actContent    = "content-marker"
+	actOldContent = "old-content-marker"
+	actRecipient  = "recipient"
+	actEntity     = "id-registry"
 )
 
 // runCond runs tx; a failed condition on the recipient is errCondition.
@@ -286,6 +438,9 @@ func runCond(ctx context.Context, tx *store.Tx, op string) error {
 	}
 	if store.ConditionFailed(err, actRecipient) {
 		return errCondition
+	}
+	if store.ConditionFailed(err, actDocument) {
+		return errDocumentGone
 	}
 	return fmt.Errorf("shares: %s: %w", op, err)
 }

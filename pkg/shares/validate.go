@@ -19,6 +19,8 @@ const (
 	maxMimetype    = 127
 	maxAssetID     = 128
 	maxOrg         = 128
+	maxPersonName  = 100
+	maxSupplier    = 255
 )
 
 // parseUUID validates a UUID path or body value and returns its
@@ -103,4 +105,28 @@ func validMimetype(s string) bool {
 
 func isControl(r rune) bool {
 	return (r < 0x20 && r != '\t') || (r >= 0x7f && r < 0xa0) || r == '\u2028' || r == '\u2029'
+}
+
+// validLanguage is a BCP 47 language tag of the simple kind Keycloak
+// locales use: "de", "en-GB", "pt-BR".
+func validLanguage(s string) bool {
+	lang, region, hasRegion := strings.Cut(s, "-")
+	if len(lang) < 2 || len(lang) > 3 || !isLetters(lang) {
+		return false
+	}
+	return !hasRegion || len(region) >= 2 && len(region) <= 8 && validToken(region, 8, "")
+}
+
+// validLanguageCode is an ISO 639-1 code, lower case: "de".
+func validLanguageCode(s string) bool {
+	return len(s) == 2 && isLetters(s) && strings.ToLower(s) == s
+}
+
+func isLetters(s string) bool {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }

@@ -28,7 +28,8 @@ import (
 //	webhook key          HOOK#{key}                           M             -   (inbound URL key → tenant + connector)
 //	inbound dedupe       T#t#DEDUPE#{connector}#{sha256(eid)} M             -   (provider event id seen; TTL expiresAt)
 //	outbox message       OUTBOX#{id}                          O             -   (stream-dispatched side effects)
-//	document (shares)    O#o#D#{id}                           D             -
+//	document (shares)    O#o#D#{id}                           D             GSI1 O#o#DA#{assetId}
+//	document content     O#o#DH#{sha256}                      M             -   (one document per file content)
 //	share recipient      O#o#R#{userId}                       R             GSI1 O#o#RS#{status}
 //	share id registry    ID#{id}                              ID            -   (entity type + organization of a share-API id)
 //
@@ -179,6 +180,13 @@ func DocumentPK(org, id string) string { return orgKey(org, "D", id) }
 
 // DocumentSK is the sort key of a document.
 const DocumentSK = "D"
+
+// DocumentsByAssetPK is GSI1: an organization's documents of one asset.
+func DocumentsByAssetPK(org, assetID string) string { return orgKey(org, "DA", assetID) }
+
+// DocumentContentPK is the marker of a file content (SHA-256, hex) in an
+// organization: an upload of the same bytes is a duplicate.
+func DocumentContentPK(org, sha256Hex string) string { return orgKey(org, "DH", sha256Hex) }
 
 // RecipientPK is the partition of a share recipient.
 func RecipientPK(org, userID string) string { return orgKey(org, "R", userID) }

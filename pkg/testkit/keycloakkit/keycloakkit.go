@@ -107,6 +107,7 @@ func NewServer(realm string, logf func(format string, args ...any)) *Server {
 	admin("PUT /admin/realms/{realm}/users/{id}", s.updateUser)
 	admin("DELETE /admin/realms/{realm}/users/{id}", s.deleteUser)
 	admin("GET /admin/realms/{realm}/roles/{role}", s.getRole)
+	admin("GET /admin/realms/{realm}/roles/{role}/users", s.roleUsers)
 	admin("GET /admin/realms/{realm}/users/{id}/role-mappings/realm", s.listRoleMappings)
 	admin("POST /admin/realms/{realm}/users/{id}/role-mappings/realm", s.addRoleMappings)
 	s.mux = mux
@@ -381,6 +382,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		maxN = 100
 	}
 	search := strings.ToLower(strings.Trim(q.Get("search"), "*"))
+	attrs := parseQ(q.Get("q"))
 	s.mu.Lock()
 	var out []map[string]any
 	for _, u := range s.sortedUsers() {
@@ -391,9 +393,69 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		if search != "" && !strings.Contains(strings.ToLower(u.Username+" "+u.Email+" "+u.FirstName+" "+u.LastName), search) {
 			continue
 		}
+		if e := q.Get("enabled"); e != "" && strconv.FormatBool(u.Enabled) != e {
+			continue
+		}
+		if !hasAttributes(u, attrs) {
+			continue
+		}
 		out = append(out, represent(u))
 	}
 	s.mu.Unlock()
+	first = min(max(first, 0), len(out))
+	out = out[first:min(first+maxN, len(out))]
+	if out == nil {
+		out = []map[string]any{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// parseQ reads the q parameter, "key:value key2:value2": users whose
+// attributes hold each value (Keycloak 15+).
+func parseQ(q string) map[string]string {
+	out := map[string]string{}
+	for _, kv := range strings.Fields(q) {
+		if k, v, ok := strings.Cut(kv, ":"); ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func hasAttributes(u *User, want map[string]string) bool {
+	for k, v := range want {
+		if !slices.Contains(u.Attributes[k], v) {
+			return false
+		}
+	}
+	return true
+}
+
+// roleUsers lists a role's users in Keycloak's brief representation
+// (no attributes), ordered by username.
+func (s *Server) roleUsers(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("role")
+	q := r.URL.Query()
+	first, _ := strconv.Atoi(q.Get("first"))
+	maxN, err := strconv.Atoi(q.Get("max"))
+	if err != nil || maxN <= 0 {
+		maxN = 100
+	}
+	s.mu.Lock()
+	_, known := s.roles[name]
+	var out []map[string]any
+	for _, u := range s.sortedUsers() {
+		if slices.Contains(u.RealmRoles, name) {
+			rep := represent(u)
+			delete(rep, "attributes")
+			out = append(out, rep)
+		}
+	}
+	s.mu.Unlock()
+	if !known {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "Could not find role"})
+		return
+	}
 	first = min(max(first, 0), len(out))
 	out = out[first:min(first+maxN, len(out))]
 	if out == nil {

@@ -7,18 +7,20 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
 	"github.com/gatehouse/gatehouse/pkg/inbound/deliver"
+	"github.com/gatehouse/gatehouse/pkg/mail"
 	"github.com/gatehouse/gatehouse/pkg/mail/delivery"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/platform"
-	"github.com/gatehouse/gatehouse/pkg/shares"
 )
 
 // Function is the Lambda (template.yaml logical id) delivering Kinds.
 const Function = "DispatcherFunction"
 
 // Kinds are the kinds Function delivers: its stream filter in
-// template.yaml lists exactly these (tested in pkg/outbox/kinds).
-var Kinds = []string{inbound.KindChatSend, inbound.KindEventPut, shares.KindMailSend}
+// template.yaml lists exactly these (tested in pkg/outbox/kinds). mail.send
+// is named by pkg/mail, so the dispatcher does not link the shares API
+// (its Keycloak client and S3 documents).
+var Kinds = []string{inbound.KindChatSend, inbound.KindEventPut, mail.KindSend}
 
 // Config is the configuration of Kinds' handlers.
 type Config struct {
