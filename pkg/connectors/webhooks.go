@@ -1,10 +1,12 @@
 package connectors
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/chatsend"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/problem"
 )
@@ -92,7 +94,7 @@ func (s *Service) applyWebhookToProvider(w http.ResponseWriter, r *http.Request,
 	var out ApplyResult
 	switch {
 	case err != nil:
-		out.ErrorMessage = ptr(err.Error())
+		out.ErrorMessage = ptr(providerError(err))
 	case !reply.OK:
 		out.ProviderResponse, out.ErrorMessage = ptr(reply.Raw), ptr(reply.Description)
 	default:
@@ -138,7 +140,7 @@ func (s *Service) inspectWebhook(w http.ResponseWriter, r *http.Request, idv str
 	info, err := s.telegram.TelegramWebhookInfo(r.Context(), c.Secrets.Telegram.BotToken)
 	var out InspectResult
 	if err != nil {
-		out.InspectFailed, out.ErrorMessage = true, ptr(err.Error())
+		out.InspectFailed, out.ErrorMessage = true, ptr(providerError(err))
 		return httpapi.WriteJSON(w, http.StatusOK, out)
 	}
 	out.ProviderHasURL = info.URL != ""
@@ -154,6 +156,19 @@ func (s *Service) inspectWebhook(w http.ResponseWriter, r *http.Request, idv str
 		out.LastErrorAt = ptr(info.LastErrorDate * 1000)
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
+}
+
+// providerError says what went wrong with a provider call, for the
+// operator (chatsend errors carry no credentials).
+func providerError(err error) string {
+	var ce *chatsend.Error
+	switch {
+	case errors.As(err, &ce) && ce.Detail != "":
+		return "telegram: " + ce.Detail
+	case errors.As(err, &ce) && ce.Err != nil:
+		return "telegram unreachable: " + ce.Err.Error()
+	}
+	return err.Error()
 }
 
 func ptr[T any](v T) *T { return &v }
