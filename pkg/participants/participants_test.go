@@ -77,7 +77,7 @@ func TestCreateShape(t *testing.T) {
 	}
 	a := acts[0].(map[string]any)
 	if a["agentId"] != "agent-1" || a["provider"] != "SLACK" || a["address"] != "U0DANA" || a["scope"] != "PER_CONNECTOR" ||
-		!strings.HasPrefix(a["webhookUrl"].(string), publicBase+"/v1/hooks/slack/") || a["webhookKeyPrefix"] == nil {
+		a["webhookUrl"] != nil || a["webhookUrlTemplate"] != publicBase+"/v1/hooks/slack/{webhookKey}" || a["webhookKeyPrefix"] == nil {
 		t.Errorf("activation = %v", a)
 	}
 	if _, err := uuid.Parse(a["bindingId"].(string)); err != nil {
