@@ -128,7 +128,11 @@ func seedConnectors(ctx context.Context, deps *routes.Deps, d *Demo) error {
 			c = connectors.Connector{ID: id, Provider: prov, AgentID: d.Agent, DisplayName: "Support bot on " + prov,
 				Onboarding: connectors.Onboarding{Enabled: true, Message: DemoOnboardingMessage}, Credentials: DemoCredentials[prov],
 				WebhookKey: key, CreatedBy: "seed", CreatedAt: now, ModifiedAt: now}
-			if err = repo.Create(ctx, d.Tenant, c); errors.Is(err, store.ErrConflict) {
+			err = repo.Create(ctx, d.Tenant, c)
+			if err == nil {
+				continue
+			}
+			if errors.Is(err, store.ErrConflict) {
 				c, err = repo.Get(ctx, d.Tenant, id)
 			}
 		}
