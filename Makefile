@@ -32,10 +32,13 @@ test: deps lint
 	FUZZTIME=$${FUZZTIME:-10000x} $(GO) run ./cmd/withdynamo -- bash .ci/fuzz.sh
 	$(GO) run ./cmd/withdynamo -- $(GO) test -count=1 -timeout 15m ./...
 
-## lint: cfn-lint over template.yaml (SAM transform included); any error fails, e.g. E3004 circular dependency
-lint:
+## lint: cfn-lint over template.yaml (SAM transform included; any error fails, e.g. E3004 circular
+## dependency) and Redocly (pinned in .devstack) over the merged OpenAPI document: 0 errors
+lint: $(JAR_STAMP)
 	@command -v cfn-lint >/dev/null || { echo "cfn-lint not found: pip install cfn-lint (it brings aws-sam-translator)" >&2; exit 1; }
 	cfn-lint template.yaml
+	@mkdir -p $(DEVSTACK)/out && $(GO) run ./cmd/openapi > $(DEVSTACK)/out/openapi.yaml
+	$(DEVSTACK)/node_modules/.bin/redocly lint --format=stylish $(DEVSTACK)/out/openapi.yaml
 
 ## bench: benchmarks against DynamoDB Local (ns/op and DynamoDB calls/op), then the Lambda size and init budget.
 ## One package at a time, and the 100k-item list benchmark on a DynamoDB Local of its own: after

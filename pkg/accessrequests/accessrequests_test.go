@@ -447,7 +447,7 @@ func TestList(t *testing.T) {
 		{"viewer", "agentId=agent-2", 404, 0},
 		{"nobody", "agentId=agent-2", 200, 1},
 		{"stranger", "agentId=agent-1", 404, 0},
-		{"viewer", "agentId=agent-1&pageSize=101", 400, 0},
+		{"viewer", "agentId=agent-1&pageSize=501", 400, 0},
 		{"viewer", "agentId=agent-1&pageSize=0", 400, 0},
 		{"viewer", "agentId=agent-1&status=MAYBE", 400, 0},
 		{"viewer", "agentId=agent-1&participantId=nope", 400, 0},

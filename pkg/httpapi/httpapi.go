@@ -4,12 +4,14 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,7 +48,17 @@ type Route struct {
 	// of them, in table order, whose Path matches it segment by segment.
 	// Path stays the path API Gateway routes (template.yaml).
 	MuxPath string
+	// Consumes is the media type a POST, PUT or PATCH body must have
+	// (parameters such as charset allowed); "" means application/json and
+	// ConsumesAny switches the check off (webhooks parse their own). An
+	// empty body passes: the docs send none to verbs like :disable.
+	Consumes string
+	// MaxBody is the largest body the route accepts; 0 means MaxBody.
+	MaxBody int64
 }
+
+// ConsumesAny is Route.Consumes for routes that accept any body.
+const ConsumesAny = "*/*"
 
 // Authenticator verifies the Authorization header.
 type Authenticator interface {
@@ -159,7 +171,11 @@ func (s *Server) wrap(rt Route) http.Handler {
 			}
 		}()
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+			limit := rt.MaxBody
+			if limit == 0 {
+				limit = MaxBody
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		base := s.PublicBase
 		if base == "" {
@@ -178,10 +194,49 @@ func (s *Server) wrap(rt Route) http.Handler {
 			}
 			r = r.WithContext(auth.NewContext(r.Context(), p))
 		}
+		if err := checkMediaType(r, rt.Consumes); err != nil {
+			render(w, r, err)
+			return
+		}
 		if err := rt.Handle(w, r); err != nil {
 			render(w, r, err)
 		}
 	})
+}
+
+// checkMediaType refuses a POST, PUT or PATCH body whose Content-Type is
+// not consumes (default application/json) with 415, before the handler
+// reads or writes anything.
+func checkMediaType(r *http.Request, consumes string) error {
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+	default:
+		return nil
+	}
+	if consumes == ConsumesAny || r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return nil
+	}
+	if consumes == "" {
+		consumes = "application/json"
+	}
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && strings.EqualFold(mt, consumes) {
+		return nil
+	}
+	if ct == "" && r.ContentLength < 0 {
+		// A chunked body without a type: it may be empty; peek one byte.
+		br := bufio.NewReader(r.Body)
+		if _, err := br.Peek(1); err != nil {
+			r.Body = io.NopCloser(br)
+			return nil
+		}
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{br, r.Body}
+	}
+	return problem.Newf(http.StatusUnsupportedMediaType, "unsupported-media-type", "the request body must be %s, not %q", consumes, ct).With("accepted", consumes)
 }
 
 // Problem renders errors as RFC 9457 problem+json. Only *problem.Error

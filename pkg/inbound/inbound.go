@@ -153,12 +153,12 @@ func FunctionRoutes(p *platform.Platform, conns Connectors, cfg Config, function
 // Routes returns the route table entries of the webhooks.
 func (s *Service) Routes() []httpapi.Route {
 	return []httpapi.Route{
-		{Function: SlackFunction, Method: http.MethodPost, Path: HookPath(connectors.Slack), Public: true, Handle: s.slack},
-		{Function: TelegramFunction, Method: http.MethodPost, Path: HookPath(connectors.Telegram), Public: true, Handle: s.telegram},
-		{Function: WhatsAppFunction, Method: http.MethodGet, Path: HookPath(connectors.WhatsApp), Public: true, Handle: s.whatsAppSubscribe},
-		{Function: WhatsAppFunction, Method: http.MethodPost, Path: HookPath(connectors.WhatsApp), Public: true, Handle: s.whatsApp},
-		{Function: TwilioFunction, Method: http.MethodPost, Path: HookPath(connectors.TwilioSMS), Public: true, Handle: s.twilio},
-		{Function: TeamsFunction, Method: http.MethodPost, Path: HookPath(connectors.Teams), Public: true, Handle: s.teamsHook},
+		{Function: SlackFunction, Method: http.MethodPost, Path: HookPath(connectors.Slack), Public: true, Consumes: httpapi.ConsumesAny, Handle: s.slack},
+		{Function: TelegramFunction, Method: http.MethodPost, Path: HookPath(connectors.Telegram), Public: true, Consumes: httpapi.ConsumesAny, Handle: s.telegram},
+		{Function: WhatsAppFunction, Method: http.MethodGet, Path: HookPath(connectors.WhatsApp), Public: true, Consumes: httpapi.ConsumesAny, Handle: s.whatsAppSubscribe},
+		{Function: WhatsAppFunction, Method: http.MethodPost, Path: HookPath(connectors.WhatsApp), Public: true, Consumes: httpapi.ConsumesAny, Handle: s.whatsApp},
+		{Function: TwilioFunction, Method: http.MethodPost, Path: HookPath(connectors.TwilioSMS), Public: true, Consumes: httpapi.ConsumesAny, Handle: s.twilio},
+		{Function: TeamsFunction, Method: http.MethodPost, Path: HookPath(connectors.Teams), Public: true, Consumes: httpapi.ConsumesAny, Handle: s.teamsHook},
 	}
 }
 

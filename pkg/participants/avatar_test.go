@@ -289,6 +289,7 @@ func TestAvatarSlowBodyRefused(t *testing.T) {
 	h := w.Platform.Handler(w.service(t, time.Second).Routes())
 	req := httptest.NewRequest("POST", syncPath(id), strings.NewReader(syncBody(w.conns["SLACK"], "U0SLOW")))
 	req.Header.Set("Authorization", "Bearer "+w.tokens["editor"])
+	req.Header.Set("Content-Type", "application/json")
 	rec := httptest.NewRecorder()
 	start := time.Now()
 	h.ServeHTTP(rec, req)

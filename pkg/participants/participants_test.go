@@ -595,7 +595,7 @@ func TestList(t *testing.T) {
 		{"editor", "", 400},
 		{"nobody", "?agentId=agent-1", 404},
 		{"viewer", "?agentId=agent-1&pageSize=0", 400},
-		{"viewer", "?agentId=agent-1&pageSize=101", 400},
+		{"viewer", "?agentId=agent-1&pageSize=501", 400},
 		{"viewer", "?agentId=agent-1&pageToken=garbage", 400},
 		{"viewer", "?agentId=agent-1&status=x", 400},
 		{"viewer", "?agentId=a%20b", 400},

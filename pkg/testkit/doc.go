@@ -13,6 +13,7 @@
 //	dynamokit    DynamoDB Local: running it, clients for it, a fresh table per test
 //	issuerkit    the JWT issuer (key pair, JWKS, tokens)
 //	keycloakkit  Keycloak's token and admin endpoints
+//	prismkit     Stoplight Prism as a validating proxy (a checker, not a stand-in)
 //	s3kit        S3 (gofakes3, in memory)
 //
 // The "kit" suffix, rather than a name of its own or a "test" suffix,
