@@ -169,7 +169,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range items {
 		out = append(out, s.view(r, c))
 	}
-	return writeList(w, r, out, next)
+	return httpapi.WriteList(w, r, out, next)
 }
 
 func (s *Service) create(w http.ResponseWriter, r *http.Request) error {

@@ -35,7 +35,7 @@ var creds = map[string]map[string]string{
 	connectors.Slack:     {"signingSecret": "8f742231b10e8888abcd99yyyzzz85a5", "botToken": "xoxb-1111-2222-abcdefghijklmnop"},
 	connectors.Telegram:  {"botToken": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "secretToken": "tg_secret-token-0123456789"},
 	connectors.WhatsApp:  {"appSecret": "6f1c3c568a4e4e599a530d2f8f3c1a11", "verifyToken": "meta-verify-token-123456", "accessToken": "EAAGm0PX4ZCpsBAabcdefghijklmnop", "phoneNumberId": "106540352242922"},
-	connectors.TwilioSMS: {"accountSid": "AC0123456789abcdef0123456789abcdef", "authToken": "0123456789abcdef0123456789abcdef"},
+	connectors.TwilioSMS: {"accountSid": "ACa1b2c3d4e5f60718293a4b5c6d7e8f90", "authToken": "f00dfeedauthtoken0123456789abcdef"},
 	connectors.Teams:     {"appId": "8e0b6a1c-3f0e-4a55-9d1f-2f7c5e9a1b11", "appPassword": "teams~app~password~0123456789", "tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47"},
 }
 
@@ -508,7 +508,7 @@ func TestListPages(t *testing.T) {
 	w.create(t, connectors.Slack) // another integration
 	w.Do(t, "POST", base(connectors.Telegram), w.tokens["admin"], body(connectors.Telegram, map[string]any{"agentId": "agent-2"}))
 	got := map[string]bool{}
-	next := base(connectors.Telegram) + "?agentId=" + agent + "&pageSize=2"
+	next := base(connectors.Telegram) + "?AgentId=" + agent + "&pageSize=2"
 	for pages := 0; next != ""; pages++ {
 		if pages > 5 {
 			t.Fatal("too many pages")

@@ -298,12 +298,12 @@ func (in input) unsupported() error {
 		return badField("unsupported-field", "sandboxVariant is not supported: gatehouse configs have no sandbox; send null or leave it out")
 	}
 	if in.SandboxMode != nil {
-		switch strings.ToUpper(*in.SandboxMode) {
-		case "", "UNSPECIFIED", SandboxNone:
-		case "VENDOR", "SIMULATED", "READ_THROUGH":
-			return badField("unsupported-sandbox-mode", "sandboxMode "+strconv.Quote(*in.SandboxMode)+" is not supported: gatehouse configs always talk to the real provider (NONE)")
-		default:
-			return badField("invalid-sandbox-mode", "sandboxMode must be one of UNSPECIFIED, NONE, VENDOR, SIMULATED, READ_THROUGH")
+		mode, err := httpapi.Enum("sandboxMode", *in.SandboxMode, SandboxNone, "VENDOR", "SIMULATED", "READ_THROUGH")
+		if err != nil {
+			return err
+		}
+		if mode != "" && mode != SandboxNone {
+			return badField("unsupported-sandbox-mode", "sandboxMode "+mode+" is not supported: gatehouse configs always talk to the real provider (NONE)")
 		}
 	}
 	return nil

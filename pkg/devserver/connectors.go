@@ -151,7 +151,7 @@ func seedConnectors(ctx context.Context, deps *routes.Deps, d *Demo) error {
 
 func welcomeConnectors(w io.Writer, base string, _ *issuerkit.Issuer, d *Demo) {
 	connectorsDev.mu.Lock()
-	seeded, si := connectorsDev.seeded, connectorsDev.standin
+	seeded := connectorsDev.seeded
 	connectorsDev.mu.Unlock()
 	if !seeded {
 		return
@@ -189,17 +189,6 @@ curl -s -X POST -H 'Content-Type: application/json' -H "X-Slack-Request-Timestam
   %[7]s -d "$BODY"
 `, base, d.Tenant, d.Agent, demoSecrets(connectors.Telegram).Telegram.SecretToken, hook(connectors.Telegram),
 		demoSecrets(connectors.Slack).Slack.SigningSecret, hook(connectors.Slack))
-	if si != nil {
-		// Bot Framework signs each activity with a short-lived token; the
-		// stand-in mints one for the demo bot, valid as long as a dev token.
-		appID := demoSecrets(connectors.Teams).Teams.AppID
-		tok := si.TeamsToken(appID, si.TeamsServiceURL(), map[string]any{"exp": time.Now().Add(12 * time.Hour).Unix()})
-		fmt.Fprintf(w, `# a NEW Teams sender writes (Bot Framework JWT from the stand-in, valid 12 h; replies go to the stand-in)
-curl -s -X POST -H 'Content-Type: application/json' -H 'Authorization: Bearer %[1]s' \
-  %[2]s \
-  -d '{"type":"message","id":"'$(date +%%s)'","timestamp":"2026-11-21T09:00:00.000Z","serviceUrl":"%[3]s","channelId":"msteams","from":{"id":"29:1new-teams-user","name":"Alex Krycek","aadObjectId":"a1b2c3d4-0000-4000-8000-0000000000ak"},"conversation":{"id":"a:1new-teams-conversation","conversationType":"personal"},"recipient":{"id":"28:%[4]s","name":"Support bot"},"text":"Hello from Teams"}'
-`, tok, hook(connectors.Teams), si.TeamsServiceURL(), appID)
-	}
 	fmt.Fprintf(w, `# their requests (a second message from the same sender opens none; reject one and it opens a fresh one)
 curl -s -H "Authorization: Bearer $DAVE" '%[1]s/v1/tenants/%[2]s/participantAccessRequests?agentId=%[3]s&status=PENDING'
 `, base, d.Tenant, d.Agent)
