@@ -1,5 +1,8 @@
-// Package accessrequests serves /v1/tenants/{tenant}/participantAccessRequests:
-// get, list, approve, reject, block and unblock (seeds 000 and 002).
+// Package accessrequests serves /v1/tenants/{tenant}/participantAccessRequests
+// (get, list, approve, reject, block and unblock; seed 000) and the legacy
+// /v1/tenants/{tenant}/agents/{agent}/chatUserAccessRequests (get, list,
+// approve, reject; seed 002), a view of the same stored requests decided by
+// the same code.
 package accessrequests
 
 import (
@@ -28,6 +31,10 @@ const (
 
 	maxNote        = 4000
 	maxDisplayName = 150
+
+	// maxScanPages bounds the index pages a tenant-wide list reads for a
+	// caller who sees only some agents' requests.
+	maxScanPages = 10
 )
 
 // Store is the persistence the service needs.
@@ -84,6 +91,9 @@ func (s *Service) Routes() []httpapi.Route {
 		{Function: Function, Method: http.MethodGet, Path: base + "/{idverb}", Handle: s.get},
 		{Function: Function, Method: http.MethodPost, Path: base + "/{idverb}", Handle: s.act},
 		{Function: Function, Method: http.MethodDelete, Path: base + "/{idverb}", Handle: s.unblock},
+		{Function: Function, Method: http.MethodGet, Path: legacyBase, Handle: s.legacyList},
+		{Function: Function, Method: http.MethodGet, Path: legacyBase + "/{idverb}", Handle: s.legacyGet},
+		{Function: Function, Method: http.MethodPost, Path: legacyBase + "/{idverb}", Handle: s.legacyAct},
 	}
 }
 
@@ -121,7 +131,11 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, ViewOf(ar))
 }
 
-var statuses = map[string]bool{StatusPending: true, StatusApproved: true, StatusRejected: true, StatusBlocked: true}
+// parseStatus reads the status filter: any case, UNSPECIFIED or absent
+// for every status.
+func parseStatus(q httpapi.Query) (string, error) {
+	return httpapi.Enum("status", q.Get("status"), StatusPending, StatusApproved, StatusRejected, StatusBlocked)
+}
 
 func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	tenant, err := httpapi.Tenant(r)
@@ -132,19 +146,32 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := ListFilter{AgentID: lp.AgentID, Status: lp.Query.Get("status"), PageSize: lp.PageSize, PageToken: lp.PageToken}
-	if f.Status != "" && !statuses[f.Status] {
-		return problem.BadRequest("invalid-status", "status must be one of PENDING, APPROVED, REJECTED, BLOCKED")
+	f := ListFilter{AgentID: lp.AgentID, PageSize: lp.PageSize, PageToken: lp.PageToken}
+	if f.Status, err = parseStatus(lp.Query); err != nil {
+		return err
 	}
 	if v := lp.Query.Get("participantId"); v != "" {
 		if f.ParticipantID, err = httpapi.ParseID("participantId", v); err != nil {
 			return err
 		}
 	}
-	if err := s.authz.RequireList(r.Context(), tenant, f.AgentID); err != nil {
+	p, trole, err := authz.TenantRole(r.Context(), tenant)
+	if err != nil {
 		return err
 	}
-	items, next, err := s.store.ListAccessRequests(r.Context(), tenant, f)
+	var items []AccessRequest
+	var next string
+	switch {
+	case f.AgentID != "":
+		if _, err := s.authz.Require(r.Context(), tenant, f.AgentID, authz.Viewer); err != nil {
+			return err
+		}
+		items, next, err = s.store.ListAccessRequests(r.Context(), tenant, f)
+	case trole == "ADMIN":
+		items, next, err = s.store.ListAccessRequests(r.Context(), tenant, f)
+	default:
+		items, next, err = s.listVisible(r.Context(), tenant, p.Subject, f)
+	}
 	if err != nil {
 		return err
 	}
@@ -152,7 +179,56 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	for i, a := range items {
 		views[i] = ViewOf(a)
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, ListResponse{ParticipantAccessRequests: views, NextPageToken: next})
+	return httpapi.WriteList(w, r, views, next)
+}
+
+// listVisible is the tenant-wide list (the docs' triage page) for a
+// caller who is not a tenant ADMIN: the requests of the agents the caller
+// holds a role on. No index lists a subject's agents, so it reads the
+// tenant-wide index newest first, keeps the rows of agents the caller has
+// a role on (one BatchGet for the agents each read brings up first), and
+// reads on until the page is full or maxScanPages reads were made; the
+// token continues from where it stopped, so a page may hold fewer rows
+// than pageSize (even none) and still have a next page.
+func (s *Service) listVisible(ctx context.Context, tenant, subject string, f ListFilter) ([]AccessRequest, string, error) {
+	visible := map[string]bool{}
+	want := f.PageSize
+	out := []AccessRequest{}
+	for range maxScanPages {
+		// Never read past what the page can hold, so the token resumes
+		// exactly after the last row considered.
+		f.PageSize = want - len(out)
+		items, next, err := s.store.ListAccessRequests(ctx, tenant, f)
+		if err != nil {
+			return nil, "", err
+		}
+		var unseen []string
+		for _, a := range items {
+			if _, ok := visible[a.AgentID]; !ok {
+				visible[a.AgentID] = false
+				unseen = append(unseen, a.AgentID)
+			}
+		}
+		if len(unseen) > 0 {
+			roles, err := s.authz.MemberRoles(ctx, tenant, subject, unseen)
+			if err != nil {
+				return nil, "", err
+			}
+			for _, agent := range unseen {
+				visible[agent] = authz.ParseRole(roles[agent]) >= authz.Viewer
+			}
+		}
+		for _, a := range items {
+			if visible[a.AgentID] {
+				out = append(out, a)
+			}
+		}
+		if next == "" || len(out) == want {
+			return out, next, nil
+		}
+		f.PageToken = next
+	}
+	return out, f.PageToken, nil
 }
 
 type noteBody struct {
@@ -192,18 +268,29 @@ func (s *Service) act(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if ar.Status != StatusPending {
-		return notPending(ar)
-	}
-	p, _, _ := authz.TenantRole(r.Context(), tenant)
-	out, err := s.decide(r.Context(), tenant, ar, verb, in, p.Subject, s.now().UnixMilli())
+	out, err := s.apply(r.Context(), tenant, ar, verb, in)
 	if err != nil {
-		if errors.Is(err, ErrNotPending) {
-			return problem.Wrap(err, http.StatusConflict, "concurrent-decision", "another operator decided this request at the same time")
-		}
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, ViewOf(out))
+}
+
+// apply decides ar (verb approve, reject or block) for the caller; both
+// API families decide through it. A request no longer PENDING is 400
+// not-pending (the docs); losing a race to another decision is 409.
+func (s *Service) apply(ctx context.Context, tenant string, ar AccessRequest, verb string, in actionInput) (AccessRequest, error) {
+	if ar.Status != StatusPending {
+		return AccessRequest{}, notPending(ar)
+	}
+	p, _, err := authz.TenantRole(ctx, tenant)
+	if err != nil {
+		return AccessRequest{}, err
+	}
+	out, err := s.decide(ctx, tenant, ar, verb, in, p.Subject, s.now().UnixMilli())
+	if errors.Is(err, ErrNotPending) {
+		return AccessRequest{}, problem.Wrap(err, http.StatusConflict, "concurrent-decision", "another operator decided this request at the same time")
+	}
+	return out, err
 }
 
 // actionInput is a validated action body; mode, target and display are
@@ -258,14 +345,20 @@ func notPending(ar AccessRequest) error {
 	return problem.Newf(http.StatusBadRequest, "not-pending", "the access request is %s, not PENDING", ar.Status).With("currentStatus", ar.Status)
 }
 
-var modes = map[string]bool{ModeUnspecified: true, ModeCreateNew: true, ModeAddToExisting: true, ModeBindOnly: true}
-
+// validateApprove checks an approve body against the docs' schema (mode
+// in any case, null or absent = UNSPECIFIED; displayName ≤ 150;
+// participantId a UUID) and drops what the mode ignores: participantId
+// outside ADD_TO_EXISTING (displayName is used by CREATE_NEW only, see
+// resolveApproval).
 func validateApprove(b approveBody) (mode, target, display string, err error) {
 	mode = ModeUnspecified
 	if b.Mode != nil {
-		mode = *b.Mode
-		if !modes[mode] {
-			return "", "", "", problem.BadRequest("invalid-mode", "mode must be one of UNSPECIFIED, CREATE_NEW, ADD_TO_EXISTING, BIND_ONLY")
+		m, err := httpapi.Enum("mode", *b.Mode, ModeCreateNew, ModeAddToExisting, ModeBindOnly)
+		if err != nil {
+			return "", "", "", err
+		}
+		if m != "" {
+			mode = m
 		}
 	}
 	if b.DisplayName != nil {
@@ -279,15 +372,11 @@ func validateApprove(b approveBody) (mode, target, display string, err error) {
 			return "", "", "", err
 		}
 	}
-	switch mode {
-	case ModeAddToExisting:
-		if target == "" {
-			return "", "", "", problem.BadRequest("participant-id-required", "mode ADD_TO_EXISTING requires participantId")
-		}
-	default:
-		if target != "" {
-			return "", "", "", problem.BadRequest("participant-id-not-allowed", "participantId is only used with mode ADD_TO_EXISTING")
-		}
+	if mode != ModeAddToExisting {
+		return mode, "", display, nil
+	}
+	if target == "" {
+		return "", "", "", problem.BadRequest("participant-id-required", "mode ADD_TO_EXISTING requires participantId")
 	}
 	return mode, target, display, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -230,6 +231,17 @@ func TestApproveModes(t *testing.T) {
 		{name: "add to missing participant", body: func() string { return fmt.Sprintf(`{"mode":"ADD_TO_EXISTING","participantId":%q}`, uuid.NewString()) }, want: 400, wantType: "participant-not-found"},
 		{name: "bind only without match", body: func() string { return `{"mode":"BIND_ONLY"}` }, want: 400, wantType: "no-matched-participant"},
 		{name: "unknown mode", body: func() string { return `{"mode":"MAYBE"}` }, want: 400, wantType: "invalid-mode"},
+		{name: "mode null is unspecified", matched: existing, body: func() string { return `{"mode":null}` }, want: 200,
+			wantOwner: func(map[string]any) string { return existing }},
+		{name: "mode in lower case", body: func() string { return `{"mode":"create_new"}` }, want: 200},
+		// The docs: participantId is ignored outside ADD_TO_EXISTING,
+		// displayName outside CREATE_NEW.
+		{name: "participantId ignored by create new", body: func() string { return fmt.Sprintf(`{"mode":"CREATE_NEW","participantId":%q}`, existing) }, want: 200},
+		{name: "participantId ignored by bind only", matched: existing, body: func() string { return fmt.Sprintf(`{"mode":"BIND_ONLY","participantId":%q}`, uuid.NewString()) }, want: 200,
+			wantOwner: func(map[string]any) string { return existing }},
+		{name: "displayName ignored by bind only", matched: existing, body: func() string { return `{"mode":"BIND_ONLY","displayName":"Ignored"}` }, want: 200,
+			wantOwner: func(map[string]any) string { return existing }},
+		{name: "participantId still a UUID", body: func() string { return `{"mode":"CREATE_NEW","participantId":"nope"}` }, want: 400, wantType: "invalid-id"},
 		{name: "display name too long", body: func() string { return `{"displayName":"` + strings.Repeat("x", 151) + `"}` }, want: 400, wantType: "display-name-too-long"},
 	}
 	for _, tt := range tests {
@@ -275,6 +287,12 @@ func TestApproveModes(t *testing.T) {
 			}
 			if tt.name == "create new" && (p.DisplayName != "Dana D." || p.Kind != roster.KindPerson) {
 				t.Errorf("participant = %+v", p)
+			}
+			if tt.name == "participantId ignored by create new" && pid == existing {
+				t.Errorf("CREATE_NEW approved onto the participantId it should ignore")
+			}
+			if tt.name == "displayName ignored by bind only" && p.DisplayName != "Existing" {
+				t.Errorf("bind only renamed the participant to %q", p.DisplayName)
 			}
 			// Approved requests are listed under their participant.
 			list := w.Do(t, "GET", "/v1/tenants/"+tenant+"/participantAccessRequests?agentId=agent-1&participantId="+pid, w.tokens["viewer"], "")
@@ -383,6 +401,63 @@ func TestConcurrentDecisions(t *testing.T) {
 	}
 }
 
+// listPage is one list response: the rows and the Link next URL ("" when
+// none).
+type listPage struct {
+	code int
+	rows []accessrequests.View
+	next string
+}
+
+// list GETs target (path and query) as who.
+func (w *world) list(t *testing.T, who, target string) listPage {
+	t.Helper()
+	r := w.Do(t, "GET", target, w.tokens[who], "")
+	p := listPage{code: r.Status}
+	if r.Status != 200 {
+		return p
+	}
+	if err := json.Unmarshal([]byte(r.Body), &p.rows); err != nil || p.rows == nil {
+		t.Fatalf("list body %q is not an array: %v", r.Body, err)
+	}
+	if l := r.Header.Get("Link"); l != "" {
+		u, ok := strings.CutPrefix(l, "<")
+		u, rest, ok2 := strings.Cut(u, ">")
+		if !ok || !ok2 || rest != `; rel="next"` {
+			t.Fatalf("Link = %q", l)
+		}
+		parsed, err := url.Parse(u)
+		if err != nil || !parsed.IsAbs() {
+			t.Fatalf("Link URL %q: %v", u, err)
+		}
+		p.next = parsed.RequestURI()
+	}
+	return p
+}
+
+// all follows the Link headers from target and returns every row's id.
+func (w *world) all(t *testing.T, who, target string) []string {
+	t.Helper()
+	var ids []string
+	for range 100 {
+		p := w.list(t, who, target)
+		if p.code != 200 {
+			t.Fatalf("list %s: %d", target, p.code)
+		}
+		for _, r := range p.rows {
+			ids = append(ids, r.ID)
+		}
+		if p.next == "" {
+			return ids
+		}
+		target = p.next
+	}
+	t.Fatalf("list %s: no last page", target)
+	return nil
+}
+
+const listPath = "/v1/tenants/" + tenant + "/participantAccessRequests"
+
 func TestList(t *testing.T) {
 	w := newWorld(t)
 	var ids []string
@@ -390,49 +465,17 @@ func TestList(t *testing.T) {
 		ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{CreatedAt: int64(1_700_000_000_000 + i)})
 		ids = append(ids, ar.ID)
 	}
-	other := w.SeedRequest(t, tenant, accessrequests.AccessRequest{AgentID: "agent-2"})
+	w.SeedRequest(t, tenant, accessrequests.AccessRequest{AgentID: "agent-2"})
 	if got := w.Do(t, "POST", path(ids[0])+":reject", w.tokens["editor"], "{}"); got.Status != 200 {
 		t.Fatal(got.Body)
 	}
-	type page struct {
-		Items []accessrequests.AccessRequest `json:"participantAccessRequests"`
-		Next  string                         `json:"nextPageToken"`
-	}
-	list := func(who, q string) (int, page) {
-		r := w.Do(t, "GET", "/v1/tenants/"+tenant+"/participantAccessRequests?"+q, w.tokens[who], "")
-		var p page
-		if r.Status == 200 {
-			var raw struct {
-				Items []map[string]any `json:"participantAccessRequests"`
-				Next  string           `json:"nextPageToken"`
-			}
-			_ = json.Unmarshal([]byte(r.Body), &raw)
-			for _, it := range raw.Items {
-				p.Items = append(p.Items, accessrequests.AccessRequest{ID: it["id"].(string), Status: it["status"].(string), AgentID: it["agentId"].(string)})
-			}
-			p.Next = raw.Next
-		}
-		return r.Status, p
-	}
-	// Paging through agent-1's PENDING requests, newest first.
-	var seen []string
-	tok := ""
-	for i := 0; i < 10; i++ {
-		code, p := list("viewer", "agentId=agent-1&status=PENDING&pageSize=4&pageToken="+tok)
-		if code != 200 {
-			t.Fatalf("list: %d", code)
-		}
-		for _, it := range p.Items {
-			seen = append(seen, it.ID)
-		}
-		if p.Next == "" {
-			break
-		}
-		tok = p.Next
-	}
+	// Paging through agent-1's PENDING requests by the Link header, newest first.
 	want := []string{ids[6], ids[5], ids[4], ids[3], ids[2], ids[1]}
-	if fmt.Sprint(seen) != fmt.Sprint(want) {
-		t.Errorf("pages = %v, want %v", seen, want)
+	if got := w.all(t, "viewer", listPath+"?agentId=agent-1&status=PENDING&pageSize=4"); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("pages = %v, want %v", got, want)
+	}
+	if p := w.list(t, "viewer", listPath+"?AgentId=agent-1&Status=pending"); p.next != "" || len(p.rows) != 6 {
+		t.Errorf("unpaged: %d rows, Link %q; want all 6 and no Link", len(p.rows), p.next)
 	}
 	tests := []struct {
 		who, q    string
@@ -440,13 +483,22 @@ func TestList(t *testing.T) {
 		wantCount int
 	}{
 		{"viewer", "agentId=agent-1", 200, 7},
+		{"viewer", "AgentId=agent-1", 200, 7},
+		{"viewer", "AGENTID=agent-1&STATUS=Rejected", 200, 1},
 		{"viewer", "agentId=agent-1&status=REJECTED", 200, 1},
+		{"viewer", "agentId=agent-1&status=pending", 200, 6},
+		{"viewer", "agentId=agent-1&Status=UNSPECIFIED", 200, 7},
+		{"viewer", "agentId=agent-1&status=unspecified", 200, 7},
+		{"viewer", "agentId=agent-1&status=blocked", 200, 0},
 		{"admin", "", 200, 8},
 		{"admin", "status=PENDING", 200, 7},
-		{"viewer", "", 400, 0},
+		{"viewer", "", 200, 7}, // the agents the caller has a role on
+		{"nobody", "", 200, 1}, // agent-2's only
+		{"viewer", "Status=rejected", 200, 1},
 		{"viewer", "agentId=agent-2", 404, 0},
 		{"nobody", "agentId=agent-2", 200, 1},
 		{"stranger", "agentId=agent-1", 404, 0},
+		{"stranger", "", 404, 0},
 		{"viewer", "agentId=agent-1&pageSize=501", 400, 0},
 		{"viewer", "agentId=agent-1&pageSize=0", 400, 0},
 		{"viewer", "agentId=agent-1&status=MAYBE", 400, 0},
@@ -456,18 +508,73 @@ func TestList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.who+"?"+tt.q, func(t *testing.T) {
-			code, p := list(tt.who, tt.q)
-			if code != tt.wantCode || len(p.Items) != tt.wantCount {
-				t.Fatalf("got %d with %d items, want %d with %d", code, len(p.Items), tt.wantCode, tt.wantCount)
+			p := w.list(t, tt.who, listPath+"?"+tt.q)
+			if p.code != tt.wantCode || len(p.rows) != tt.wantCount {
+				t.Fatalf("got %d with %d items, want %d with %d", p.code, len(p.rows), tt.wantCode, tt.wantCount)
 			}
 		})
 	}
 	// A token issued for one agent's list is refused for another's.
-	_, p := list("admin", "agentId=agent-1&pageSize=1")
-	if code, _ := list("admin", "agentId=agent-2&pageToken="+p.Next); code != 400 {
-		t.Errorf("replayed page token: %d, want 400", code)
+	p := w.list(t, "admin", listPath+"?agentId=agent-1&pageSize=1")
+	tok := strings.SplitN(p.next, "pageToken=", 2)
+	if len(tok) != 2 {
+		t.Fatalf("next %q has no pageToken", p.next)
 	}
-	_ = other
+	if q := w.list(t, "admin", listPath+"?agentId=agent-2&pageToken="+tok[1]); q.code != 400 {
+		t.Errorf("replayed page token: %d, want 400", q.code)
+	}
+}
+
+// Without agentId a caller who is not a tenant ADMIN gets the requests of
+// the agents it holds a role on: newest first, each exactly once across
+// pages, and a page reads at most a bounded number of index pages (so it
+// may come back empty with a next page).
+func TestListTenantWideByRole(t *testing.T) {
+	w := newWorld(t)
+	var agent1, agent2 []string
+	for i := range 24 {
+		// Interleaved, oldest first: agent-2's every third.
+		agent := "agent-1"
+		if i%3 == 0 {
+			agent = "agent-2"
+		}
+		ar := w.SeedRequest(t, tenant, accessrequests.AccessRequest{AgentID: agent, CreatedAt: int64(1_700_000_000_000 + i)})
+		if agent == "agent-1" {
+			agent1 = append([]string{ar.ID}, agent1...)
+		} else {
+			agent2 = append([]string{ar.ID}, agent2...)
+		}
+	}
+	// 12 newer requests of an agent nobody has a role on.
+	for i := range 12 {
+		w.SeedRequest(t, tenant, accessrequests.AccessRequest{AgentID: "agent-3", CreatedAt: int64(1_800_000_000_000 + i)})
+	}
+	tests := []struct {
+		who, q string
+		want   []string
+	}{
+		{"viewer", "pageSize=3", agent1},
+		{"viewer", "", agent1},
+		{"nobody", "pageSize=2", agent2},
+		{"nobody", "status=pending&pageSize=5", agent2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.who+"?"+tt.q, func(t *testing.T) {
+			if got := w.all(t, tt.who, listPath+"?"+tt.q); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+	// pageSize=1: the 12 invisible rows take more reads than one page may
+	// make, so the first page is empty and links on.
+	first := w.list(t, "viewer", listPath+"?pageSize=1")
+	if len(first.rows) != 0 || first.next == "" {
+		t.Fatalf("first page: %d rows, next %q; want none and a next page", len(first.rows), first.next)
+	}
+	second := w.list(t, "viewer", first.next)
+	if len(second.rows) != 1 || second.rows[0].ID != agent1[0] {
+		t.Errorf("second page = %+v, want %s", second.rows, agent1[0])
+	}
 }
 
 func TestCallBudget(t *testing.T) {

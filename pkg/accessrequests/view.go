@@ -20,12 +20,6 @@ type View struct {
 	ModifiedAt            int64   `json:"modifiedAt"`
 }
 
-// ListResponse is one page of access requests.
-type ListResponse struct {
-	ParticipantAccessRequests []View `json:"participantAccessRequests"`
-	NextPageToken             string `json:"nextPageToken"`
-}
-
 // ViewOf renders a stored request.
 func ViewOf(a AccessRequest) View {
 	return View{
@@ -49,4 +43,33 @@ func optionalTime(ms int64) *int64 {
 		return nil
 	}
 	return &ms
+}
+
+// ChatUserView is a request in the legacy per-agent model (seed 002,
+// CONTRACT.md §2): the same row under that model's field names.
+type ChatUserView struct {
+	ID               string  `json:"id"`
+	Provider         string  `json:"provider"`
+	Identifier       string  `json:"identifier"` // address
+	UserName         *string `json:"userName"`   // displayName
+	AgentID          string  `json:"agentId"`
+	ConnectorID      string  `json:"connectorId"` // integrationConfigId
+	ConversationName *string `json:"conversationName"`
+	Status           string  `json:"status"`
+	ProcessedBy      *string `json:"processedBy"`
+	ProcessedAt      *int64  `json:"processedAt"`
+	ProcessingNote   *string `json:"processingNote"`
+	TenantID         string  `json:"tenantId"`
+	CreatedAt        int64   `json:"createdAt"`
+	ModifiedAt       int64   `json:"modifiedAt"`
+}
+
+// ChatUserViewOf renders a stored request of tenant in the legacy model.
+func ChatUserViewOf(tenant string, a AccessRequest) ChatUserView {
+	return ChatUserView{
+		ID: a.ID, Provider: a.Provider, Identifier: a.Address, UserName: optional(a.DisplayName), AgentID: a.AgentID,
+		ConnectorID: a.IntegrationConfigID, ConversationName: optional(a.ConversationName), Status: a.Status,
+		ProcessedBy: optional(a.ProcessedBy), ProcessedAt: optionalTime(a.ProcessedAt), ProcessingNote: optional(a.ProcessingNote),
+		TenantID: tenant, CreatedAt: a.CreatedAt, ModifiedAt: a.ModifiedAt,
+	}
 }

@@ -50,6 +50,7 @@ const (
 	actDedupe      = "dedupe"
 	actParticipant = "participant"
 	actChannel     = "channel"
+	actOnboarded   = "onboarded-marker"
 )
 
 // Outcome is what became of one message; tests and logs read it.
@@ -59,10 +60,14 @@ type Outcome string
 const (
 	Accepted  Outcome = "accepted"
 	Requested Outcome = "requested" // a PENDING request and the onboarding message
-	Duplicate Outcome = "duplicate" // the provider event id was seen before
-	Pending   Outcome = "pending"   // the sender already has a PENDING request
-	Blocked   Outcome = "blocked"
-	Skipped   Outcome = "skipped" // unusable address or event id
+	// Rerequested is a PENDING request of a sender who was onboarded
+	// before (e.g. rejected): the message goes out on the first
+	// interaction only.
+	Rerequested Outcome = "rerequested"
+	Duplicate   Outcome = "duplicate" // the provider event id was seen before
+	Pending     Outcome = "pending"   // the sender already has a PENDING request
+	Blocked     Outcome = "blocked"
+	Skipped     Outcome = "skipped" // unusable address or event id
 )
 
 type dedupeMarker struct {
@@ -120,7 +125,7 @@ func rerun(ctx context.Context, attempts int, delay func(attempt int) time.Durat
 	for attempt := range attempts {
 		var out Outcome
 		out, err = decide()
-		if !errors.Is(err, errChannelMoved) && !isTxConflict(err) {
+		if !errors.Is(err, errChannelMoved) && !errors.Is(err, errOnboardedMoved) && !isTxConflict(err) {
 			return out, err
 		}
 		if attempt == attempts-1 {
@@ -162,7 +167,10 @@ func isTxConflict(err error) bool {
 
 var (
 	errChannelMoved = errors.New("inbound: the channel changed owner concurrently")
-	errNotAccepted  = errors.New("inbound: sender not accepted")
+	// errOnboardedMoved: the sender was onboarded between the marker read
+	// and the write; the rerun opens the request without the message.
+	errOnboardedMoved = errors.New("inbound: the sender was onboarded concurrently")
+	errNotAccepted    = errors.New("inbound: sender not accepted")
 )
 
 func (s *Service) decide(ctx context.Context, rc connectors.Resolved, m webhook.Message, from string) (Outcome, error) {
@@ -231,17 +239,20 @@ func (s *Service) accept(ctx context.Context, rc connectors.Resolved, m webhook.
 	return "", fmt.Errorf("inbound: accept: %w", err)
 }
 
-// requestAccess opens a PENDING request with the onboarding message.
+// requestAccess opens a PENDING request, with the onboarding message on
+// the sender's first interaction only (the product docs): the onboarded
+// marker is written in the transaction that opens the first request.
 func (s *Service) requestAccess(ctx context.Context, rc connectors.Resolved, m webhook.Message, matched, from string, now time.Time) (Outcome, error) {
 	t, c := rc.Tenant, rc.Connector
 	// A cheap read first: repeat messages of a waiting or blocked sender
 	// (the common case) need no transaction and contend on nothing.
-	switch held, err := s.markers(ctx, t, c.ID, m.SenderAddress); {
+	held, err := s.markers(ctx, t, c.ID, m.SenderAddress)
+	switch {
 	case err != nil:
 		return "", err
-	case held == "blocked":
+	case held.blocked:
 		return Blocked, nil
-	case held == "pending":
+	case held.pending:
 		return Pending, nil
 	}
 	ar := accessrequests.AccessRequest{
@@ -260,12 +271,21 @@ func (s *Service) requestAccess(ctx context.Context, rc connectors.Resolved, m w
 		ID: "onboarding-" + ar.ID, Kind: KindChatSend, Tenant: t, Payload: string(payload),
 		CreatedAt: now.UnixMilli(), ModifiedAt: now.UnixMilli(),
 	}
-	err = s.requests.CreateAccessRequest(ctx, t, accessrequests.NewPendingRequest{Request: ar,
-		Extra: []store.TxAction{s.dedupe(t, c.ID, m, now), outbox.Enqueue(onboarding)}})
+	extra, out := []store.TxAction{s.dedupe(t, c.ID, m, now)}, Rerequested
+	if !held.onboarded {
+		mk := onboardedMarker{PK: store.OnboardedPK(t, c.ID, m.SenderAddress), SK: store.MarkerSK, RequestID: ar.ID, CreatedAt: now.UnixMilli()}
+		extra = append(extra, outbox.Enqueue(onboarding), func(tx *store.Tx) {
+			tx.Put(actOnboarded, tx.Table().Put(mk).If("attribute_not_exists(PK)"))
+		})
+		out = Requested
+	}
+	err = s.requests.CreateAccessRequest(ctx, t, accessrequests.NewPendingRequest{Request: ar, Extra: extra})
 	var pe *accessrequests.PendingExistsError
 	switch {
 	case err == nil:
-		return Requested, nil
+		return out, nil
+	case store.ConditionFailed(err, actOnboarded):
+		return "", errOnboardedMoved
 	case errors.As(err, &pe):
 		return Pending, nil
 	case errors.Is(err, accessrequests.ErrBlocked):
@@ -278,26 +298,42 @@ func (s *Service) requestAccess(ctx context.Context, rc connectors.Resolved, m w
 	return "", fmt.Errorf("inbound: create access request: %w", err)
 }
 
-// markers reads the sender's pending and block markers in one call.
-func (s *Service) markers(ctx context.Context, tenant, connector, address string) (string, error) {
+// onboardedMarker records that a sender was sent the onboarding message
+// (with the request that sent it).
+type onboardedMarker struct {
+	PK        string `dynamo:"PK,hash"`
+	SK        string `dynamo:"SK,range"`
+	RequestID string `dynamo:"requestId"`
+	CreatedAt int64  `dynamo:"createdAt"`
+}
+
+// heldMarkers are the sender's markers on a connector.
+type heldMarkers struct{ pending, blocked, onboarded bool }
+
+// markers reads the sender's pending, block and onboarded markers in one
+// call.
+func (s *Service) markers(ctx context.Context, tenant, connector, address string) (heldMarkers, error) {
 	var got []struct {
 		PK string `dynamo:"PK"`
 	}
-	pending, block := store.PendingPK(tenant, connector, address), store.BlockPK(tenant, connector, address)
-	err := s.table.Batch("PK", "SK").Get(dynamo.Keys{pending, store.MarkerSK}, dynamo.Keys{block, store.MarkerSK}).Consistent(true).All(ctx, &got)
+	pending, block, onboarded := store.PendingPK(tenant, connector, address), store.BlockPK(tenant, connector, address), store.OnboardedPK(tenant, connector, address)
+	err := s.table.Batch("PK", "SK").Get(dynamo.Keys{pending, store.MarkerSK}, dynamo.Keys{block, store.MarkerSK}, dynamo.Keys{onboarded, store.MarkerSK}).
+		Consistent(true).All(ctx, &got)
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
-		return "", fmt.Errorf("inbound: marker lookup: %w", err)
+		return heldMarkers{}, fmt.Errorf("inbound: marker lookup: %w", err)
 	}
-	held := ""
+	var h heldMarkers
 	for _, g := range got {
 		switch g.PK {
 		case block:
-			return "blocked", nil
+			h.blocked = true
 		case pending:
-			held = "pending"
+			h.pending = true
+		case onboarded:
+			h.onboarded = true
 		}
 	}
-	return held, nil
+	return h, nil
 }
 
 func truncate(s string, n int) string {

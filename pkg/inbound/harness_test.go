@@ -354,17 +354,15 @@ func (w *world) items(t testing.TB) int {
 // requests lists the agent's access requests of a status.
 func (w *world) requests(t testing.TB, status string) []accessrequests.AccessRequest {
 	t.Helper()
-	res := w.Do(t, "GET", "/v1/tenants/"+tenant+"/participantAccessRequests?agentId="+agent+"&status="+status+"&pageSize=100", w.editor, "")
+	res := w.Do(t, "GET", "/v1/tenants/"+tenant+"/participantAccessRequests?agentId="+agent+"&status="+status, w.editor, "")
 	if res.Status != 200 {
 		t.Fatalf("list requests: %d %s", res.Status, res.Body)
 	}
-	var page struct {
-		ParticipantAccessRequests []accessrequests.AccessRequest `json:"participantAccessRequests"`
-	}
-	if err := json.Unmarshal([]byte(res.Body), &page); err != nil {
+	var rows []accessrequests.AccessRequest
+	if err := json.Unmarshal([]byte(res.Body), &rows); err != nil {
 		t.Fatal(err)
 	}
-	return page.ParticipantAccessRequests
+	return rows
 }
 
 // outboxItems returns the outbox messages of a kind.

@@ -19,9 +19,12 @@
 //     not disabled: accepted. Cost: one GetItem (channel index) and one
 //     TransactWriteItems; the connector comes from a per-process cache.
 //   - Otherwise: a PENDING access request (matchedParticipantId when the
-//     channel has an owner), at most one per connector and sender, and in
-//     the same transaction the onboarding message as an outbox item; a
-//     blocked sender or one with a PENDING request is acknowledged only.
+//     channel has an owner), at most one per connector and sender. On the
+//     sender's first interaction the same transaction queues the
+//     onboarding message as an outbox item and writes the sender's
+//     onboarded marker; a later request (after a reject or an unblock)
+//     sends no second message. A blocked sender or one with a PENDING
+//     request is acknowledged only.
 //
 // Accepting records lastMessageAt on the channel index item and enqueues an
 // InboundMessageAccepted event (outbox kind "event.put"), all in the

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guregu/dynamo/v2"
+
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
@@ -360,13 +362,17 @@ func TestConcurrentDuplicates(t *testing.T) {
 	}
 }
 
-// Reject, then a new message: a fresh PENDING request and the onboarding
-// message again; a redelivery of the old message opens nothing.
-// Block, then a new message: nothing.
-func TestRejectAndBlock(t *testing.T) {
+// The onboarding message goes out on the sender's first interaction only
+// (product docs). Reject, then a new message: a fresh PENDING request and
+// no second message; a redelivery of the old message opens nothing.
+// Block, then new messages: nothing. Unblock, then a message: a fresh
+// request, still no second message. Outbox items are written in the
+// webhook's transaction, so counting them right after it answers is exact.
+func TestOnboardingOnFirstInteractionOnly(t *testing.T) {
 	w := newWorld(t)
 	w.startDispatcher(t)
 	p := connectors.Telegram
+	c := w.byProvider[p]
 	addr := sender(p, 3)
 	if res := w.send(t, w.message(p, addr, eventID(p, 1))); res.Code != 200 {
 		t.Fatal(res.Code)
@@ -376,6 +382,16 @@ func TestRejectAndBlock(t *testing.T) {
 		t.Fatalf("requests = %+v", first)
 	}
 	w.waitOutbox(t, inbound.KindChatSend, 1)
+	if got := w.deliveriesTo(addr); len(got) != 1 || got[0].Text != onboardingText {
+		t.Fatalf("first interaction: deliveries %+v, want the onboarding message once", got)
+	}
+	var mk struct {
+		RequestID string `dynamo:"requestId"`
+	}
+	if err := w.Table.DB.Table(w.Table.Name).Get("PK", store.OnboardedPK(tenant, c.ID, addr)).Range("SK", dynamo.Equal, store.MarkerSK).
+		Consistent(true).One(context.Background(), &mk); err != nil || mk.RequestID != first[0].ID {
+		t.Fatalf("onboarded marker = %+v, %v; want one naming %s", mk, err, first[0].ID)
+	}
 	w.decide(t, first[0].ID, "reject", `{"note":"not yet"}`)
 
 	// The provider redelivers the first message: already handled.
@@ -388,9 +404,8 @@ func TestRejectAndBlock(t *testing.T) {
 	if len(second) != 1 || second[0].ID == first[0].ID {
 		t.Fatalf("after reject + new message: %+v, want one fresh request", second)
 	}
-	w.waitOutbox(t, inbound.KindChatSend, 2)
-	if got := w.deliveriesTo(addr); len(got) != 2 {
-		t.Errorf("onboarding deliveries = %d, want 2 (once per request)", len(got))
+	if got := len(w.outboxItems(t, inbound.KindChatSend)); got != 1 {
+		t.Errorf("chat.send messages after the re-request = %d, want still 1", got)
 	}
 
 	w.decide(t, second[0].ID, "block", `{"note":"spam"}`)
@@ -406,9 +421,19 @@ func TestRejectAndBlock(t *testing.T) {
 	if after := w.items(t); after != before {
 		t.Errorf("items %d → %d: a blocked sender's message wrote something", before, after)
 	}
-	time.Sleep(200 * time.Millisecond)
-	if got := w.deliveriesTo(addr); len(got) != 2 {
-		t.Errorf("deliveries after block = %d, want still 2", len(got))
+
+	if res := w.Do(t, "DELETE", "/v1/tenants/"+tenant+"/participantAccessRequests/"+second[0].ID+":block", w.editor, ""); res.Status != 204 {
+		t.Fatalf("unblock: %d %s", res.Status, res.Body)
+	}
+	w.send(t, w.message(p, addr, eventID(p, 20)))
+	if third := w.requests(t, accessrequests.StatusPending); len(third) != 1 || third[0].ID == second[0].ID {
+		t.Fatalf("after unblock + new message: %+v, want one fresh request", third)
+	}
+	if got := w.waitOutbox(t, inbound.KindChatSend, 1); len(got) != 1 {
+		t.Errorf("chat.send messages = %d, want 1", len(got))
+	}
+	if got := w.deliveriesTo(addr); len(got) != 1 {
+		t.Errorf("onboarding deliveries = %d, want 1 (first interaction only)", len(got))
 	}
 }
 

@@ -205,11 +205,11 @@ func TestFindRoute(t *testing.T) {
 		wantID       string
 	}{
 		{"GET", base, "/v1/tenants/{tenant}/participantAccessRequests", ""},
-		{"GET", base + "/" + id, "/v1/tenants/{tenant}/participantAccessRequests/{id}", id},
-		{"GET", base + "/" + id + ":approve", "/v1/tenants/{tenant}/participantAccessRequests/{id}", id + ":approve"},
-		{"POST", base + "/" + id + ":approve", "/v1/tenants/{tenant}/participantAccessRequests/{id}:approve", id},
-		{"POST", base + "/" + id + ":reject", "/v1/tenants/{tenant}/participantAccessRequests/{id}:reject", id},
-		{"DELETE", base + "/" + id + ":block", "/v1/tenants/{tenant}/participantAccessRequests/{id}:block", id},
+		{"GET", base + "/" + id, "/v1/tenants/{tenant}/participantAccessRequests/{participantAccessRequest}", id},
+		{"GET", base + "/" + id + ":approve", "/v1/tenants/{tenant}/participantAccessRequests/{participantAccessRequest}", id + ":approve"},
+		{"POST", base + "/" + id + ":approve", "/v1/tenants/{tenant}/participantAccessRequests/{participantAccessRequest}:approve", id},
+		{"POST", base + "/" + id + ":reject", "/v1/tenants/{tenant}/participantAccessRequests/{participantAccessRequest}:reject", id},
+		{"DELETE", base + "/" + id + ":block", "/v1/tenants/{tenant}/participantAccessRequests/{participantAccessRequest}:block", id},
 		{"POST", base + "/" + id + ":explode", "", ""},
 		{"POST", base + "/" + id, "", ""},
 		{"PATCH", base + "/" + id, "", ""},
@@ -227,7 +227,7 @@ func TestFindRoute(t *testing.T) {
 			if !ok || route.Path != tt.wantPath {
 				t.Fatalf("found %v, want %s", route, tt.wantPath)
 			}
-			if params["tenant"] != "acme" || params["id"] != tt.wantID {
+			if params["tenant"] != "acme" || params["participantAccessRequest"] != tt.wantID {
 				t.Errorf("params = %v", params)
 			}
 		})

@@ -18,6 +18,7 @@ import (
 //	request alias        T#t#AR#{id}                          ALIAS#{pid}   GSI5 (matched participant when approval chose another)
 //	pending marker       T#t#PENDING#{connector}#{address}    M             -   (one PENDING request per connector+sender)
 //	block marker         T#t#BLOCK#{connector}#{address}      M             -
+//	onboarded marker     T#t#ONBOARDED#{connector}#{address}  M             -   (the onboarding message went out once)
 //	participant          T#t#P#{id}                           P             GSI4 T#t#P
 //	binding              T#t#P#{id}                           B#{agent}     GSI1 T#t#AG#{agent}#P
 //	channel index        T#t#CH#{connector}#{address}         M             -   (one participant per channel)
@@ -89,6 +90,12 @@ func PendingPK(tenant, connector, address string) string {
 // BlockPK marks a sender blocked on a connector.
 func BlockPK(tenant, connector, address string) string {
 	return tenantKey(tenant, "BLOCK", connector, address)
+}
+
+// OnboardedPK marks a sender who was sent the connector's onboarding
+// message (written with its first access request; never removed).
+func OnboardedPK(tenant, connector, address string) string {
+	return tenantKey(tenant, "ONBOARDED", connector, address)
 }
 
 // Participants.
