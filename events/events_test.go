@@ -62,20 +62,23 @@ var expect = map[string]expectation{
 	"accessrequests-reject.json":  {status: 200, fields: map[string]any{"id": devserver.DemoID("request/U0DEMODANA"), "status": "REJECTED", "processedBy": "alice", "processingNote": nil}},
 	"accessrequests-block.json":   {status: 200, fields: map[string]any{"status": "BLOCKED", "processingNote": "spam"}},
 	"accessrequests-unblock.json": {before: []string{"accessrequests-block.json"}, status: 204},
-	"members-list.json":           {status: 200},
-	"members-get.json":            {status: 200, fields: map[string]any{"subject": "bob", "role": "ADMIN"}},
-	"members-put.json":            {status: 200, fields: map[string]any{"subject": "erin", "role": "EDITOR", "createdBy": "alice"}},
-	"members-delete.json":         {before: []string{"members-put.json"}, status: 204},
+	// Collaborators of support-bot: bob ADMIN, carol EDITOR, dave VIEWER, erin's pending request.
+	"collaborators-list.json":          {status: 200},
+	"collaborators-put.json":           {status: 200, fields: map[string]any{"userId": "erin", "role": "EDITOR", "status": "ACTIVE", "tenantId": "demo"}},
+	"collaborators-requestaccess.json": {claims: &requester, status: 204},
+	"collaborators-approve.json":       {status: 200, fields: map[string]any{"userId": "erin", "role": "EDITOR", "status": "ACTIVE"}},
+	"collaborators-reject.json":        {status: 204},
+	"collaborators-delete.json":        {status: 204},
 
 	// Participants on the demo data: Walter Skinner (Teams) bound to support-bot.
 	"participants-create.json":  {status: 201, fields: map[string]any{"displayName": "Dana Scully", "kind": "PERSON"}},
-	"participants-list.json":    {status: 200, fields: map[string]any{"nextPageToken": ""}},
+	"participants-list.json":    {status: 200}, // a bare array
 	"participants-get.json":     {status: 200, fields: map[string]any{"id": devserver.DemoID("participant/skinner"), "displayName": "Walter Skinner"}},
 	"participants-patch.json":   {status: 200, fields: map[string]any{"displayName": "Walter S. Skinner"}},
 	"participants-delete.json":  {status: 204},
 	"participants-disable.json": {status: 200},
 	"participants-enable.json":  {before: []string{"participants-disable.json"}, status: 200, fields: map[string]any{"disabledAt": nil}},
-	"participants-bind.json":    {status: 200, fields: map[string]any{"agentIds": []string{"billing-bot", "support-bot"}}},
+	"participants-bind.json":    {status: 200, fields: map[string]any{"agentId": "billing-bot", "participantId": devserver.DemoID("participant/skinner")}},
 	"participants-unbind.json":  {status: 204},
 	// No AVATAR_BUCKET here: the sync says so (with one, see make dev).
 	"avatars-avatarsync.json": {before: []string{"participants-patch.json"}, status: 503, fields: map[string]any{"type": "https://gatehouse.dev/problems/avatars-not-configured"}},
@@ -94,6 +97,9 @@ var expect = map[string]expectation{
 	"shares-accept.json":          {claims: &sharesAdmin, config: sharesConfig, status: 200, fields: map[string]any{"userId": devserver.DemoRecipient.UserID, "status": "ACCEPTED", "marketplaceRole": "buyer"}},
 	"shares-decline.json":         {claims: &sharesAdmin, config: sharesConfig, status: 204},
 }
+
+// requester is a tenant member without a role on the demo agent.
+var requester = issuerkit.Claims{Subject: "frank", Tenants: map[string]string{devserver.DemoTenant: "MEMBER"}, Email: "frank@demo.example", GivenName: "Frank"}
 
 // sharesAdmin is an admin of the demo organization of the shares API.
 var sharesAdmin = issuerkit.Claims{Subject: "olivia", Organization: devserver.DemoOrg, RealmRoles: []string{"admin"}, Name: "Olivia Admin", Email: "olivia@demo.example"}

@@ -1,6 +1,6 @@
 // Package accessrequests serves /v1/tenants/{tenant}/participantAccessRequests
 // (get, list, approve, reject, block and unblock; seed 000) and the legacy
-// /v1/tenants/{tenant}/agents/{agent}/chatUserAccessRequests (get, list,
+// /v1/tenants/{tenant}/agents/{agentId}/chatUserAccessRequests (get, list,
 // approve, reject; seed 002), a view of the same stored requests decided by
 // the same code.
 package accessrequests

@@ -12,11 +12,11 @@ import (
 
 // legacyBase is the per-agent model of seed 002 (the docs' "chat user
 // access requests"): the same stored requests in that vocabulary.
-const legacyBase = "/v1/tenants/{tenant}/agents/{agent}/chatUserAccessRequests"
+const legacyBase = "/v1/tenants/{tenant}/agents/{agentId}/chatUserAccessRequests"
 
-// legacyAgent validates the {agent} path value.
+// legacyAgent validates the {agentId} path value (the docs call it {agent}; API Gateway needs one name per position under /agents/).
 func legacyAgent(r *http.Request) (string, error) {
-	a := r.PathValue("agent")
+	a := r.PathValue("agentId")
 	if !httpapi.ValidAgentID(a) {
 		return "", problem.BadRequest("invalid-agent-id", "agent must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
 	}

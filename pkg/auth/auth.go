@@ -11,6 +11,7 @@
 //	organization        string, the organization id used by the shares API
 //	realm_access.roles  string array, Keycloak realm roles
 //	name, email         optional display data
+//	given_name, family_name  optional (the collaborators API's firstName, lastName)
 //
 // Example payload:
 //
@@ -41,6 +42,8 @@ type Principal struct {
 	Organization string
 	RealmRoles   []string
 	Name, Email  string
+	GivenName    string // given_name
+	FamilyName   string // family_name
 }
 
 // TenantRole reports the caller's role in tenant.

@@ -153,8 +153,10 @@ type tokenClaims struct {
 	RealmAccess  struct {
 		Roles []string `json:"roles"`
 	} `json:"realm_access"`
-	Name  string `json:"name"`
-	Email string `json:"email"`
+	Name       string `json:"name"`
+	Email      string `json:"email"`
+	GivenName  string `json:"given_name"`
+	FamilyName string `json:"family_name"`
 }
 
 // Verify checks the raw Authorization header value and returns the caller.
@@ -196,6 +198,8 @@ func (v *Verifier) Verify(ctx context.Context, authorization string) (Principal,
 		RealmRoles:   c.RealmAccess.Roles,
 		Name:         c.Name,
 		Email:        c.Email,
+		GivenName:    c.GivenName,
+		FamilyName:   c.FamilyName,
 	}
 	for t, r := range c.Tenants {
 		if s, ok := r.(string); ok && (s == TenantAdmin || s == TenantMember) {

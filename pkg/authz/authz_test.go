@@ -7,32 +7,45 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/auth"
 	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/collaborators"
 	"github.com/gatehouse/gatehouse/pkg/store"
+	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
 )
 
-// members is an in-memory MemberReader: agent/subject -> role.
-type members map[string]string
+func TestMain(m *testing.M) { dynamokit.Main(m) }
 
-func (m members) MemberRole(_ context.Context, tenant, agent, subject string) (string, error) {
-	role, ok := m[tenant+"/"+agent+"/"+subject]
-	if !ok {
-		return "", store.ErrNotFound
-	}
-	return role, nil
-}
-
-func (m members) MemberRoles(ctx context.Context, tenant, subject string, agents []string) (map[string]string, error) {
-	out := map[string]string{}
-	for _, a := range agents {
-		if r, err := m.MemberRole(ctx, tenant, a, subject); err == nil {
-			out[a] = r
+// newAuthorizer returns an Authorizer over a fresh table holding agent
+// a1's collaborators: ed EDITOR, vi VIEWER, ad ADMIN, a pending request
+// of pe for EDITOR, and items with an unknown role (odd) and with a role
+// but PENDING (pz).
+func newAuthorizer(t *testing.T) *authz.Authorizer {
+	t.Helper()
+	tbl := dynamokit.NewTable(t)
+	ctx := context.Background()
+	repo := collaborators.NewRepo(tbl.Store)
+	for sub, role := range map[string]string{"ed": authz.RoleEditor, "vi": authz.RoleViewer, "ad": authz.RoleAdmin} {
+		if _, err := repo.Grant(ctx, "acme", collaborators.Grant{AgentID: "a1", UserID: sub, Role: role, At: 1}); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return out, nil
+	noMail := func(collaborators.Collaborator) ([]store.TxAction, error) { return nil, nil }
+	if _, err := repo.RequestAccess(ctx, "acme", collaborators.Request{AgentID: "a1", UserID: "pe", Role: authz.RoleEditor, At: 1}, noMail); err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range []map[string]any{
+		{"PK": store.AgentMemberPK("acme", "a1"), "SK": store.MemberSK("odd"), "agentId": "a1", "role": "OWNER"},
+		// A PENDING item with a role attribute still grants nothing.
+		{"PK": store.AgentMemberPK("acme", "a1"), "SK": store.MemberSK("pz"), "agentId": "a1", "role": "EDITOR", "status": "PENDING"},
+	} {
+		if err := tbl.Store.Table().Put(raw).Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return authz.New(authz.NewTableRoles(tbl.Store))
 }
 
 func TestRequire(t *testing.T) {
-	az := authz.New(members{"acme/a1/ed": "EDITOR", "acme/a1/vi": "VIEWER", "acme/a1/ad": "ADMIN", "acme/a1/odd": "OWNER"})
+	az := newAuthorizer(t)
 	tests := []struct {
 		name    string
 		tenants map[string]string
@@ -45,6 +58,8 @@ func TestRequire(t *testing.T) {
 		{"editor acting", map[string]string{"acme": "MEMBER"}, "ed", "a1", authz.Editor, nil},
 		{"viewer acting", map[string]string{"acme": "MEMBER"}, "vi", "a1", authz.Viewer, authz.ErrForbidden},
 		{"agent admin", map[string]string{"acme": "MEMBER"}, "ad", "a1", authz.Admin, nil},
+		{"pending request grants nothing", map[string]string{"acme": "MEMBER"}, "pe", "a1", authz.None, authz.ErrNoAccess},
+		{"pending item with a role grants nothing", map[string]string{"acme": "MEMBER"}, "pz", "a1", authz.None, authz.ErrNoAccess},
 		{"no role on the agent", map[string]string{"acme": "MEMBER"}, "ed", "a2", authz.None, authz.ErrNoAccess},
 		{"unknown stored role", map[string]string{"acme": "MEMBER"}, "odd", "a1", authz.None, authz.ErrNoAccess},
 		{"other tenant", map[string]string{"other": "ADMIN"}, "ed", "a1", authz.None, authz.ErrNoAccess},
@@ -64,8 +79,27 @@ func TestRequire(t *testing.T) {
 	}
 }
 
+func TestMemberRoles(t *testing.T) {
+	az := newAuthorizer(t)
+	tests := []struct {
+		sub  string
+		want map[string]string
+	}{
+		{"ed", map[string]string{"a1": authz.RoleEditor}},
+		{"pe", map[string]string{}},
+		{"pz", map[string]string{}},
+		{"nobody", map[string]string{}},
+	}
+	for _, tt := range tests {
+		got, err := az.MemberRoles(context.Background(), "acme", tt.sub, []string{"a1", "a2", "a1"})
+		if err != nil || len(got) != len(tt.want) || got["a1"] != tt.want["a1"] {
+			t.Errorf("MemberRoles(%s) = %v, %v; want %v", tt.sub, got, err, tt.want)
+		}
+	}
+}
+
 func TestRequireList(t *testing.T) {
-	az := authz.New(members{"acme/a1/vi": "VIEWER"})
+	az := newAuthorizer(t)
 	tests := []struct {
 		name    string
 		role    string
@@ -76,6 +110,7 @@ func TestRequireList(t *testing.T) {
 		{"tenant-wide as admin", "ADMIN", "x", "", nil},
 		{"tenant-wide as member", "MEMBER", "vi", "", authz.ErrAgentRequired},
 		{"agent list as viewer", "MEMBER", "vi", "a1", nil},
+		{"agent list with a pending request", "MEMBER", "pe", "a1", authz.ErrNoAccess},
 		{"agent list without role", "MEMBER", "vi", "a2", authz.ErrNoAccess},
 	}
 	for _, tt := range tests {

@@ -17,9 +17,12 @@ const (
 	RoleAdmin  = "ADMIN"
 )
 
-// TableRoles reads agent roles from the member items pkg/members writes.
-// Authorization reads only their role attribute, with the keys of pkg/store,
-// so that every feature can authorize without linking the members API.
+// TableRoles reads agent roles from the collaborator items
+// pkg/collaborators writes. Authorization reads only their role and status
+// attributes, with the keys of pkg/store, so that every feature can
+// authorize without linking the collaborators API. A pending access
+// request carries no role and, should one ever carry it, its PENDING
+// status still grants nothing.
 type TableRoles struct{ st *store.Store }
 
 // NewTableRoles returns the role reader over the table.
@@ -28,9 +31,22 @@ func NewTableRoles(st *store.Store) *TableRoles { return &TableRoles{st: st} }
 type roleItem struct {
 	AgentID string `dynamo:"agentId"`
 	Role    string `dynamo:"role"`
+	Status  string `dynamo:"status"`
 }
 
-// MemberRole returns subject's role on agent, or store.ErrNotFound.
+// statusPending is pkg/collaborators' status of an access request.
+const statusPending = "PENDING"
+
+// role is the role the item grants ("" for none).
+func (it roleItem) role() string {
+	if it.Status == statusPending {
+		return ""
+	}
+	return it.Role
+}
+
+// MemberRole returns subject's role on agent, or store.ErrNotFound (also
+// for a pending request).
 func (r *TableRoles) MemberRole(ctx context.Context, tenant, agent, subject string) (string, error) {
 	var it roleItem
 	err := r.st.Table().Get("PK", store.AgentMemberPK(tenant, agent)).Range("SK", dynamo.Equal, store.MemberSK(subject)).One(ctx, &it)
@@ -40,7 +56,10 @@ func (r *TableRoles) MemberRole(ctx context.Context, tenant, agent, subject stri
 	if err != nil {
 		return "", fmt.Errorf("authz: member role: %w", err)
 	}
-	return it.Role, nil
+	if it.role() == "" {
+		return "", store.ErrNotFound
+	}
+	return it.role(), nil
 }
 
 // MemberRoles returns subject's role on each of agents that it has one
@@ -64,7 +83,9 @@ func (r *TableRoles) MemberRoles(ctx context.Context, tenant, subject string, ag
 		return nil, fmt.Errorf("authz: member roles: %w", err)
 	}
 	for _, it := range items {
-		out[it.AgentID] = it.Role
+		if r := it.role(); r != "" {
+			out[it.AgentID] = r
+		}
 	}
 	return out, nil
 }

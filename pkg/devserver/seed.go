@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,7 +13,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/authz"
-	"github.com/gatehouse/gatehouse/pkg/members"
+	"github.com/gatehouse/gatehouse/pkg/collaborators"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/store"
 	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
@@ -33,7 +34,7 @@ const (
 	DemoAgent  = "support-bot"
 )
 
-// DemoSubjects are the seeded agent members (alice is a tenant ADMIN by token).
+// DemoSubjects are the seeded agent collaborators (alice is a tenant ADMIN by token).
 var DemoSubjects = map[string]string{"bob": authz.RoleAdmin, "carol": authz.RoleEditor, "dave": authz.RoleViewer}
 
 var ns = uuid.MustParse("6f1c3c56-8a4e-4e59-9a53-0d2f8f3c1a11")
@@ -85,9 +86,21 @@ func Seed(ctx context.Context, deps *routes.Deps) (*Demo, error) {
 	}
 	now := time.Now().UnixMilli()
 	for sub, role := range DemoSubjects {
-		if _, err := members.NewRepo(p.Store).PutMember(ctx, DemoTenant, members.Member{AgentID: DemoAgent, Subject: sub, Role: role, CreatedBy: "seed", CreatedAt: now, ModifiedAt: now}); err != nil {
+		if _, err := collaborators.NewRepo(p.Store).Grant(ctx, DemoTenant, collaborators.Grant{AgentID: DemoAgent, UserID: sub, Role: role, By: "seed", At: now}); err != nil {
 			return nil, err
 		}
+		// The profile the users' tokens would bring, so requests e-mail bob.
+		prof := collaborators.Profile{Email: sub + "@demo.example", FirstName: strings.ToUpper(sub[:1]) + sub[1:], LastName: "Demo"}
+		if err := collaborators.NewRepo(p.Store).RefreshProfile(ctx, DemoTenant, DemoAgent, sub, prof); err != nil {
+			return nil, err
+		}
+	}
+	// erin asks to be EDITOR (seeded without the e-mail to bob).
+	erin := collaborators.Request{AgentID: DemoAgent, UserID: "erin", Role: authz.RoleEditor,
+		Profile: collaborators.Profile{Email: "erin@demo.example", FirstName: "Erin", LastName: "Demo"}, At: now}
+	noMail := func(collaborators.Collaborator) ([]store.TxAction, error) { return nil, nil }
+	if _, err := collaborators.NewRepo(p.Store).RequestAccess(ctx, DemoTenant, erin, noMail); err != nil {
+		return nil, err
 	}
 	for _, ar := range d.Pending {
 		if err := accessrequests.NewRepo(p.Store).CreateAccessRequest(ctx, DemoTenant, accessrequests.NewPendingRequest{Request: ar}); err != nil && !errors.Is(err, store.ErrConflict) {
@@ -138,7 +151,7 @@ func printWelcome(w io.Writer, base string, iss *issuerkit.Issuer, d *Demo) erro
 	api := base + "/v1/tenants/" + DemoTenant
 	fmt.Fprintf(w, `
 gatehouse dev server on %[1]s  (Ctrl-C stops everything it started)
-tenant %[2]q, agent %[3]q; alice = tenant ADMIN, bob = agent ADMIN, carol = EDITOR, dave = VIEWER.
+tenant %[2]q, agent %[3]q; alice = tenant ADMIN, bob = agent ADMIN, carol = EDITOR, dave = VIEWER, erin asks for EDITOR.
 More tokens: make token SUB=carol TENANT=demo TENANT_ROLE=MEMBER
 
 export ALICE=%[4]s
@@ -156,9 +169,12 @@ curl -s -X POST -H "Authorization: Bearer $CAROL" -H "Content-Type: application/
 # block a third; lift the block again
 curl -s -X POST -H "Authorization: Bearer $CAROL" -H "Content-Type: application/json" %[7]s/participantAccessRequests/%[10]s:block -d '{"note":"spam"}'
 curl -s -X DELETE -H "Authorization: Bearer $CAROL" %[7]s/participantAccessRequests/%[10]s:block
-# agent members (alice, tenant ADMIN, may change them)
-curl -s -H "Authorization: Bearer $ALICE" %[7]s/agents/%[3]s/members
-curl -s -X PUT -H "Authorization: Bearer $ALICE" -H "Content-Type: application/json" %[7]s/agents/%[3]s/members/erin -d '{"role":"EDITOR"}'
+# agent collaborators and erin's pending request (alice, tenant ADMIN, may change them)
+curl -s -H "Authorization: Bearer $ALICE" %[7]s/agents/%[3]s/collaborators
+curl -s -X POST -H "Authorization: Bearer $ALICE" %[7]s/agents/%[3]s/collaborators/erin:approve
+curl -s -X PUT -H "Authorization: Bearer $ALICE" -H "Content-Type: application/json" %[7]s/agents/%[3]s/collaborators -d '{"userId":"frank","role":"EDITOR"}'
+# grace asks for access: bob, the agent's ADMIN, gets the e-mail (MAIL_DIR)
+curl -s -X POST -H "Authorization: Bearer $(make -s token SUB=grace EMAIL=grace@demo.example GIVEN_NAME=Grace)" '%[7]s/agents/%[3]s/collaborators:requestAccess?role=VIEWER'
 `, base, DemoTenant, DemoAgent, alice, carol, dave, api, d.Pending[0].ID, d.Pending[1].ID, d.Pending[2].ID)
 	for _, h := range Welcome {
 		h(w, base, iss, d)

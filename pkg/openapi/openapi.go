@@ -31,7 +31,7 @@ const BaseFragment = "base.yaml"
 
 // Fragment is one spec file.
 type Fragment struct {
-	Name string // file name, e.g. "members.yaml"
+	Name string // file name, e.g. "collaborators.yaml"
 	Data []byte
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/problem"
 )
 
@@ -90,4 +91,24 @@ func (c *caller) requireEach(agents []string, want authz.Role) error {
 		}
 	}
 	return nil
+}
+
+// visible keeps the participants bound to an agent the caller holds a
+// role on (what GET of one needs), reading the roles of the page's
+// agents with one BatchGet per 100.
+func (c *caller) visible(ctx context.Context, rr roleReader, tenant string, ps []roster.Participant) ([]roster.Participant, error) {
+	var agents []string
+	for _, p := range ps {
+		agents = append(agents, p.AgentIDs...)
+	}
+	if err := c.loadMore(ctx, rr, tenant, agents...); err != nil {
+		return nil, err
+	}
+	out := ps[:0:0]
+	for _, p := range ps {
+		if c.requireAny(p.AgentIDs, authz.Viewer) == nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/gif"
@@ -77,6 +78,10 @@ func TestAvatarSyncSlack(t *testing.T) {
 	if r.Status != 400 || errType(t, r.Body) != "oauth-not-connected" {
 		t.Fatalf("before connecting = %d %s", r.Status, r.Body)
 	}
+	// The detail names the route that connects it (connectSlack's).
+	if d, _ := decode(t, r.Body)["detail"].(string); !strings.Contains(d, "POST /v1/tenants/{tenant}/integrationConfigs/{id}/slackOAuth ") {
+		t.Errorf("detail %q does not name the connect route", d)
+	}
 	w.connectSlack(t)
 
 	r = w.Do(t, "POST", syncPath(id), w.tokens["editor"], syncBody(slack, "U0DANA"))
@@ -89,7 +94,24 @@ func TestAvatarSyncSlack(t *testing.T) {
 		got["avatarSourceAddress"] != "U0DANA" || got["avatarSyncedAt"] == nil {
 		t.Fatalf("after sync: %v", got)
 	}
+	if as := fmt.Sprint(got["avatarAutoSync"]); as != "map[address:U0DANA provider:SLACK synced:true]" {
+		t.Errorf("avatarAutoSync = %s", as)
+	}
 	w.checkObject(t, key, img, "image/png")
+
+	// The stored key is an uploaded file id of the tenant: another
+	// participant can be created with it and serves the same image.
+	r = w.Do(t, "POST", path(), w.tokens["editor"], mustJSON(map[string]any{"displayName": "Dana's twin", "agentIds": []string{"agent-1"}, "avatarFileId": key}))
+	if r.Status != http.StatusCreated || decode(t, r.Body)["avatarSource"] != "UPLOADED" {
+		t.Fatalf("create with the file id = %d %s", r.Status, r.Body)
+	}
+	if as := fmt.Sprint(decode(t, r.Body)["avatarAutoSync"]); as != "map[address:<nil> provider:<nil> synced:false]" {
+		t.Errorf("uploaded avatarAutoSync = %s", as)
+	}
+	twin := decode(t, r.Body)["id"].(string)
+	if r := w.Do(t, "GET", path("/", twin, "/avatar"), w.tokens["viewer"], ""); r.Status != http.StatusFound || !strings.Contains(r.Header.Get("Location"), url.PathEscape(id)) {
+		t.Errorf("twin's avatar = %d %v", r.Status, r.Header)
+	}
 
 	// GET .../avatar redirects to a presigned URL serving the image.
 	r = w.Do(t, "GET", path("/", id, "/avatar"), w.tokens["viewer"], "")

@@ -1,8 +1,6 @@
 package participants
 
 import (
-	"net/http"
-	"net/mail"
 	"regexp"
 	"sort"
 	"strconv"
@@ -19,11 +17,14 @@ import (
 // Field bounds.
 const (
 	maxDisplayName = 150
-	maxEmail       = 254
+	maxEmail       = 4000 // the docs' bound; email is a plain string
 	maxAddress     = 256
 	maxLabel       = 100
 	maxPriority    = 1000
 )
+
+// kindUnspecified is the docs' zero value of kind: a PERSON.
+const kindUnspecified = "UNSPECIFIED"
 
 var kinds = map[string]bool{roster.KindPerson: true, roster.KindGroup: true, roster.KindAIAgent: true}
 
@@ -36,10 +37,11 @@ type channelInput struct {
 	Disabled            *bool   `json:"disabled"`
 }
 
-// input is the body of POST and PATCH. A nil field was absent or null:
-// PATCH leaves it unchanged.
+// input is the body of PATCH, and of POST without kind. A nil field was
+// absent or null: PATCH leaves it unchanged. PATCH has no kind, so the
+// strict decoder answers 400 unknown-field to one, as the docs' closed
+// body does.
 type input struct {
-	Kind           *string         `json:"kind"`
 	DisplayName    *string         `json:"displayName"`
 	Email          *string         `json:"email"`
 	RelatedAgentID *string         `json:"relatedAgentId"`
@@ -49,6 +51,12 @@ type input struct {
 
 	channels []roster.Channel // validated
 	agentIDs []string         // validated, sorted, unique
+}
+
+// createInput is the body of POST: input plus kind.
+type createInput struct {
+	Kind *string `json:"kind"`
+	input
 }
 
 func bad(typ, detail string) error { return problem.BadRequest(typ, detail) }
@@ -73,9 +81,6 @@ func (in *input) validate() error {
 
 // validateProfile checks the scalar fields and trims displayName.
 func (in *input) validateProfile() error {
-	if in.Kind != nil && !kinds[*in.Kind] {
-		return bad("invalid-kind", "kind must be one of PERSON, GROUP, AI_AGENT")
-	}
 	if in.DisplayName != nil {
 		d, err := displayName(*in.DisplayName)
 		if err != nil {
@@ -83,8 +88,8 @@ func (in *input) validateProfile() error {
 		}
 		in.DisplayName = &d
 	}
-	if in.Email != nil && *in.Email != "" && !validEmail(*in.Email) {
-		return bad("invalid-email", "email must be a bare e-mail address (name@example.com)")
+	if in.Email != nil && !validEmail(*in.Email) {
+		return bad("invalid-email", "email must be at most 4000 characters")
 	}
 	if in.RelatedAgentID != nil && *in.RelatedAgentID != "" && !httpapi.ValidAgentID(*in.RelatedAgentID) {
 		return bad("invalid-related-agent-id", "relatedAgentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
@@ -121,10 +126,10 @@ func displayName(d string) (string, error) {
 	return d, nil
 }
 
-// validEmail accepts a bare address only: no display name, no comments.
+// validEmail applies the docs' only rule, a length; gatehouse sends no
+// e-mail to participants, so the value is not parsed.
 func validEmail(e string) bool {
-	a, err := mail.ParseAddress(e)
-	return len(e) <= maxEmail && err == nil && a.Address == e
+	return utf8.RuneCountInString(e) <= maxEmail && utf8.ValidString(e)
 }
 
 // parseChannels validates each channel and rejects repeats.
@@ -212,21 +217,23 @@ func validLabel(l string) bool {
 	return utf8.RuneCountInString(l) <= maxLabel && utf8.ValidString(l) && !hasControl(l)
 }
 
-// forCreate validates a POST body and returns the participant it names.
-func (in *input) forCreate() (roster.Participant, error) {
+// forCreate validates a POST body for tenant and returns the participant
+// it names. An absent, null or UNSPECIFIED kind is a PERSON.
+func (in *createInput) forCreate(tenant string) (roster.Participant, error) {
+	kind := roster.KindPerson
+	if in.Kind != nil && *in.Kind != kindUnspecified {
+		if !kinds[*in.Kind] {
+			return roster.Participant{}, bad("invalid-kind", "kind must be one of UNSPECIFIED (= PERSON), PERSON, GROUP, AI_AGENT")
+		}
+		kind = *in.Kind
+	}
 	if err := in.validate(); err != nil {
 		return roster.Participant{}, err
-	}
-	if in.Kind == nil {
-		return roster.Participant{}, bad("kind-required", "kind is required: PERSON, GROUP or AI_AGENT")
 	}
 	if in.DisplayName == nil {
 		return roster.Participant{}, bad("invalid-display-name", "displayName is required (1-150 characters)")
 	}
-	if in.AvatarFileID != nil && *in.AvatarFileID != "" {
-		return roster.Participant{}, bad("invalid-avatar-file-id", "a new participant has no avatar yet; use avatar:syncFromChannel once it exists")
-	}
-	p := roster.Participant{Kind: *in.Kind, DisplayName: *in.DisplayName, Channels: in.channels, AgentIDs: in.agentIDs}
+	p := roster.Participant{Kind: kind, DisplayName: *in.DisplayName, Channels: in.channels, AgentIDs: in.agentIDs}
 	if p.Channels == nil {
 		p.Channels = []roster.Channel{}
 	}
@@ -236,20 +243,38 @@ func (in *input) forCreate() (roster.Participant, error) {
 	if in.RelatedAgentID != nil {
 		p.RelatedAgentID = *in.RelatedAgentID
 	}
+	if in.AvatarFileID != nil && *in.AvatarFileID != "" {
+		if !uploadedFile(tenant, *in.AvatarFileID) {
+			return roster.Participant{}, errAvatarFileID()
+		}
+		p.AvatarFileID, p.AvatarSource = *in.AvatarFileID, roster.AvatarUploaded
+	}
 	return p, nil
 }
 
-// avatarKey matches an object this service stored for one participant.
+// avatarKey matches an object the avatar routes stored (blob.AvatarKey):
+// avatars/{tenant}/{participant}/{sha256}.{ext}.
 var avatarKey = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^avatars/([A-Za-z0-9_-]+)/([0-9a-f-]{36})/[0-9a-f]{64}\.(png|jpg|gif|webp)$`)
 })
 
+// uploadedFile reports whether id is an uploaded file id of tenant: the
+// key of an avatar object gatehouse stored for any participant of the
+// tenant (what avatar:syncFromChannel returns in avatarFileId). Whether
+// the object still exists is not checked here (this function has no S3
+// access); GET .../avatar answers 404 no-avatar when it does not.
+func uploadedFile(tenant, id string) bool {
+	m := avatarKey().FindStringSubmatch(id)
+	return m != nil && m[1] == tenant
+}
+
+func errAvatarFileID() error {
+	return bad("invalid-avatar-file-id", "avatarFileId must be \"\" (none) or an uploaded file id of this tenant: avatars/{tenant}/{participantId}/{sha256}.{png|jpg|gif|webp}, as avatar:syncFromChannel returns it")
+}
+
 // applyTo returns cur with a validated PATCH body applied.
 func (in *input) applyTo(tenant string, cur roster.Participant) (roster.Participant, error) {
 	next := cur
-	if in.Kind != nil && *in.Kind != cur.Kind {
-		return next, problem.New(http.StatusBadRequest, "kind-immutable", "kind is fixed at creation ("+cur.Kind+")")
-	}
 	if in.DisplayName != nil {
 		next.DisplayName = *in.DisplayName
 	}
@@ -270,9 +295,8 @@ func (in *input) applyTo(tenant string, cur roster.Participant) (roster.Particip
 		case f == "":
 			next.AvatarFileID, next.AvatarSource, next.AvatarSourceConfigID, next.AvatarSourceAddress, next.AvatarSyncedAt = "", "", "", "", 0
 		default:
-			m := avatarKey().FindStringSubmatch(f)
-			if m == nil || m[1] != tenant || m[2] != cur.ID {
-				return next, bad("invalid-avatar-file-id", "avatarFileId must be \"\" (clear) or an avatar stored for this participant")
+			if !uploadedFile(tenant, f) {
+				return next, errAvatarFileID()
 			}
 			next.AvatarFileID, next.AvatarSource, next.AvatarSourceConfigID, next.AvatarSourceAddress, next.AvatarSyncedAt = f, roster.AvatarUploaded, "", "", 0
 		}

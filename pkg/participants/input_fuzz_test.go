@@ -1,6 +1,7 @@
 package participants
 
 import (
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -16,10 +17,17 @@ func FuzzParticipantInput(f *testing.F) {
 	f.Add(`{"displayName":null,"channels":null,"avatarFileId":""}`)
 	f.Add(`{"kind":"GROUP","displayName":"  x ","email":"x@y.example","relatedAgentId":"bot.1"}`)
 	f.Add(`{"channels":[{"integrationConfigId":"497f6eca-6276-4993-bfeb-53cbbbba6f08","address":" U1"}]}`)
+	f.Add(`{"kind":"UNSPECIFIED","displayName":"x","avatarFileId":"avatars/acme/497f6eca-6276-4993-bfeb-53cbbbba6f08/` + strings.Repeat("a", 64) + `.png"}`)
 	f.Fuzz(func(t *testing.T, body string) {
-		var in input
+		var in createInput
 		if err := httpapi.UnmarshalStrict([]byte(body), &in); err != nil {
 			return
+		}
+		if p, err := in.forCreate("acme"); err == nil {
+			if !kinds[p.Kind] || p.DisplayName == "" || p.Channels == nil ||
+				p.AvatarFileID != "" && (p.AvatarSource != "UPLOADED" || !strings.HasPrefix(p.AvatarFileID, "avatars/acme/")) {
+				t.Fatalf("forCreate accepted %+v", p)
+			}
 		}
 		if err := in.validate(); err != nil {
 			return
@@ -41,10 +49,6 @@ func FuzzParticipantInput(f *testing.F) {
 		}
 		if in.DisplayName != nil && (*in.DisplayName == "" || utf8.RuneCountInString(*in.DisplayName) > maxDisplayName) {
 			t.Fatalf("accepted displayName %q", *in.DisplayName)
-		}
-		p, err := in.forCreate()
-		if err == nil && (p.Kind == "" || p.DisplayName == "" || p.Channels == nil) {
-			t.Fatalf("forCreate accepted %+v", p)
 		}
 		cur := roster.Participant{ID: "497f6eca-6276-4993-bfeb-53cbbbba6f08", Kind: roster.KindPerson, DisplayName: "cur"}
 		if next, err := in.applyTo("acme", cur); err == nil && (next.Kind != cur.Kind || next.ID != cur.ID) {

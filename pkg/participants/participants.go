@@ -1,6 +1,7 @@
-// Package participants serves /v1/tenants/{tenant}/participants (seed
-// 001): create, get, list by agent, PATCH with reconciliation, delete,
-// :disable and :enable, agent bindings, avatar:syncFromChannel (the
+// Package participants serves /v1/tenants/{tenant}/participants as the
+// docs' agent-network tree has it (seed 001): create, get, list (a bare
+// array), PATCH with reconciliation, delete, :disable and :enable, agent
+// bindings (PUT answers the Binding), avatar:syncFromChannel (the
 // provider's profile picture into S3) and GET .../avatar; and the
 // "avatar.sync" outbox handler that approvals queue.
 //
@@ -155,8 +156,8 @@ func (s *Service) participantRoutes() []httpapi.Route {
 		{Function: Function, Method: http.MethodPatch, Path: one, Handle: s.patch},
 		{Function: Function, Method: http.MethodDelete, Path: one, Handle: s.delete},
 		{Function: Function, Method: http.MethodPost, Path: one, Handle: s.verb},
-		{Function: Function, Method: http.MethodPut, Path: one + "/bindings/{agentId}", Handle: s.putBinding},
-		{Function: Function, Method: http.MethodDelete, Path: one + "/bindings/{agentId}", Handle: s.deleteBinding},
+		{Function: Function, Method: http.MethodPut, Path: one + "/bindings/{binding}", Handle: s.putBinding},
+		{Function: Function, Method: http.MethodDelete, Path: one + "/bindings/{binding}", Handle: s.deleteBinding},
 	}
 }
 
@@ -217,12 +218,12 @@ func (s *Service) get(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, v)
 }
 
-// ListResponse is one page of participants.
-type ListResponse struct {
-	Participants  []View `json:"participants"`
-	NextPageToken string `json:"nextPageToken"`
-}
-
+// list answers the docs' bare array, newest first. With agentId: the
+// participants bound to it (any role on the agent). Without: a tenant
+// ADMIN gets the tenant's; anyone else the participants of one page of
+// the tenant's that are bound to an agent they hold a role on (so a page
+// may hold fewer than pageSize; follow Link rel="next"). Either way one
+// page is at most httpapi.DefaultListBound participants.
 func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	tenant, err := httpapi.Tenant(r)
 	if err != nil {
@@ -232,18 +233,28 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.authz.RequireList(r.Context(), tenant, lp.AgentID); err != nil {
+	var c *caller
+	if lp.AgentID != "" {
+		if err := s.authz.RequireList(r.Context(), tenant, lp.AgentID); err != nil {
+			return err
+		}
+	} else if c, err = s.caller(r.Context(), tenant, nil); err != nil {
 		return err
 	}
 	ps, next, err := s.store.ListParticipants(r.Context(), tenant, lp.AgentID, lp.PageSize, lp.PageToken)
 	if err != nil {
 		return err
 	}
+	if c != nil && !c.admin {
+		if ps, err = c.visible(r.Context(), s.authz, tenant, ps); err != nil {
+			return err
+		}
+	}
 	views, err := s.viewMany(r.Context(), tenant, ps)
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, ListResponse{Participants: views, NextPageToken: next})
+	return httpapi.WriteList(w, r, views, next)
 }
 
 func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
@@ -251,11 +262,11 @@ func (s *Service) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var in input
+	var in createInput
 	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	p, err := in.forCreate()
+	p, err := in.forCreate(tenant)
 	if err != nil {
 		return err
 	}
@@ -377,15 +388,16 @@ func (s *Service) verb(w http.ResponseWriter, r *http.Request) error {
 	return s.writeOne(w, r, tenant, rec.ID, http.StatusOK)
 }
 
-// bindingTarget validates {agentId} and checks the caller may change the
-// participant's bindings to it: EDITOR on the participant and on agent.
+// bindingTarget validates {binding} (the agent id, as the docs name it)
+// and checks the caller may change the participant's bindings to it:
+// EDITOR on the participant and on the agent.
 func (s *Service) bindingTarget(r *http.Request) (string, roster.ParticipantRecord, string, error) {
 	if _, verb, _ := pathID(r); verb != "" {
 		return "", roster.ParticipantRecord{}, "", problem.NotFound("no bindings under :" + verb)
 	}
-	agent := r.PathValue("agentId")
+	agent := r.PathValue("binding")
 	if !httpapi.ValidAgentID(agent) {
-		return "", roster.ParticipantRecord{}, "", problem.BadRequest("invalid-agent-id", "agentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
+		return "", roster.ParticipantRecord{}, "", problem.BadRequest("invalid-agent-id", "the binding (an agent id) must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
 	}
 	tenant, rec, c, err := s.load(r, authz.Editor)
 	if err != nil {
@@ -400,6 +412,8 @@ func (s *Service) bindingTarget(r *http.Request) (string, roster.ParticipantReco
 	return tenant, rec, agent, nil
 }
 
+// putBinding answers the docs' Binding object; an existing binding comes
+// back unchanged (same id and createdAt).
 func (s *Service) putBinding(w http.ResponseWriter, r *http.Request) error {
 	var empty struct{}
 	if err := httpapi.DecodeJSON(r, &empty); err != nil {
@@ -414,8 +428,19 @@ func (s *Service) putBinding(w http.ResponseWriter, r *http.Request) error {
 		if err := s.store.AddBinding(r.Context(), tenant, rec.ID, agent, uuid.NewString(), s.now().UnixMilli()); err != nil {
 			return translate(err)
 		}
+		if rec, err = s.store.GetParticipantRecord(r.Context(), tenant, rec.ID); err != nil {
+			return err
+		}
 	}
-	return s.writeOne(w, r, tenant, rec.ID, http.StatusOK)
+	b, ok := rec.Binding(agent)
+	if !ok {
+		return store.ErrConflict // unbound again meanwhile
+	}
+	v, err := s.viewBinding(r.Context(), tenant, rec.Participant, b)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, v)
 }
 
 func (s *Service) deleteBinding(w http.ResponseWriter, r *http.Request) error {

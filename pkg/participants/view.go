@@ -24,12 +24,13 @@ const (
 	KeyMissing     = "MISSING"
 )
 
-// ScopePerConnector: every binding reached through a connector shares
-// the connector's one inbound URL.
-const ScopePerConnector = "PER_CONNECTOR"
+// ScopePerBinding is the documented scope of a channel activation: one
+// binding reached through one channel.
+const ScopePerBinding = "PER_BINDING"
 
-// View is a participant as the API renders it (seed 001, plus the avatar
-// source fields). Unset optional values are null.
+// View is a participant as the API renders it (the docs' agent-network
+// tree: seed 001 plus the avatar source fields and avatarAutoSync).
+// Unset optional values are null.
 type View struct {
 	ID                   string        `json:"id"`
 	Kind                 string        `json:"kind"`
@@ -46,8 +47,26 @@ type View struct {
 	AvatarSourceConfigID *string       `json:"avatarSourceConfigId"`
 	AvatarSourceAddress  *string       `json:"avatarSourceAddress"`
 	AvatarSyncedAt       *int64        `json:"avatarSyncedAt"`
+	AvatarAutoSync       AutoSync      `json:"avatarAutoSync"`
 	CreatedAt            int64         `json:"createdAt"`
 	ModifiedAt           int64         `json:"modifiedAt"`
+}
+
+// AutoSync says whether the avatar follows a channel: synced when it was
+// pulled from the provider of that channel (avatar:syncFromChannel, or the
+// sync an approval queues, which also refreshes it later). An uploaded or
+// absent avatar follows no channel.
+type AutoSync struct {
+	Synced   bool    `json:"synced"`
+	Provider *string `json:"provider"`
+	Address  *string `json:"address"`
+}
+
+func autoSync(p roster.Participant) AutoSync {
+	if p.AvatarFileID == "" || p.AvatarSource == "" || p.AvatarSource == roster.AvatarUploaded {
+		return AutoSync{}
+	}
+	return AutoSync{Synced: true, Provider: str(p.AvatarSource), Address: str(p.AvatarSourceAddress)}
 }
 
 // ChannelView is one channel.
@@ -83,10 +102,12 @@ type Activation struct {
 	IntegrationConfigID string  `json:"integrationConfigId"`
 	Provider            *string `json:"provider"`
 	Address             string  `json:"address"`
-	WebhookURL          *string `json:"webhookUrl"`
-	WebhookURLTemplate  *string `json:"webhookUrlTemplate"`
-	WebhookKeyPrefix    *string `json:"webhookKeyPrefix"`
-	Scope               string  `json:"scope"`
+	// WebhookURL is always null: the full URL holds the webhook key, which
+	// only the connectors API shows, once (the template and prefix stay).
+	WebhookURL         *string `json:"webhookUrl"`
+	WebhookURLTemplate *string `json:"webhookUrlTemplate"`
+	WebhookKeyPrefix   *string `json:"webhookKeyPrefix"`
+	Scope              string  `json:"scope"`
 }
 
 func str(s string) *string {
@@ -131,7 +152,7 @@ func render(p roster.Participant, bindings []roster.Binding, last map[roster.Cha
 		Channels: make([]ChannelView, 0, len(p.Channels)), AgentIDs: append([]string{}, p.AgentIDs...),
 		DisabledAt: num(p.DisabledAt), ChannelActivations: []Activation{},
 		AvatarFileID: str(p.AvatarFileID), AvatarSource: str(p.AvatarSource), AvatarSourceConfigID: str(p.AvatarSourceConfigID),
-		AvatarSourceAddress: str(p.AvatarSourceAddress), AvatarSyncedAt: num(p.AvatarSyncedAt),
+		AvatarSourceAddress: str(p.AvatarSourceAddress), AvatarSyncedAt: num(p.AvatarSyncedAt), AvatarAutoSync: autoSync(p),
 		CreatedAt: p.CreatedAt, ModifiedAt: p.ModifiedAt,
 		Health: Health{Channels: make([]ChannelHealth, 0, len(p.Channels))},
 	}
@@ -172,17 +193,47 @@ func render(p roster.Participant, bindings []roster.Binding, last map[roster.Cha
 		v.Health.Reason = str(ReasonNoChannels)
 	}
 	for _, b := range bindings {
-		for _, c := range p.Channels {
-			a := Activation{AgentID: b.AgentID, BindingID: b.BindingID, IntegrationConfigID: c.IntegrationConfigID,
-				Address: c.Address, Scope: ScopePerConnector}
-			if conn, ok := conns[c.IntegrationConfigID]; ok {
-				a.Provider, a.WebhookURL = str(conn.Provider), str(conn.WebhookURL)
-				a.WebhookURLTemplate, a.WebhookKeyPrefix = str(conn.WebhookURLTemplate), str(conn.WebhookKeyPrefix)
-			}
-			v.ChannelActivations = append(v.ChannelActivations, a)
-		}
+		v.ChannelActivations = append(v.ChannelActivations, activations(p, b, conns)...)
 	}
 	return v
+}
+
+// activations are binding b reached through each of p's channels.
+func activations(p roster.Participant, b roster.Binding, conns map[string]Connector) []Activation {
+	out := make([]Activation, 0, len(p.Channels))
+	for _, c := range p.Channels {
+		a := Activation{AgentID: b.AgentID, BindingID: b.BindingID, IntegrationConfigID: c.IntegrationConfigID,
+			Address: c.Address, Scope: ScopePerBinding}
+		if conn, ok := conns[c.IntegrationConfigID]; ok {
+			a.Provider = str(conn.Provider)
+			a.WebhookURLTemplate, a.WebhookKeyPrefix = str(conn.WebhookURLTemplate), str(conn.WebhookKeyPrefix)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// BindingView is the answer of PUT .../bindings/{binding}: the docs'
+// Binding object. tenantId is the path's tenant; a binding never changes,
+// so modifiedAt is its createdAt.
+type BindingView struct {
+	ID                 string       `json:"id"`
+	TenantID           string       `json:"tenantId"`
+	CreatedAt          int64        `json:"createdAt"`
+	ModifiedAt         int64        `json:"modifiedAt"`
+	ParticipantID      string       `json:"participantId"`
+	AgentID            string       `json:"agentId"`
+	ChannelActivations []Activation `json:"channelActivations"`
+}
+
+// viewBinding renders binding b of participant p.
+func (s *Service) viewBinding(ctx context.Context, tenant string, p roster.Participant, b roster.Binding) (BindingView, error) {
+	conns, err := readConnectors(ctx, s.connectors, tenant, channelConnectors(p))
+	if err != nil {
+		return BindingView{}, fmt.Errorf("participants: connectors: %w", err)
+	}
+	return BindingView{ID: b.BindingID, TenantID: tenant, CreatedAt: b.CreatedAt, ModifiedAt: b.CreatedAt,
+		ParticipantID: p.ID, AgentID: b.AgentID, ChannelActivations: activations(p, b, conns)}, nil
 }
 
 // viewOne renders a record read with its bindings.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
@@ -132,6 +133,50 @@ func decode(t testing.TB, body string) map[string]any {
 		t.Fatalf("body %q: %v", body, err)
 	}
 	return m
+}
+
+// doTyped is Do with an explicit Content-Type (Do always sends
+// application/json); the answer is still checked against the OpenAPI
+// document.
+func (w *world) doTyped(t testing.TB, method, target, token, contentType, body string) apikit.Response {
+	t.Helper()
+	req := httptest.NewRequest(method, target, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", contentType)
+	rec := httptest.NewRecorder()
+	w.Handler.ServeHTTP(rec, req)
+	if _, err := w.OpenAPI.CheckResponse(w.ctx, req, rec.Code, rec.Header(), rec.Body.Bytes()); err != nil {
+		t.Errorf("response disagrees with the OpenAPI document: %v", err)
+	}
+	return apikit.Response{Status: rec.Code, Header: rec.Header(), Body: rec.Body.String()}
+}
+
+// decodeList decodes a bare JSON array of objects.
+func decodeList(t testing.TB, body string) []map[string]any {
+	t.Helper()
+	var l []map[string]any
+	if err := json.Unmarshal([]byte(body), &l); err != nil || l == nil {
+		t.Fatalf("body %q is no JSON array: %v", body, err)
+	}
+	return l
+}
+
+// nextLink returns the path and query of a Link rel="next" header on the
+// public base, or "" without one.
+func nextLink(t testing.TB, link string) string {
+	t.Helper()
+	if link == "" {
+		return ""
+	}
+	target, rel, ok := strings.Cut(link, ";")
+	if !ok || strings.TrimSpace(rel) != `rel="next"` || !strings.HasPrefix(target, "<"+publicBase+"/") || !strings.HasSuffix(target, ">") {
+		t.Fatalf("Link %q, want <%s/...>; rel=\"next\"", link, publicBase)
+	}
+	u, err := url.Parse(strings.Trim(target, "<>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.RequestURI()
 }
 
 func mustJSON(v any) string {

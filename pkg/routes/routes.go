@@ -4,10 +4,10 @@ package routes
 
 import (
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
+	"github.com/gatehouse/gatehouse/pkg/collaborators"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
-	"github.com/gatehouse/gatehouse/pkg/members"
 	"github.com/gatehouse/gatehouse/pkg/participants"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/shares"
@@ -64,7 +64,7 @@ func All(d *Deps) ([]httpapi.Route, error) {
 	p, conns, cfg := d.Platform, d.Connectors, d.Config
 	builders := []func() ([]httpapi.Route, error){
 		func() ([]httpapi.Route, error) { return accessrequests.Routes(p) },
-		func() ([]httpapi.Route, error) { return members.Routes(p) },
+		func() ([]httpapi.Route, error) { return collaborators.Routes(p) },
 		func() ([]httpapi.Route, error) { return participants.Routes(p, conns, cfg.Participants) },
 		func() ([]httpapi.Route, error) { return shares.Routes(p, cfg.Shares) },
 		func() ([]httpapi.Route, error) { return connectors.Routes(p, conns, cfg.Connectors) },

@@ -17,8 +17,8 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/authz"
+	"github.com/gatehouse/gatehouse/pkg/collaborators"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
-	"github.com/gatehouse/gatehouse/pkg/members"
 	"github.com/gatehouse/gatehouse/pkg/openapi"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/routes"
@@ -162,11 +162,11 @@ func (e *Env) SeedRequest(tb testing.TB, tenant string, ar accessrequests.Access
 	return ar
 }
 
-// SeedMember gives subject a role on agent.
+// SeedMember gives subject a role on agent (an ACTIVE collaborator).
 func (e *Env) SeedMember(tb testing.TB, tenant, agent, subject, role string) {
 	tb.Helper()
-	now := time.Now().UnixMilli()
-	if _, err := members.NewRepo(e.Platform.Store).PutMember(context.Background(), tenant, members.Member{AgentID: agent, Subject: subject, Role: role, CreatedAt: now, ModifiedAt: now}); err != nil {
+	g := collaborators.Grant{AgentID: agent, UserID: subject, Role: role, By: "seed", At: time.Now().UnixMilli()}
+	if _, err := collaborators.NewRepo(e.Platform.Store).Grant(context.Background(), tenant, g); err != nil {
 		tb.Fatal(err)
 	}
 }

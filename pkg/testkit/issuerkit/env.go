@@ -15,6 +15,7 @@ import (
 //	ORG          organization id (optional)
 //	REALM_ROLES  comma-separated realm roles (optional)
 //	NAME, EMAIL  optional
+//	GIVEN_NAME, FAMILY_NAME  optional (given_name, family_name)
 //	TTL          Go duration, e.g. 1h (default 12h)
 func ClaimsFromEnv(getenv func(string) string) (Claims, error) {
 	get := func(name, def string) string {
@@ -34,6 +35,8 @@ func ClaimsFromEnv(getenv func(string) string) (Claims, error) {
 		Organization: get("ORG", ""),
 		Name:         get("NAME", ""),
 		Email:        get("EMAIL", ""),
+		GivenName:    get("GIVEN_NAME", ""),
+		FamilyName:   get("FAMILY_NAME", ""),
 	}
 	for r := range strings.SplitSeq(get("REALM_ROLES", ""), ",") {
 		if r = strings.TrimSpace(r); r != "" {

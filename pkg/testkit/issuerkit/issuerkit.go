@@ -155,6 +155,8 @@ type Claims struct {
 	Organization string
 	RealmRoles   []string
 	Name, Email  string
+	GivenName    string // given_name
+	FamilyName   string // family_name
 	Issuer       string
 	Audience     string
 	TTL          time.Duration
@@ -172,6 +174,8 @@ type tokenClaims struct {
 	RealmAccess  *realmAccess      `json:"realm_access,omitempty"`
 	Name         string            `json:"name,omitempty"`
 	Email        string            `json:"email,omitempty"`
+	GivenName    string            `json:"given_name,omitempty"`
+	FamilyName   string            `json:"family_name,omitempty"`
 }
 
 // Mint returns a signed ES256 token for c.
@@ -205,6 +209,8 @@ func (i *Issuer) Mint(c Claims) (string, error) {
 		Organization: c.Organization,
 		Name:         c.Name,
 		Email:        c.Email,
+		GivenName:    c.GivenName,
+		FamilyName:   c.FamilyName,
 	}
 	if len(c.RealmRoles) > 0 {
 		tc.RealmAccess = &realmAccess{Roles: c.RealmRoles}
