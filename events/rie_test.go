@@ -385,5 +385,8 @@ func configEnv(c routes.Config) map[string]string {
 	if u := c.Inbound.TeamsOpenIDMetadataURL; u != "" {
 		env["TEAMS_OPENID_METADATA_URL"] = u
 	}
+	if u := c.Connectors.TelegramAPIURL; u != "" {
+		env["TELEGRAM_API_URL"] = u
+	}
 	return env
 }

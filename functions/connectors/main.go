@@ -1,8 +1,9 @@
-// Command connectors is the ConnectorsFunction Lambda (integrationConfigs).
+// Command connectors is the ConnectorsFunction Lambda (integration configs).
 package main
 
 import (
 	"log"
+	"os"
 
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
@@ -11,7 +12,8 @@ import (
 )
 
 func main() {
+	cfg := connectors.ConfigFromEnv(os.Getenv)
 	log.Fatal(lambdahttp.Run(func(p *platform.Platform) ([]httpapi.Route, error) {
-		return connectors.Routes(p, connectors.NewRepo(p.Store))
+		return connectors.Routes(p, connectors.NewRepo(p.Store), cfg)
 	}))
 }

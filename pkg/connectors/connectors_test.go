@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -14,7 +16,9 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/inbound"
 	"github.com/gatehouse/gatehouse/pkg/routes"
+	"github.com/gatehouse/gatehouse/pkg/store"
 	"github.com/gatehouse/gatehouse/pkg/testkit/apikit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/chatkit"
 	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
 )
 
@@ -26,24 +30,28 @@ const (
 	publicBase = "https://hooks.example.test"
 )
 
-// Realistic-looking secrets, each long enough to be masked to 4 characters.
+// Realistic-looking parameters; every secret is long and distinctive.
 var creds = map[string]map[string]string{
 	connectors.Slack:     {"signingSecret": "8f742231b10e8888abcd99yyyzzz85a5", "botToken": "xoxb-1111-2222-abcdefghijklmnop"},
 	connectors.Telegram:  {"botToken": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "secretToken": "tg_secret-token-0123456789"},
 	connectors.WhatsApp:  {"appSecret": "6f1c3c568a4e4e599a530d2f8f3c1a11", "verifyToken": "meta-verify-token-123456", "accessToken": "EAAGm0PX4ZCpsBAabcdefghijklmnop", "phoneNumberId": "106540352242922"},
-	connectors.TwilioSMS: {"accountSid": "AC0123456789abcdef0123456789abcdef", "authToken": "0123456789abcdef0123456789abcdef"},
+	connectors.TwilioSMS: {"accountSid": "ACa1b2c3d4e5f60718293a4b5c6d7e8f90", "authToken": "f00dfeedauthtoken0123456789abcdef"},
 	connectors.Teams:     {"appId": "8e0b6a1c-3f0e-4a55-9d1f-2f7c5e9a1b11", "appPassword": "teams~app~password~0123456789", "tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47"},
 }
 
+// secrets are the parameters responses must never show.
+var secrets = []string{"signingSecret", "botToken", "secretToken", "appSecret", "verifyToken", "accessToken", "authToken", "appPassword"}
+
 type world struct {
 	*apikit.Env
-	tokens map[string]string
+	standIn *chatkit.Server
+	tokens  map[string]string
 }
 
-// ourRoutes are the connectors API and the webhooks over one connectors
+// ourRoutes are the configs API and the webhooks over one connectors
 // repository, as in the dev server.
 func ourRoutes(d *routes.Deps) ([]httpapi.Route, error) {
-	a, err := connectors.Routes(d.Platform, d.Connectors)
+	a, err := connectors.Routes(d.Platform, d.Connectors, d.Config.Connectors)
 	if err != nil {
 		return nil, err
 	}
@@ -53,9 +61,14 @@ func ourRoutes(d *routes.Deps) ([]httpapi.Route, error) {
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
-	e := apikit.NewWith(t, ourRoutes, routes.Config{
-		PublicBaseURL: publicBase})
-	w := &world{Env: e, tokens: map[string]string{}}
+	si, err := chatkit.Start(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(si.Close)
+	e := apikit.NewWith(t, ourRoutes, routes.Config{PublicBaseURL: publicBase,
+		Connectors: connectors.Config{TelegramAPIURL: si.Env()["TELEGRAM_API_URL"]}})
+	w := &world{Env: e, standIn: si, tokens: map[string]string{}}
 	e.SeedMember(t, tenant, agent, "agentadmin", authz.RoleAdmin)
 	e.SeedMember(t, tenant, agent, "editor", authz.RoleEditor)
 	e.SeedMember(t, tenant, agent, "viewer", authz.RoleViewer)
@@ -68,13 +81,15 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-func base() string          { return "/v1/tenants/" + tenant + "/integrationConfigs" }
-func path(id string) string { return base() + "/" + id }
+func base(provider string) string {
+	return "/v1/tenants/" + tenant + "/integrations/" + connectors.IntegrationID(provider) + "/configs"
+}
+func path(provider, id string) string { return base(provider) + "/" + id }
 
 func body(provider string, extra map[string]any) string {
-	b := map[string]any{"provider": provider, "agentId": agent, "displayName": "Support " + provider,
-		"onboarding":  map[string]any{"enabled": true, "message": "Welcome! An operator will let you in soon."},
-		"credentials": creds[provider]}
+	b := map[string]any{"agentId": agent, "displayName": "Support " + provider,
+		"onboarding": map[string]any{"enabled": true, "message": "Welcome! An operator will let you in soon."},
+		"parameters": creds[provider]}
 	for k, v := range extra {
 		if v == nil {
 			delete(b, k)
@@ -95,90 +110,133 @@ func decode(t *testing.T, s string) map[string]any {
 	return m
 }
 
-// create makes a connector as the tenant ADMIN and returns its view.
+func problemType(t *testing.T, s string) string {
+	t.Helper()
+	typ, _ := decode(t, s)["type"].(string)
+	return strings.TrimPrefix(typ, "https://gatehouse.dev/problems/")
+}
+
+// create makes a config as the tenant ADMIN and returns its view.
 func (w *world) create(t *testing.T, provider string) map[string]any {
 	t.Helper()
-	res := w.Do(t, "POST", base(), w.tokens["admin"], body(provider, nil))
+	res := w.Do(t, "POST", base(provider), w.tokens["admin"], body(provider, nil))
 	if res.Status != http.StatusCreated {
 		t.Fatalf("create %s: %d %s", provider, res.Status, res.Body)
 	}
 	return decode(t, res.Body)
 }
 
-// items counts every item in the table.
-func (w *world) items(t *testing.T) int {
+// generate mints the config's webhook URL and returns it.
+func (w *world) generate(t *testing.T, provider, id string) string {
 	t.Helper()
-	n, err := w.Table.DB.Table(w.Table.Name).Scan().Count(context.Background())
-	if err != nil {
+	res := w.Do(t, "POST", path(provider, id)+":generateWebhookUrl", w.tokens["admin"], "")
+	if res.Status != http.StatusOK {
+		t.Fatalf("generate: %d %s", res.Status, res.Body)
+	}
+	return decode(t, res.Body)["webhookUrl"].(string)
+}
+
+// items returns every item in the table, as JSON.
+func (w *world) items(t *testing.T) []string {
+	t.Helper()
+	var all []map[string]any
+	if err := w.Table.DB.Table(w.Table.Name).Scan().All(context.Background(), &all); err != nil {
 		t.Fatal(err)
 	}
-	return n
+	out := make([]string, 0, len(all))
+	for _, it := range all {
+		b, _ := json.Marshal(it)
+		out = append(out, string(b))
+	}
+	sort.Strings(out)
+	return out
 }
 
 func TestCreateShape(t *testing.T) {
 	w := newWorld(t)
 	for _, p := range connectors.Providers {
 		t.Run(p, func(t *testing.T) {
-			res := w.Do(t, "POST", base(), w.tokens["agentadmin"], body(p, nil))
+			res := w.Do(t, "POST", base(p), w.tokens["agentadmin"], body(p, map[string]any{"integrationId": "something-else"}))
 			if res.Status != http.StatusCreated {
 				t.Fatalf("status %d: %s", res.Status, res.Body)
 			}
 			got := decode(t, res.Body)
-			if loc := res.Header.Get("Location"); loc != path(got["id"].(string)) {
+			if loc := res.Header.Get("Location"); loc != path(p, got["id"].(string)) {
 				t.Errorf("Location = %q", loc)
 			}
-			want := []string{"id", "provider", "agentId", "displayName", "onboarding", "credentials", "webhookUrl", "createdBy", "createdAt", "modifiedAt"}
-			if len(got) != len(want) {
-				t.Errorf("fields = %v, want %v", got, want)
-			}
-			for _, k := range want {
-				if _, ok := got[k]; !ok {
-					t.Errorf("missing %q", k)
+			want := map[string]any{"integrationId": connectors.IntegrationID(p), "displayName": "Support " + p, "hasAuth": true,
+				"hasAuthMap": false, "authMethodId": nil, "auth": nil, "authMapEntries": []any{}, "sandboxMode": "NONE",
+				"sandboxVariant": nil, "publishedRevisionId": nil, "createdBy": "agentadmin", "agentId": agent,
+				"webhookUrlTemplate": publicBase + "/v1/hooks/" + strings.ToLower(p) + "/{webhookKey}", "webhookKeyPrefix": nil}
+			for k, v := range want {
+				if g, _ := json.Marshal(got[k]); string(g) != mustJSON(v) {
+					t.Errorf("%s = %s, want %s", k, g, mustJSON(v))
 				}
 			}
-			if got["provider"] != p || got["agentId"] != agent || got["createdBy"] != "agentadmin" {
-				t.Errorf("got %v", got)
+			var secretNames, publicNames []string
+			for k := range creds[p] {
+				if slices.Contains(secrets, k) {
+					secretNames = append(secretNames, k)
+				} else {
+					publicNames = append(publicNames, k)
+				}
 			}
-			prefix := publicBase + "/v1/hooks/" + strings.ToLower(p) + "/"
-			url, _ := got["webhookUrl"].(string)
-			key, ok := strings.CutPrefix(url, prefix)
-			if !ok || !connectors.ValidWebhookKey(key) {
-				t.Errorf("webhookUrl = %q, want %s + a 43-character key", url, prefix)
+			sort.Strings(secretNames)
+			if g, _ := json.Marshal(got["secretParameters"]); string(g) != mustJSON(secretNames) {
+				t.Errorf("secretParameters = %s, want %v", g, secretNames)
 			}
-			masked := got["credentials"].(map[string]any)
-			if len(masked) != len(creds[p]) {
-				t.Errorf("credentials = %v, want one prefix per secret", masked)
+			params := got["parameters"].(map[string]any)
+			if len(params) != len(publicNames) {
+				t.Errorf("parameters = %v, want only %v", params, publicNames)
 			}
-			for k, secret := range creds[p] {
-				m, _ := masked[k].(string)
-				shown := strings.TrimSuffix(m, "…")
-				if m == shown || !strings.HasPrefix(secret, shown) || len(shown) > 4 || len(shown) < 3 {
-					t.Errorf("credentials.%s = %q, want a 3-4 character prefix of the secret and …", k, m)
+			for _, k := range publicNames {
+				if params[k] != creds[p][k] {
+					t.Errorf("parameters.%s = %v, want %s", k, params[k], creds[p][k])
 				}
 			}
 		})
 	}
 }
 
-// Secrets never leave the API in full, whatever the call.
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// Secrets and webhook keys never leave the API after they were given or
+// shown, whatever the call; the table holds no plaintext key.
 func TestSecretsNeverReturned(t *testing.T) {
 	w := newWorld(t)
-	var bodies []string
+	var bodies, keys []string
 	for _, p := range connectors.Providers {
-		c := w.create(t, p)
-		id := c["id"].(string)
+		id := w.create(t, p)["id"].(string)
+		first := w.generate(t, p, id)
+		rotated := w.Do(t, "POST", path(p, id)+"/webhook:rotate", w.tokens["agentadmin"], "")
+		second := decode(t, rotated.Body)["webhookUrl"].(string)
+		keys = append(keys, first[len(first)-connectors.KeyLen:], second[len(second)-connectors.KeyLen:])
 		bodies = append(bodies,
-			w.Do(t, "GET", path(id), w.tokens["viewer"], "").Body,
-			w.Do(t, "PATCH", path(id), w.tokens["agentadmin"], `{"displayName":"renamed"}`).Body,
-			w.Do(t, "POST", path(id)+":rotateWebhook", w.tokens["agentadmin"], "").Body)
+			w.Do(t, "GET", path(p, id), w.tokens["viewer"], "").Body,
+			w.Do(t, "PATCH", path(p, id), w.tokens["agentadmin"], `{"displayName":"renamed"}`).Body,
+			w.Do(t, "GET", base(p)+"?agentId="+agent, w.tokens["viewer"], "").Body)
 	}
-	bodies = append(bodies, w.Do(t, "GET", base()+"?agentId="+agent, w.tokens["viewer"], "").Body)
 	for _, b := range bodies {
 		for _, cs := range creds {
 			for k, secret := range cs {
-				if strings.Contains(b, secret) || strings.Contains(b, secret[:8]) {
+				if slices.Contains(secrets, k) && (strings.Contains(b, secret) || strings.Contains(b, secret[:8])) {
 					t.Errorf("response reveals %s: %s", k, b)
 				}
+			}
+		}
+		for _, k := range keys {
+			if strings.Contains(b, k) {
+				t.Errorf("a read reveals a webhook key: %s", b)
+			}
+		}
+	}
+	for _, it := range w.items(t) {
+		for _, k := range keys {
+			if strings.Contains(it, k) {
+				t.Errorf("the table holds a plaintext webhook key: %s", it)
 			}
 		}
 	}
@@ -187,67 +245,76 @@ func TestSecretsNeverReturned(t *testing.T) {
 func TestRoles(t *testing.T) {
 	w := newWorld(t)
 	tests := []struct {
-		who                               string
-		create, read, list, patch, rotate int
-		del                               int
+		who                                         string
+		create, read, list, patch, gen, rotate, del int
 	}{
-		{"admin", 201, 200, 200, 200, 200, 204},
-		{"agentadmin", 201, 200, 200, 200, 200, 204},
-		{"editor", 403, 200, 200, 403, 403, 403},
-		{"viewer", 403, 200, 200, 403, 403, 403},
-		{"nobody", 404, 404, 404, 404, 404, 404},
-		{"stranger", 404, 404, 404, 404, 404, 404},
-		{"", 401, 401, 401, 401, 401, 401},
+		{"admin", 201, 200, 200, 200, 200, 200, 204},
+		{"agentadmin", 201, 200, 200, 200, 200, 200, 204},
+		{"editor", 403, 200, 200, 403, 403, 403, 403},
+		{"viewer", 403, 200, 200, 403, 403, 403, 403},
+		{"nobody", 404, 404, 404, 404, 404, 404, 404},
+		{"stranger", 404, 404, 404, 404, 404, 404, 404},
+		{"", 401, 401, 401, 401, 401, 401, 401},
 	}
 	for _, tt := range tests {
 		t.Run(tt.who, func(t *testing.T) {
 			tok := w.tokens[tt.who]
 			id := w.create(t, connectors.Slack)["id"].(string)
+			bound := w.create(t, connectors.Slack)["id"].(string)
+			w.generate(t, connectors.Slack, bound)
 			check := func(what string, got apikit.Response, want int) {
 				t.Helper()
 				if got.Status != want {
 					t.Errorf("%s: status %d, want %d: %s", what, got.Status, want, got.Body)
 				}
 			}
-			check("create", w.Do(t, "POST", base(), tok, body(connectors.Telegram, nil)), tt.create)
-			check("get", w.Do(t, "GET", path(id), tok, ""), tt.read)
-			check("list", w.Do(t, "GET", base()+"?agentId="+agent, tok, ""), tt.list)
-			check("patch", w.Do(t, "PATCH", path(id), tok, `{"displayName":"x"}`), tt.patch)
-			check("rotate", w.Do(t, "POST", path(id)+":rotateWebhook", tok, ""), tt.rotate)
-			check("delete", w.Do(t, "DELETE", path(id), tok, ""), tt.del)
+			check("create", w.Do(t, "POST", base(connectors.Telegram), tok, body(connectors.Telegram, nil)), tt.create)
+			check("get", w.Do(t, "GET", path(connectors.Slack, id), tok, ""), tt.read)
+			check("list", w.Do(t, "GET", base(connectors.Slack)+"?agentId="+agent, tok, ""), tt.list)
+			check("patch", w.Do(t, "PATCH", path(connectors.Slack, id), tok, `{"displayName":"x"}`), tt.patch)
+			check("generate", w.Do(t, "POST", path(connectors.Slack, id)+":generateWebhookUrl", tok, ""), tt.gen)
+			check("rotate", w.Do(t, "POST", path(connectors.Slack, bound)+"/webhook:rotate", tok, ""), tt.rotate)
+			check("delete", w.Do(t, "DELETE", path(connectors.Slack, id), tok, ""), tt.del)
 		})
 	}
 }
 
 func TestValidation(t *testing.T) {
 	w := newWorld(t)
-	long := strings.Repeat("é", connectors.MaxOnboardingMessage+1)
 	tests := []struct {
-		name, body string
-		want       int
-		typ        string
+		name, provider, body string
+		want                 int
+		typ                  string
 	}{
-		{"unknown provider", body("SIGNAL", nil), 400, "invalid-provider"},
-		{"lowercase provider", body("slack", nil), 400, "invalid-provider"},
-		{"no provider", body(connectors.Slack, map[string]any{"provider": nil}), 400, "invalid-provider"},
-		{"no agent", body(connectors.Slack, map[string]any{"agentId": nil}), 400, "invalid-agent-id"},
-		{"bad agent", body(connectors.Slack, map[string]any{"agentId": "a b"}), 400, "invalid-agent-id"},
-		{"display name too long", body(connectors.Slack, map[string]any{"displayName": strings.Repeat("x", 151)}), 400, "invalid-display-name"},
-		{"onboarding message too long", body(connectors.Slack, map[string]any{"onboarding": map[string]any{"enabled": true, "message": long}}), 400, "onboarding-message-too-long"},
-		{"onboarding message at the limit", body(connectors.Slack, map[string]any{"onboarding": map[string]any{"enabled": true, "message": long[2:]}}), 201, ""},
-		{"unknown field", body(connectors.Slack, map[string]any{"webhookUrl": "https://evil"}), 400, "unknown-field"},
-		{"unknown onboarding field", body(connectors.Slack, map[string]any{"onboarding": map[string]any{"mode": "x"}}), 400, "unknown-field"},
-		{"no credentials", body(connectors.Slack, map[string]any{"credentials": nil}), 400, "credential-required"},
-		{"credential of another provider", body(connectors.Slack, map[string]any{"credentials": map[string]any{"signingSecret": "abcd1234abcd1234", "botToken": "xoxb-1", "authToken": "x"}}), 400, "unknown-credential"},
-		{"telegram secret token charset", body(connectors.Telegram, map[string]any{"credentials": map[string]any{"botToken": "1:abc", "secretToken": "no spaces allowed!"}}), 400, "invalid-credential"},
-		{"telegram bot token shape", body(connectors.Telegram, map[string]any{"credentials": map[string]any{"botToken": "../../x", "secretToken": "abc"}}), 400, "invalid-credential"},
-		{"twilio account sid shape", body(connectors.TwilioSMS, map[string]any{"credentials": map[string]any{"accountSid": "XX123", "authToken": "abc"}}), 400, "invalid-credential"},
-		{"teams app id not a GUID", body(connectors.Teams, map[string]any{"credentials": map[string]any{"appId": "bot", "appPassword": "pw"}}), 400, "invalid-credential"},
-		{"credential with a space", body(connectors.Slack, map[string]any{"credentials": map[string]any{"signingSecret": "a b", "botToken": "x"}}), 400, "invalid-credential"},
-		{"credential not a string", body(connectors.Slack, map[string]any{"credentials": map[string]any{"signingSecret": 5, "botToken": "x"}}), 400, "invalid-field"},
-		{"malformed JSON", `{"provider":`, 400, "invalid-json"},
-		{"two documents", body(connectors.Slack, nil) + "{}", 400, "invalid-json"},
-		{"onboarding defaults to on", body(connectors.Slack, map[string]any{"onboarding": nil}), 201, ""},
+		{"no agent", connectors.Slack, body(connectors.Slack, map[string]any{"agentId": nil}), 400, "invalid-agent-id"},
+		{"bad agent", connectors.Slack, body(connectors.Slack, map[string]any{"agentId": "a b"}), 400, "invalid-agent-id"},
+		{"no display name", connectors.Slack, body(connectors.Slack, map[string]any{"displayName": nil}), 400, "invalid-display-name"},
+		{"display name too long", connectors.Slack, body(connectors.Slack, map[string]any{"displayName": strings.Repeat("x", 151)}), 400, "invalid-display-name"},
+		{"sms onboarding message over 1600", connectors.TwilioSMS, body(connectors.TwilioSMS, map[string]any{"onboarding": map[string]any{"enabled": true, "message": strings.Repeat("é", 1601)}}), 400, "onboarding-message-too-long"},
+		{"sms onboarding message at 1600", connectors.TwilioSMS, body(connectors.TwilioSMS, map[string]any{"onboarding": map[string]any{"enabled": true, "message": strings.Repeat("é", 1600)}}), 201, ""},
+		{"telegram message at 4096", connectors.Telegram, body(connectors.Telegram, map[string]any{"onboarding": map[string]any{"enabled": true, "message": strings.Repeat("é", 4096)}}), 201, ""},
+		{"telegram message over 4096", connectors.Telegram, body(connectors.Telegram, map[string]any{"onboarding": map[string]any{"enabled": true, "message": strings.Repeat("é", 4097)}}), 400, "onboarding-message-too-long"},
+		{"unknown field", connectors.Slack, body(connectors.Slack, map[string]any{"webhookUrl": "https://evil"}), 400, "unknown-field"},
+		{"old credentials field", connectors.Slack, body(connectors.Slack, map[string]any{"credentials": creds[connectors.Slack]}), 400, "unknown-field"},
+		{"unknown onboarding field", connectors.Slack, body(connectors.Slack, map[string]any{"onboarding": map[string]any{"mode": "x"}}), 400, "unknown-field"},
+		{"auth object", connectors.Slack, body(connectors.Slack, map[string]any{"auth": map[string]any{"authMethodId": "x"}}), 400, "unsupported-field"},
+		{"authMap", connectors.Slack, body(connectors.Slack, map[string]any{"authMap": []any{}}), 400, "unsupported-field"},
+		{"oAuthCredentialKey", connectors.Slack, body(connectors.Slack, map[string]any{"oAuthCredentialKey": "k"}), 400, "unsupported-field"},
+		{"sandboxVariant", connectors.Slack, body(connectors.Slack, map[string]any{"sandboxVariant": map[string]any{}}), 400, "unsupported-field"},
+		{"documented nulls", connectors.Slack, `{"integrationId":null,"displayName":"x","agentId":"agent-1","auth":null,"authMap":null,"sandboxVariant":null,"oAuthCredentialKey":null,"sandboxMode":"UNSPECIFIED","parameters":{"signingSecret":"abcd1234abcd1234","botToken":"xoxb-1"}}`, 201, ""},
+		{"sandbox NONE any case", connectors.Slack, body(connectors.Slack, map[string]any{"sandboxMode": "none"}), 201, ""},
+		{"sandbox SIMULATED", connectors.Slack, body(connectors.Slack, map[string]any{"sandboxMode": "SIMULATED"}), 400, "unsupported-sandbox-mode"},
+		{"sandbox unknown", connectors.Slack, body(connectors.Slack, map[string]any{"sandboxMode": "LIVE"}), 400, "invalid-sandbox-mode"},
+		{"no parameters", connectors.Slack, body(connectors.Slack, map[string]any{"parameters": nil}), 400, "parameter-required"},
+		{"parameter of another provider", connectors.Slack, body(connectors.Slack, map[string]any{"parameters": map[string]any{"signingSecret": "abcd1234abcd1234", "botToken": "xoxb-1", "authToken": "x"}}), 400, "unknown-parameter"},
+		{"telegram secret token charset", connectors.Telegram, body(connectors.Telegram, map[string]any{"parameters": map[string]any{"botToken": "1:abc", "secretToken": "no spaces allowed!"}}), 400, "invalid-parameter"},
+		{"telegram bot token shape", connectors.Telegram, body(connectors.Telegram, map[string]any{"parameters": map[string]any{"botToken": "../../x", "secretToken": "abc"}}), 400, "invalid-parameter"},
+		{"twilio account sid shape", connectors.TwilioSMS, body(connectors.TwilioSMS, map[string]any{"parameters": map[string]any{"accountSid": "XX123", "authToken": "abc"}}), 400, "invalid-parameter"},
+		{"teams app id not a GUID", connectors.Teams, body(connectors.Teams, map[string]any{"parameters": map[string]any{"appId": "bot", "appPassword": "pw"}}), 400, "invalid-parameter"},
+		{"parameter with a space", connectors.Slack, body(connectors.Slack, map[string]any{"parameters": map[string]any{"signingSecret": "a b", "botToken": "x"}}), 400, "invalid-parameter"},
+		{"parameter not a string", connectors.Slack, body(connectors.Slack, map[string]any{"parameters": map[string]any{"signingSecret": 5, "botToken": "x"}}), 400, "invalid-field"},
+		{"malformed JSON", connectors.Slack, `{"displayName":`, 400, "invalid-json"},
+		{"two documents", connectors.Slack, body(connectors.Slack, nil) + "{}", 400, "invalid-json"},
 	}
 	for _, p := range connectors.Providers {
 		for k := range creds[p] {
@@ -261,43 +328,54 @@ func TestValidation(t *testing.T) {
 				}
 			}
 			tests = append(tests, struct {
-				name, body string
-				want       int
-				typ        string
-			}{fmt.Sprintf("%s without %s", p, k), body(p, map[string]any{"credentials": cs}), 400, "credential-required"})
+				name, provider, body string
+				want                 int
+				typ                  string
+			}{fmt.Sprintf("%s without %s", p, k), p, body(p, map[string]any{"parameters": cs}), 400, "parameter-required"})
 		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := w.items(t)
-			got := w.Do(t, "POST", base(), w.tokens["admin"], tt.body)
+			before := len(w.items(t))
+			got := w.Do(t, "POST", base(tt.provider), w.tokens["admin"], tt.body)
 			if got.Status != tt.want {
 				t.Fatalf("status %d, want %d: %s", got.Status, tt.want, got.Body)
 			}
 			if tt.want != 400 {
 				return
 			}
-			if typ := decode(t, got.Body)["type"]; typ != "https://gatehouse.dev/problems/"+tt.typ {
+			if typ := problemType(t, got.Body); typ != tt.typ {
 				t.Errorf("type = %v, want %s", typ, tt.typ)
 			}
-			if after := w.items(t); after != before {
+			if after := len(w.items(t)); after != before {
 				t.Errorf("items %d → %d: a refused create wrote something", before, after)
 			}
 		})
 	}
 }
 
+// Onboarding is off ("Allow All") unless asked for, as documented.
 func TestOnboardingDefaults(t *testing.T) {
 	w := newWorld(t)
-	res := w.Do(t, "POST", base(), w.tokens["admin"], body(connectors.Slack, map[string]any{"onboarding": nil}))
-	got := decode(t, res.Body)["onboarding"].(map[string]any)
-	if got["enabled"] != true || got["message"] != connectors.DefaultOnboardingMessage {
-		t.Errorf("onboarding = %v, want enabled with the default message", got)
+	tests := []struct {
+		name       string
+		onboarding any
+		want       connectors.Onboarding
+	}{
+		{"absent: allow all", nil, connectors.Onboarding{}},
+		{"enabled without a message", map[string]any{"enabled": true}, connectors.Onboarding{Enabled: true, Message: connectors.DefaultOnboardingMessage}},
+		{"enabled with a message", map[string]any{"enabled": true, "message": " Hi "}, connectors.Onboarding{Enabled: true, Message: "Hi"}},
+		{"disabled with a message", map[string]any{"enabled": false, "message": "Hi"}, connectors.Onboarding{Message: "Hi"}},
 	}
-	res = w.Do(t, "POST", base(), w.tokens["admin"], body(connectors.Slack, map[string]any{"onboarding": map[string]any{"enabled": false}}))
-	got = decode(t, res.Body)["onboarding"].(map[string]any)
-	if got["enabled"] != false || got["message"] != "" {
-		t.Errorf("onboarding = %v, want disabled", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := map[string]any{"onboarding": tt.onboarding}
+			res := w.Do(t, "POST", base(connectors.Slack), w.tokens["admin"], body(connectors.Slack, b))
+			var got struct{ Onboarding connectors.Onboarding }
+			if err := json.Unmarshal([]byte(res.Body), &got); err != nil || got.Onboarding != tt.want {
+				t.Errorf("onboarding = %+v (%v), want %+v", got.Onboarding, err, tt.want)
+			}
+		})
 	}
 }
 
@@ -305,120 +383,166 @@ func TestPatch(t *testing.T) {
 	w := newWorld(t)
 	c := w.create(t, connectors.WhatsApp)
 	id := c["id"].(string)
+	url := w.generate(t, connectors.WhatsApp, id)
+	repo := connectors.NewRepo(w.Platform.Store)
+	stored := func(t *testing.T) connectors.Connector {
+		got, err := repo.Get(context.Background(), tenant, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
 	tests := []struct {
 		name, body string
 		want       int
-		check      func(t *testing.T, got map[string]any)
+		check      func(t *testing.T, got map[string]any, c connectors.Connector)
 	}{
-		{"rename", `{"displayName":"Sales WhatsApp"}`, 200, func(t *testing.T, got map[string]any) {
+		{"rename", `{"displayName":"Sales WhatsApp"}`, 200, func(t *testing.T, got map[string]any, _ connectors.Connector) {
 			if got["displayName"] != "Sales WhatsApp" {
 				t.Errorf("displayName = %v", got["displayName"])
 			}
 		}},
-		{"turn onboarding off keeps the message", `{"onboarding":{"enabled":false}}`, 200, func(t *testing.T, got map[string]any) {
+		{"nulls keep everything", `{"displayName":null,"onboarding":null,"parameters":null,"agentId":null}`, 200, func(t *testing.T, got map[string]any, _ connectors.Connector) {
+			if got["displayName"] != "Sales WhatsApp" {
+				t.Errorf("displayName = %v", got["displayName"])
+			}
+		}},
+		{"turn onboarding off keeps the message", `{"onboarding":{"enabled":false}}`, 200, func(t *testing.T, got map[string]any, _ connectors.Connector) {
 			ob := got["onboarding"].(map[string]any)
 			if ob["enabled"] != false || ob["message"] != "Welcome! An operator will let you in soon." {
 				t.Errorf("onboarding = %v", ob)
 			}
 		}},
-		{"replace one secret, keep the others", `{"credentials":{"accessToken":"EAAnewtoken0123456789"}}`, 200, func(t *testing.T, got map[string]any) {
-			cs := got["credentials"].(map[string]any)
-			if cs["accessToken"] != "EAAn…" || cs["appSecret"] != "6f1c…" || len(cs) != 4 {
-				t.Errorf("credentials = %v", cs)
+		{"replace one secret, keep the others", `{"parameters":{"accessToken":"EAAnewtoken0123456789","appSecret":null}}`, 200, func(t *testing.T, got map[string]any, c connectors.Connector) {
+			if c.Secrets.WhatsApp.AccessToken != "EAAnewtoken0123456789" || c.Secrets.WhatsApp.AppSecret != creds[connectors.WhatsApp]["appSecret"] || len(c.Credentials) != 4 {
+				t.Errorf("stored %+v", c.Secrets.WhatsApp)
 			}
 		}},
-		{"clear a required secret", `{"credentials":{"appSecret":""}}`, 400, nil},
-		{"change provider", `{"provider":"SLACK"}`, 400, nil},
+		{"replace a public parameter", `{"parameters":{"phoneNumberId":"106540352242999"}}`, 200, func(t *testing.T, got map[string]any, _ connectors.Connector) {
+			if got["parameters"].(map[string]any)["phoneNumberId"] != "106540352242999" {
+				t.Errorf("parameters = %v", got["parameters"])
+			}
+		}},
+		{"clear a required secret", `{"parameters":{"appSecret":""}}`, 400, nil},
 		{"change agent", `{"agentId":"agent-2"}`, 400, nil},
-		{"same provider is fine", `{"provider":"WHATSAPP"}`, 200, nil},
+		{"same agent is fine", `{"agentId":"agent-1"}`, 200, nil},
+		{"integrationId is not a PATCH field", `{"integrationId":"whatsapp"}`, 400, nil},
 		{"unknown field", `{"webhookKey":"x"}`, 400, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := w.Do(t, "PATCH", path(id), w.tokens["agentadmin"], tt.body)
+			res := w.Do(t, "PATCH", path(connectors.WhatsApp, id), w.tokens["agentadmin"], tt.body)
 			if res.Status != tt.want {
 				t.Fatalf("status %d, want %d: %s", res.Status, tt.want, res.Body)
 			}
 			if tt.check != nil {
-				tt.check(t, decode(t, res.Body))
-				tt.check(t, decode(t, w.Do(t, "GET", path(id), w.tokens["viewer"], "").Body))
+				tt.check(t, decode(t, res.Body), stored(t))
+				tt.check(t, decode(t, w.Do(t, "GET", path(connectors.WhatsApp, id), w.tokens["viewer"], "").Body), stored(t))
 			}
 		})
 	}
-	if got := decode(t, w.Do(t, "GET", path(id), w.tokens["viewer"], "").Body); got["webhookUrl"] != c["webhookUrl"] {
-		t.Errorf("webhookUrl changed by PATCH: %v → %v", c["webhookUrl"], got["webhookUrl"])
+	// PATCH keeps the webhook URL working, with the new secret at once.
+	got := decode(t, w.Do(t, "GET", path(connectors.WhatsApp, id), w.tokens["viewer"], "").Body)
+	if got["webhookKeyPrefix"] != url[len(url)-connectors.KeyLen:][:connectors.KeyPrefixLen] {
+		t.Errorf("webhookKeyPrefix = %v", got["webhookKeyPrefix"])
+	}
+	res, err := repo.Resolve(context.Background(), connectors.WhatsApp, url[len(url)-connectors.KeyLen:])
+	if err != nil || res.Connector.Secrets.WhatsApp.AccessToken != "EAAnewtoken0123456789" {
+		t.Errorf("resolve after PATCH = %+v, %v", res.Connector.Secrets.WhatsApp, err)
 	}
 }
 
 func TestPaths(t *testing.T) {
 	w := newWorld(t)
 	id := w.create(t, connectors.Slack)["id"].(string)
+	tg := w.create(t, connectors.Telegram)["id"].(string)
+	slack := "/v1/tenants/" + tenant + "/integrations/Slack/configs/"
 	tests := []struct {
 		method, path string
 		want         int
+		typ          string
 	}{
-		{"GET", path("not-a-uuid"), 400},
-		{"GET", path("00000000-0000-4000-8000-000000000000"), 404},
-		{"GET", path(id + ":rotateWebhook"), 404},
-		{"POST", path(id), 404},
-		{"POST", path(id + ":frobnicate"), 404},
-		{"POST", path(id + "%3ArotateWebhook"), 200},
-		{"GET", base(), 200},                  // tenant ADMIN may list every agent's
-		{"GET", base() + "?foo=1", 400},       // unknown parameter
-		{"GET", base() + "?pageSize=0", 400},  // out of range
-		{"GET", base() + "?pageToken=x", 400}, // not issued here
+		{"GET", slack + id, 200, ""},                             // integration matched case-insensitively
+		{"GET", path(connectors.Telegram, id), 404, "not-found"}, // a Slack config under telegram
+		{"GET", "/v1/tenants/" + tenant + "/integrations/signal/configs", 404, "not-found"},
+		{"GET", path(connectors.Slack, "not-a-uuid"), 400, "invalid-id"},
+		{"GET", path(connectors.Slack, "00000000-0000-4000-8000-000000000000"), 404, "not-found"},
+		{"GET", path(connectors.Slack, id+":generateWebhookUrl"), 404, "not-found"},
+		{"POST", path(connectors.Slack, id), 404, "not-found"},
+		{"POST", path(connectors.Slack, id+":frobnicate"), 404, "not-found"},
+		{"POST", path(connectors.Slack, id+":publish"), 400, "unsupported-action"},
+		{"POST", path(connectors.Slack, id+":rollback"), 400, "unsupported-action"},
+		{"POST", path(connectors.Slack, id+":verifyConfig"), 400, "unsupported-action"},
+		{"POST", path(connectors.Slack, id+"/webhook:frobnicate"), 404, "not-found"},
+		{"POST", path(connectors.Slack, id+"%3AgenerateWebhookUrl"), 200, ""},
+		{"POST", path(connectors.Slack, id+"/webhook%3Arotate"), 200, ""},
+		{"POST", path(connectors.Telegram, tg+"/webhook:rotate"), 400, "no-webhook-key"},
+		{"GET", base(connectors.Slack), 200, ""}, // tenant ADMIN may list every agent's
+		{"GET", base(connectors.Slack) + "?foo=1", 400, "unknown-parameter"},
+		{"GET", base(connectors.Slack) + "?pageSize=0", 400, "invalid-page-size"},
+		{"GET", base(connectors.Slack) + "?pageToken=x", 400, "invalid-page-token"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
-			if got := w.Do(t, tt.method, tt.path, w.tokens["admin"], ""); got.Status != tt.want {
-				t.Errorf("status %d, want %d: %s", got.Status, tt.want, got.Body)
+			got := w.Do(t, tt.method, tt.path, w.tokens["admin"], "")
+			if got.Status != tt.want {
+				t.Fatalf("status %d, want %d: %s", got.Status, tt.want, got.Body)
+			}
+			if tt.typ != "" && problemType(t, got.Body) != tt.typ {
+				t.Errorf("type = %s, want %s", problemType(t, got.Body), tt.typ)
 			}
 		})
 	}
-	if got := w.Do(t, "GET", base(), w.tokens["viewer"], ""); got.Status != 400 {
+	if got := w.Do(t, "GET", base(connectors.Slack), w.tokens["viewer"], ""); got.Status != 400 {
 		t.Errorf("member listing without agentId: %d, want 400", got.Status)
 	}
 }
 
+// A list is a bare array of one integration's configs, paged with Link.
 func TestListPages(t *testing.T) {
 	w := newWorld(t)
 	want := map[string]bool{}
 	for range 5 {
 		want[w.create(t, connectors.Telegram)["id"].(string)] = true
 	}
-	w.Do(t, "POST", base(), w.tokens["admin"], body(connectors.Slack, map[string]any{"agentId": "agent-2"}))
+	w.create(t, connectors.Slack) // another integration
+	w.Do(t, "POST", base(connectors.Telegram), w.tokens["admin"], body(connectors.Telegram, map[string]any{"agentId": "agent-2"}))
 	got := map[string]bool{}
-	tok := ""
-	for pages := 0; ; pages++ {
+	next := base(connectors.Telegram) + "?AgentId=" + agent + "&pageSize=2"
+	for pages := 0; next != ""; pages++ {
 		if pages > 5 {
 			t.Fatal("too many pages")
 		}
-		res := w.Do(t, "GET", base()+"?agentId="+agent+"&pageSize=2&pageToken="+tok, w.tokens["viewer"], "")
+		res := w.Do(t, "GET", strings.TrimPrefix(next, publicBase), w.tokens["viewer"], "")
 		if res.Status != 200 {
 			t.Fatalf("status %d: %s", res.Status, res.Body)
 		}
-		var page connectors.ListResponse
+		var page []connectors.View
 		if err := json.Unmarshal([]byte(res.Body), &page); err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range page.IntegrationConfigs {
-			if c.AgentID != agent {
-				t.Errorf("listed a connector of %s", c.AgentID)
+		for _, c := range page {
+			if c.AgentID != agent || c.IntegrationID != "telegram" {
+				t.Errorf("listed %s's %s config", c.AgentID, c.IntegrationID)
 			}
 			got[c.ID] = true
 		}
-		if tok = page.NextPageToken; tok == "" {
-			break
+		next = ""
+		if link := res.Header.Get("Link"); link != "" {
+			u, ok := strings.CutSuffix(strings.TrimPrefix(link, "<"), `>; rel="next"`)
+			if !ok {
+				t.Fatalf("Link = %q", link)
+			}
+			next = u
 		}
 	}
 	if len(got) != len(want) {
-		t.Errorf("listed %d connectors, want %d", len(got), len(want))
+		t.Errorf("listed %d configs, want %d", len(got), len(want))
 	}
-	res := w.Do(t, "GET", base(), w.tokens["admin"], "")
-	var all connectors.ListResponse
-	_ = json.Unmarshal([]byte(res.Body), &all)
-	if len(all.IntegrationConfigs) != 6 {
-		t.Errorf("tenant list = %d, want 6", len(all.IntegrationConfigs))
+	var all []connectors.View
+	_ = json.Unmarshal([]byte(w.Do(t, "GET", base(connectors.Telegram), w.tokens["admin"], "").Body), &all)
+	if len(all) != 6 {
+		t.Errorf("tenant list = %d, want 6 (both agents' telegram configs)", len(all))
 	}
 }
 
@@ -435,21 +559,40 @@ func (w *world) telegramUpdate(t *testing.T, webhookURL, secret string, updateID
 	return rec.Code
 }
 
-func TestRotateInvalidatesOldURL(t *testing.T) {
+// The documented lifecycle: no URL at create, one shown once by
+// :generateWebhookUrl, replaced by /webhook:rotate; reads show the
+// template and prefix only.
+func TestWebhookLifecycle(t *testing.T) {
 	w := newWorld(t)
-	c := w.create(t, connectors.Telegram)
-	id, oldURL := c["id"].(string), c["webhookUrl"].(string)
 	secret := creds[connectors.Telegram]["secretToken"]
+	c := w.create(t, connectors.Telegram)
+	id := c["id"].(string)
+	if c["webhookKeyPrefix"] != nil {
+		t.Fatalf("create bound a key: %v", c)
+	}
+	if res := w.Do(t, "POST", path(connectors.Telegram, id)+"/webhook:rotate", w.tokens["admin"], ""); res.Status != 400 || problemType(t, res.Body) != "no-webhook-key" {
+		t.Errorf("rotate before generate: %d %s", res.Status, res.Body)
+	}
+	res := w.Do(t, "POST", path(connectors.Telegram, id)+":generateWebhookUrl", w.tokens["agentadmin"], "{}")
+	gen := decode(t, res.Body)
+	oldURL, _ := gen["webhookUrl"].(string)
+	key, ok := strings.CutPrefix(oldURL, publicBase+"/v1/hooks/telegram/")
+	if res.Status != 200 || !ok || !connectors.ValidWebhookKey(key) || gen["webhookKeyPrefix"] != key[:connectors.KeyPrefixLen] {
+		t.Fatalf("generate: %d %s", res.Status, res.Body)
+	}
+	if got := decode(t, w.Do(t, "GET", path(connectors.Telegram, id), w.tokens["viewer"], "").Body); got["webhookKeyPrefix"] != gen["webhookKeyPrefix"] {
+		t.Errorf("GET webhookKeyPrefix = %v, want %v", got["webhookKeyPrefix"], gen["webhookKeyPrefix"])
+	}
+	if res := w.Do(t, "POST", path(connectors.Telegram, id)+":generateWebhookUrl", w.tokens["admin"], ""); res.Status != 400 || problemType(t, res.Body) != "webhook-key-bound" {
+		t.Errorf("second generate: %d %s", res.Status, res.Body)
+	}
 	if got := w.telegramUpdate(t, oldURL, secret, 1); got != 200 {
 		t.Fatalf("webhook before rotation: %d", got)
 	}
-	res := w.Do(t, "POST", path(id)+":rotateWebhook", w.tokens["agentadmin"], "")
-	if res.Status != 200 {
+	res = w.Do(t, "POST", path(connectors.Telegram, id)+"/webhook:rotate", w.tokens["agentadmin"], "")
+	newURL, _ := decode(t, res.Body)["webhookUrl"].(string)
+	if res.Status != 200 || newURL == oldURL || !strings.HasPrefix(newURL, publicBase+"/v1/hooks/telegram/") {
 		t.Fatalf("rotate: %d %s", res.Status, res.Body)
-	}
-	newURL := decode(t, res.Body)["webhookUrl"].(string)
-	if newURL == oldURL {
-		t.Fatal("rotation kept the URL")
 	}
 	if got := w.telegramUpdate(t, oldURL, secret, 2); got != 404 {
 		t.Errorf("old URL after rotation: %d, want 404", got)
@@ -457,60 +600,65 @@ func TestRotateInvalidatesOldURL(t *testing.T) {
 	if got := w.telegramUpdate(t, newURL, secret, 3); got != 200 {
 		t.Errorf("new URL: %d, want 200", got)
 	}
-	// The old key's lookup item is gone from the table, not just from the cache.
-	n, err := w.Table.DB.Table(w.Table.Name).Get("PK", connectors.HookPK(strings.TrimPrefix(oldURL, publicBase+"/v1/hooks/telegram/"))).Count(context.Background())
-	if err != nil || n != 0 {
-		t.Errorf("old hook items = %d (%v), want 0", n, err)
-	}
-	if got := w.Do(t, "GET", path(id), w.tokens["viewer"], ""); decode(t, got.Body)["webhookUrl"] != newURL {
-		t.Errorf("GET after rotation shows %s", got.Body)
-	}
-}
-
-func TestDelete(t *testing.T) {
-	w := newWorld(t)
-	c := w.create(t, connectors.Telegram)
-	id, url := c["id"].(string), c["webhookUrl"].(string)
-	if got := w.Do(t, "DELETE", path(id), w.tokens["agentadmin"], ""); got.Status != 204 {
+	if got := w.Do(t, "DELETE", path(connectors.Telegram, id), w.tokens["agentadmin"], ""); got.Status != 204 {
 		t.Fatalf("delete: %d %s", got.Status, got.Body)
 	}
-	if got := w.Do(t, "GET", path(id), w.tokens["admin"], ""); got.Status != 404 {
-		t.Errorf("get after delete: %d", got.Status)
-	}
-	if got := w.Do(t, "DELETE", path(id), w.tokens["admin"], ""); got.Status != 404 {
-		t.Errorf("second delete: %d", got.Status)
-	}
-	if got := w.telegramUpdate(t, url, creds[connectors.Telegram]["secretToken"], 1); got != 404 {
+	if got := w.telegramUpdate(t, newURL, secret, 4); got != 404 {
 		t.Errorf("webhook after delete: %d, want 404", got)
+	}
+	for _, it := range w.items(t) {
+		if strings.Contains(it, "HOOK#") || strings.Contains(it, `"PK":"T#`+tenant+`#CFG#`+id) {
+			t.Errorf("left after delete: %s", it)
+		}
 	}
 }
 
-// A webhook served from another process's cache sees a rotation within
-// the cache TTL; this process forgets at once (tested above). Here the
-// Repo with the TTL off always reads.
-func TestResolve(t *testing.T) {
+// Another warm process (its own Repo, cache filled) sees a rotation, a
+// deletion and a secret change at once: every resolve reads the key item.
+func TestResolveAcrossProcesses(t *testing.T) {
 	w := newWorld(t)
-	c := w.create(t, connectors.Slack)
-	key := strings.TrimPrefix(c["webhookUrl"].(string), publicBase+"/v1/hooks/slack/")
-	repo := connectors.NewRepo(w.Platform.Store)
 	ctx := context.Background()
+	id := w.create(t, connectors.Slack)["id"].(string)
+	url := w.generate(t, connectors.Slack, id)
+	key := url[len(url)-connectors.KeyLen:]
+	other := connectors.NewRepo(w.Platform.Store)
+	if _, err := other.Resolve(ctx, connectors.Slack, key); err != nil {
+		t.Fatal(err)
+	}
+	before := w.Table.Counter.Calls()
+	if _, err := other.Resolve(ctx, connectors.Slack, key); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.Table.Counter.Calls() - before; n != 1 {
+		t.Errorf("a warm resolve cost %d calls, want 1 (the key item)", n)
+	}
+
+	w.Do(t, "PATCH", path(connectors.Slack, id), w.tokens["admin"], `{"parameters":{"signingSecret":"new-signing-secret-0123456789"}}`)
+	res, err := other.Resolve(ctx, connectors.Slack, key)
+	if err != nil || res.Connector.Secrets.Slack.SigningSecret != "new-signing-secret-0123456789" {
+		t.Errorf("after PATCH the other process resolves %+v, %v", res.Connector.Secrets.Slack, err)
+	}
+	rot := decode(t, w.Do(t, "POST", path(connectors.Slack, id)+"/webhook:rotate", w.tokens["admin"], "").Body)["webhookUrl"].(string)
+	newKey := rot[len(rot)-connectors.KeyLen:]
 	tests := []struct {
 		name, provider, key string
 		found               bool
 	}{
-		{"right provider", connectors.Slack, key, true},
-		{"another provider's route", connectors.Telegram, key, false},
+		{"rotated-away key", connectors.Slack, key, false},
+		{"new key", connectors.Slack, newKey, true},
+		{"another provider's route", connectors.Telegram, newKey, false},
 		{"unknown key", connectors.Slack, strings.Repeat("A", connectors.KeyLen), false},
+		{"the key's hash is no key", connectors.Slack, connectors.KeyHash(newKey), false},
 		{"malformed key", connectors.Slack, "short", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := w.Table.Counter.Calls()
-			res, err := repo.Resolve(ctx, tt.provider, tt.key)
-			if tt.found != (err == nil) {
+			res, err := other.Resolve(ctx, tt.provider, tt.key)
+			if tt.found != (err == nil) || (err != nil && err != store.ErrNotFound) {
 				t.Fatalf("Resolve = %v", err)
 			}
-			if tt.found && (res.Tenant != tenant || res.Connector.ID != c["id"] || res.Connector.Credentials["botToken"] == "") {
+			if tt.found && (res.Tenant != tenant || res.Connector.ID != id || res.Connector.WebhookKey != tt.key) {
 				t.Errorf("resolved %+v", res)
 			}
 			if tt.name == "malformed key" && w.Table.Counter.Calls() != before {
@@ -518,11 +666,126 @@ func TestResolve(t *testing.T) {
 			}
 		})
 	}
-	before := w.Table.Counter.Calls()
-	if _, err := repo.Resolve(ctx, connectors.Slack, key); err != nil {
-		t.Fatal(err)
-	}
-	if n := w.Table.Counter.Calls() - before; n != 0 {
-		t.Errorf("a cached resolve cost %d calls, want 0", n)
+	w.Do(t, "DELETE", path(connectors.Slack, id), w.tokens["admin"], "")
+	if _, err := other.Resolve(ctx, connectors.Slack, newKey); err != store.ErrNotFound {
+		t.Errorf("after delete the other process resolves: %v", err)
 	}
 }
+
+func TestApplyWebhookToProvider(t *testing.T) {
+	w := newWorld(t)
+	tg := w.create(t, connectors.Telegram)["id"].(string)
+	unbound := w.create(t, connectors.Telegram)["id"].(string)
+	url := w.generate(t, connectors.Telegram, tg)
+	apply := func(p, id string) string { return path(p, id) + ":applyWebhookToProvider" }
+	others := map[string]string{connectors.Slack: "Event Subscriptions", connectors.TwilioSMS: "Messaging Configuration",
+		connectors.WhatsApp: "Verify token", connectors.Teams: "Messaging endpoint"}
+	type want struct {
+		status  int
+		typ     string
+		applied bool
+		errMsg  string
+	}
+	tests := []struct {
+		name, path, body string
+		fail             int // stand-in answers this status
+		want             want
+	}{
+		{"registers the URL", apply(connectors.Telegram, tg), `{"webhookUrl":"` + url + `"}`, 0, want{200, "", true, ""}},
+		{"again: already set", apply(connectors.Telegram, tg), `{"webhookUrl":"` + url + `"}`, 0, want{200, "", true, ""}},
+		{"telegram refuses the token", apply(connectors.Telegram, tg), `{"webhookUrl":"` + url + `"}`, 401, want{200, "", false, "Unauthorized"}},
+		{"telegram fails", apply(connectors.Telegram, tg), `{"webhookUrl":"` + url + `"}`, 500, want{200, "", false, "Internal Server Error"}},
+		{"not the current URL", apply(connectors.Telegram, tg), `{"webhookUrl":"` + publicBase + "/v1/hooks/telegram/" + strings.Repeat("A", connectors.KeyLen) + `"}`, 0, want{400, "webhook-url-mismatch", false, ""}},
+		{"no URL", apply(connectors.Telegram, tg), `{"webhookUrl":null}`, 0, want{400, "webhook-url-mismatch", false, ""}},
+		{"no key yet", apply(connectors.Telegram, unbound), `{"webhookUrl":"` + url + `"}`, 0, want{400, "no-webhook-key", false, ""}},
+		{"unknown field", apply(connectors.Telegram, tg), `{"url":"x"}`, 0, want{400, "unknown-field", false, ""}},
+	}
+	for p := range others {
+		id := w.create(t, p)["id"].(string)
+		tests = append(tests, struct {
+			name, path, body string
+			fail             int
+			want             want
+		}{"no registration API: " + p, apply(p, id), `{"webhookUrl":"` + w.generate(t, p, id) + `"}`, 0, want{400, "no-webhook-registration-api", false, ""}})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.fail != 0 {
+				w.standIn.FailNext(connectors.Telegram, tt.fail)
+			}
+			res := w.Do(t, "POST", tt.path, w.tokens["agentadmin"], tt.body)
+			if res.Status != tt.want.status {
+				t.Fatalf("status %d, want %d: %s", res.Status, tt.want.status, res.Body)
+			}
+			got := decode(t, res.Body)
+			if tt.want.status != 200 {
+				if problemType(t, res.Body) != tt.want.typ {
+					t.Errorf("type = %s, want %s", problemType(t, res.Body), tt.want.typ)
+				}
+				for p, where := range others {
+					if strings.HasSuffix(tt.name, p) && !strings.Contains(got["detail"].(string), where) {
+						t.Errorf("detail %q does not say %q", got["detail"], where)
+					}
+				}
+				return
+			}
+			if got["applied"] != tt.want.applied {
+				t.Errorf("applied = %v, want %v: %s", got["applied"], tt.want.applied, res.Body)
+			}
+			if msg, _ := got["errorMessage"].(string); tt.want.errMsg != "" && !strings.Contains(msg, tt.want.errMsg) || tt.want.errMsg == "" && got["errorMessage"] != nil {
+				t.Errorf("errorMessage = %v, want %q", got["errorMessage"], tt.want.errMsg)
+			}
+		})
+	}
+	hook := w.standIn.TelegramWebhookOf(creds[connectors.Telegram]["botToken"])
+	if hook.URL != url || hook.SecretToken != creds[connectors.Telegram]["secretToken"] {
+		t.Errorf("Telegram holds %+v, want the URL and the config's secret token", hook)
+	}
+}
+
+func TestInspectWebhook(t *testing.T) {
+	w := newWorld(t)
+	tg := w.create(t, connectors.Telegram)["id"].(string)
+	slack := w.create(t, connectors.Slack)["id"].(string)
+	url := w.generate(t, connectors.Telegram, tg)
+	bot := creds[connectors.Telegram]["botToken"]
+	inspect := path(connectors.Telegram, tg) + ":inspectWebhook"
+	tests := []struct {
+		name  string
+		setup func()
+		body  string
+		fail  int
+		want  connectors.InspectResult
+	}{
+		{"nothing registered", func() {}, `{"expectedWebhookUrl":"` + url + `"}`, 0, connectors.InspectResult{}},
+		{"registered, expected", func() { w.standIn.SetTelegramWebhook(bot, chatkit.TelegramWebhook{URL: url}) }, `{"expectedWebhookUrl":"` + url + `"}`, 0,
+			connectors.InspectResult{ProviderHasURL: true, ProviderURLMatchesExpected: true, ProviderReportedURL: &url}},
+		{"registered, nothing expected", func() {}, `{}`, 0, connectors.InspectResult{ProviderHasURL: true, ProviderReportedURL: &url}},
+		{"delivery failing", func() {
+			w.standIn.SetTelegramWebhook(bot, chatkit.TelegramWebhook{URL: url, PendingUpdateCount: 7, LastErrorDate: 1795251600, LastErrorMessage: "Wrong response from the webhook: 404 Not Found"})
+		}, `{"expectedWebhookUrl":"https://elsewhere.test/hook"}`, 0, connectors.InspectResult{ProviderHasURL: true, ProviderReportedURL: &url,
+			LastErrorMessage: ptr("Wrong response from the webhook: 404 Not Found"), LastErrorAt: ptr(int64(1795251600000)), PendingUpdateCount: 7}},
+		{"telegram unreachable", func() {}, ``, 500, connectors.InspectResult{InspectFailed: true, ErrorMessage: ptr("telegram: Internal Server Error")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.setup()
+			if tt.fail != 0 {
+				w.standIn.FailNext(connectors.Telegram, tt.fail)
+			}
+			res := w.Do(t, "POST", inspect, w.tokens["admin"], tt.body)
+			var got connectors.InspectResult
+			if err := json.Unmarshal([]byte(res.Body), &got); res.Status != 200 || err != nil {
+				t.Fatalf("status %d: %s", res.Status, res.Body)
+			}
+			if mustJSON(got) != mustJSON(tt.want) {
+				t.Errorf("got %s\nwant %s", mustJSON(got), mustJSON(tt.want))
+			}
+		})
+	}
+	if res := w.Do(t, "POST", path(connectors.Slack, slack)+":inspectWebhook", w.tokens["admin"], ""); res.Status != 400 || problemType(t, res.Body) != "no-webhook-inspector" {
+		t.Errorf("slack inspect: %d %s", res.Status, res.Body)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -2,9 +2,13 @@ package connectors
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -25,18 +29,28 @@ const (
 
 // Limits.
 const (
-	MaxDisplayName       = 150
-	MaxOnboardingMessage = 1600 // Twilio's SMS body limit, the smallest of the providers'
-	maxCredential        = 4096
+	MaxDisplayName = 150
+	maxCredential  = 4096
 )
 
-// DefaultOnboardingMessage is sent when onboarding is on and no message was given.
+// maxMessage is the longest onboarding message each provider delivers as
+// one message: Twilio's SMS body limit, Telegram's and WhatsApp's text
+// limits, Slack's recommended text size; Teams takes Slack's.
+var maxMessage = map[string]int{TwilioSMS: 1600, Telegram: 4096, WhatsApp: 4096, Slack: 4000, Teams: 4000}
+
+// MaxOnboardingMessage is the longest onboarding message of provider.
+func MaxOnboardingMessage(provider string) int { return maxMessage[provider] }
+
+// DefaultOnboardingMessage is sent when onboarding is turned on without a message.
 const DefaultOnboardingMessage = "Hi! We received your message. An operator will review your access request shortly."
 
-// credentialSpec lists a provider's credential fields.
+// credentialSpec lists a provider's parameters.
 type credentialSpec struct {
 	required []string
 	optional []string
+	// public are parameters that are identifiers, not secrets: responses
+	// show them; every other parameter is write-only.
+	public []string
 	// format checks individual fields; nil entries accept any value.
 	format map[string]func(string) bool
 }
@@ -59,9 +73,9 @@ var (
 var specs = map[string]credentialSpec{
 	Slack:     {required: []string{"signingSecret", "botToken"}},
 	Telegram:  {required: []string{"botToken", "secretToken"}, format: map[string]func(string) bool{"botToken": telegramToken, "secretToken": telegramSecret}},
-	WhatsApp:  {required: []string{"appSecret", "verifyToken", "accessToken", "phoneNumberId"}, format: map[string]func(string) bool{"phoneNumberId": digits}},
-	TwilioSMS: {required: []string{"accountSid", "authToken"}, format: map[string]func(string) bool{"accountSid": twilioSID}},
-	Teams:     {required: []string{"appId", "appPassword"}, optional: []string{"tenantId"}, format: map[string]func(string) bool{"appId": guid, "tenantId": guid}},
+	WhatsApp:  {required: []string{"appSecret", "verifyToken", "accessToken", "phoneNumberId"}, public: []string{"phoneNumberId"}, format: map[string]func(string) bool{"phoneNumberId": digits}},
+	TwilioSMS: {required: []string{"accountSid", "authToken"}, public: []string{"accountSid"}, format: map[string]func(string) bool{"accountSid": twilioSID}},
+	Teams:     {required: []string{"appId", "appPassword"}, optional: []string{"tenantId"}, public: []string{"appId", "tenantId"}, format: map[string]func(string) bool{"appId": guid, "tenantId": guid}},
 }
 
 // Providers lists the provider enum in a stable order.
@@ -73,9 +87,44 @@ func ValidProvider(p string) bool { _, ok := specs[p]; return ok }
 // Slug is the provider's path segment in webhook URLs: the lowercase name.
 func Slug(provider string) string { return strings.ToLower(provider) }
 
-// Onboarding is a connector's access policy: Enabled false means every
-// sender is accepted; true means unknown senders get Message once and a
-// PENDING access request.
+// integrations are the {integration} path values (the documented
+// integrationId) of each provider; the first is the canonical one that
+// responses show, the others are aliases (the webhook slug).
+var integrations = map[string][]string{
+	Slack:     {"slack"},
+	Teams:     {"teams"},
+	Telegram:  {"telegram"},
+	WhatsApp:  {"whatsapp"},
+	TwilioSMS: {"twilio", "twilio_sms"},
+}
+
+// IntegrationID is the documented integrationId of provider.
+func IntegrationID(provider string) string { return integrations[provider][0] }
+
+// ProviderOf maps an {integration} path value, matched
+// case-insensitively, to its provider; ok is false for unknown ones.
+func ProviderOf(integration string) (string, bool) {
+	in := strings.ToLower(integration)
+	for p, ids := range integrations {
+		if slices.Contains(ids, in) {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// IntegrationIDs lists the canonical integration ids.
+func IntegrationIDs() []string {
+	out := make([]string, 0, len(Providers))
+	for _, p := range Providers {
+		out = append(out, IntegrationID(p))
+	}
+	return out
+}
+
+// Onboarding is a connector's access policy: Enabled false ("Allow All",
+// the default) accepts every sender; true gives unknown senders Message
+// on their first interaction and a PENDING access request.
 type Onboarding struct {
 	Enabled bool   `dynamo:"enabled" json:"enabled"`
 	Message string `dynamo:"message" json:"message"`
@@ -89,80 +138,176 @@ type Connector struct {
 	AgentID     string     `dynamo:"agentId"`
 	DisplayName string     `dynamo:"displayName"`
 	Onboarding  Onboarding `dynamo:"onboarding"`
-	// Credentials are the provider's secrets by field name, as stored and
-	// as the API takes them; never rendered.
+	// Credentials are the provider's parameters by name (the API's
+	// `parameters`), secrets included; only public ones are rendered.
 	Credentials map[string]string `dynamo:"credentials"`
 	// Secrets are Credentials decoded (DecodeCredentials); set on every
 	// connector this package reads or validates, never stored.
 	Secrets Secrets `dynamo:"-"`
-	// WebhookKey is the unguessable last segment of the inbound URL.
-	WebhookKey string `dynamo:"webhookKey"`
+	// WebhookKeyHash identifies the bound webhook key (KeyHash); "" while
+	// none is bound. The key itself is never stored.
+	WebhookKeyHash string `dynamo:"webhookKeyHash,omitempty"`
+	// WebhookKeyPrefix is the displayable start of the bound key.
+	WebhookKeyPrefix string `dynamo:"webhookKeyPrefix,omitempty"`
+	// WebhookKey is the plaintext key, known only to the process that just
+	// minted it (or a caller binding its own at Create); never stored.
+	WebhookKey string `dynamo:"-"`
 	CreatedBy  string `dynamo:"createdBy,omitempty"`
 	CreatedAt  int64  `dynamo:"createdAt"`
 	ModifiedAt int64  `dynamo:"modifiedAt"`
-	// Version guards read-modify-write updates.
+	// Version guards read-modify-write updates; the key's lookup item
+	// carries it too, so resolves notice every change (see Repo.Resolve).
 	Version int `dynamo:"version"`
 }
 
-// WebhookPath is the inbound path of the connector.
-func (c Connector) WebhookPath() string {
-	return "/v1/hooks/" + Slug(c.Provider) + "/" + c.WebhookKey
+// HasWebhookKey reports whether a webhook key is bound.
+func (c Connector) HasWebhookKey() bool { return c.WebhookKeyHash != "" }
+
+// WebhookPath is the inbound path of the connector's plaintext key; only
+// meaningful while WebhookKey is known.
+func (c Connector) WebhookPath() string { return HookPath(c.Provider, c.WebhookKey) }
+
+// HookPath is the inbound path of a provider's webhook key.
+func HookPath(provider, key string) string { return "/v1/hooks/" + Slug(provider) + "/" + key }
+
+// WebhookURLTemplate is the inbound URL of provider on publicBase with the
+// key left as a {webhookKey} placeholder: what reads show.
+func WebhookURLTemplate(provider, publicBase string) string {
+	return strings.TrimRight(publicBase, "/") + HookPath(provider, "{webhookKey}")
 }
 
-// View is the API representation: credentials reduced to short prefixes.
+// View is the API representation (the documented IntegrationConfig plus
+// gatehouse's agentId, onboarding and webhook fields). Secrets are never
+// rendered: parameters holds the public ones, secretParameters names the
+// others that are set.
 type View struct {
-	ID          string            `json:"id"`
-	Provider    string            `json:"provider"`
-	AgentID     string            `json:"agentId"`
-	DisplayName string            `json:"displayName"`
-	Onboarding  Onboarding        `json:"onboarding"`
-	Credentials map[string]string `json:"credentials"`
-	WebhookURL  string            `json:"webhookUrl"`
-	CreatedBy   *string           `json:"createdBy"`
-	CreatedAt   int64             `json:"createdAt"`
-	ModifiedAt  int64             `json:"modifiedAt"`
+	ID                  string            `json:"id"`
+	IntegrationID       string            `json:"integrationId"`
+	DisplayName         string            `json:"displayName"`
+	Parameters          map[string]string `json:"parameters"`
+	HasAuth             bool              `json:"hasAuth"`
+	HasAuthMap          bool              `json:"hasAuthMap"`
+	AuthMethodID        *string           `json:"authMethodId"`
+	Auth                *struct{}         `json:"auth"`
+	AuthMapEntries      []struct{}        `json:"authMapEntries"`
+	SandboxMode         string            `json:"sandboxMode"`
+	SandboxVariant      *struct{}         `json:"sandboxVariant"`
+	PublishedRevisionID *string           `json:"publishedRevisionId"`
+	CreatedBy           string            `json:"createdBy"`
+	CreatedAt           int64             `json:"createdAt"`
+	ModifiedAt          int64             `json:"modifiedAt"`
+
+	AgentID            string     `json:"agentId"`
+	Onboarding         Onboarding `json:"onboarding"`
+	SecretParameters   []string   `json:"secretParameters"`
+	WebhookURLTemplate string     `json:"webhookUrlTemplate"`
+	WebhookKeyPrefix   *string    `json:"webhookKeyPrefix"`
 }
+
+// SandboxNone is the only sandbox mode: gatehouse connectors talk to the
+// real provider.
+const SandboxNone = "NONE"
 
 // ViewOf renders c; publicBase is the API's public base URL.
 func ViewOf(c Connector, publicBase string) View {
-	v := View{ID: c.ID, Provider: c.Provider, AgentID: c.AgentID, DisplayName: c.DisplayName, Onboarding: c.Onboarding,
-		Credentials: map[string]string{}, WebhookURL: strings.TrimRight(publicBase, "/") + c.WebhookPath(),
-		CreatedAt: c.CreatedAt, ModifiedAt: c.ModifiedAt}
-	for k, s := range c.Credentials {
-		v.Credentials[k] = Mask(s)
+	spec := specs[c.Provider]
+	v := View{ID: c.ID, IntegrationID: IntegrationID(c.Provider), DisplayName: c.DisplayName,
+		Parameters: map[string]string{}, AuthMapEntries: []struct{}{}, SandboxMode: SandboxNone,
+		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, ModifiedAt: c.ModifiedAt,
+		AgentID: c.AgentID, Onboarding: c.Onboarding, SecretParameters: []string{},
+		WebhookURLTemplate: WebhookURLTemplate(c.Provider, publicBase)}
+	v.HasAuth = true
+	for _, k := range spec.required {
+		if c.Credentials[k] == "" {
+			v.HasAuth = false
+		}
 	}
-	if c.CreatedBy != "" {
-		v.CreatedBy = &c.CreatedBy
+	for k, s := range c.Credentials {
+		if slices.Contains(spec.public, k) {
+			v.Parameters[k] = s
+		} else {
+			v.SecretParameters = append(v.SecretParameters, k)
+		}
+	}
+	sort.Strings(v.SecretParameters)
+	if c.WebhookKeyPrefix != "" {
+		v.WebhookKeyPrefix = &c.WebhookKeyPrefix
 	}
 	return v
 }
 
-// Mask keeps a short prefix of a secret: four characters of long values,
-// fewer of short ones, so that a secret is never rendered in full.
-func Mask(s string) string {
-	n := utf8.RuneCountInString(s)
-	keep := 4
-	if n < 16 {
-		keep = n / 4
-	}
-	r := []rune(s)
-	return string(r[:keep]) + "…"
+// input is the JSON body of create and update: the documented
+// IntegrationConfig request plus agentId and onboarding. Pointers and raw
+// values tell "absent" and null from a value.
+type input struct {
+	IntegrationID *string `json:"integrationId"`
+	DisplayName   *string `json:"displayName"`
+	AgentID       *string `json:"agentId"`
+	Onboarding    *struct {
+		Enabled *bool   `json:"enabled"`
+		Message *string `json:"message"`
+	} `json:"onboarding"`
+	Parameters map[string]*string `json:"parameters"`
+	// Documented fields gatehouse refuses unless null (see unsupported).
+	Auth               json.RawMessage `json:"auth"`
+	AuthMap            json.RawMessage `json:"authMap"`
+	SandboxMode        *string         `json:"sandboxMode"`
+	SandboxVariant     json.RawMessage `json:"sandboxVariant"`
+	OAuthCredentialKey json.RawMessage `json:"oAuthCredentialKey"`
 }
 
-// input is the JSON body of create and update. Pointers tell "absent"
-// from "empty".
-type input struct {
-	Provider    *string `json:"provider"`
-	AgentID     *string `json:"agentId"`
+// updateInput is the PATCH body: the create body minus integrationId.
+type updateInput struct {
 	DisplayName *string `json:"displayName"`
+	AgentID     *string `json:"agentId"`
 	Onboarding  *struct {
 		Enabled *bool   `json:"enabled"`
 		Message *string `json:"message"`
 	} `json:"onboarding"`
-	Credentials map[string]*string `json:"credentials"`
+	Parameters         map[string]*string `json:"parameters"`
+	Auth               json.RawMessage    `json:"auth"`
+	AuthMap            json.RawMessage    `json:"authMap"`
+	SandboxMode        *string            `json:"sandboxMode"`
+	SandboxVariant     json.RawMessage    `json:"sandboxVariant"`
+	OAuthCredentialKey json.RawMessage    `json:"oAuthCredentialKey"`
+}
+
+func (u updateInput) input() input {
+	return input{DisplayName: u.DisplayName, AgentID: u.AgentID, Onboarding: u.Onboarding, Parameters: u.Parameters,
+		Auth: u.Auth, AuthMap: u.AuthMap, SandboxMode: u.SandboxMode, SandboxVariant: u.SandboxVariant, OAuthCredentialKey: u.OAuthCredentialKey}
 }
 
 func badField(typ, detail string) error { return problem.BadRequest(typ, detail) }
+
+func isNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || strings.TrimSpace(string(raw)) == "null"
+}
+
+// unsupported refuses the documented fields gatehouse has no counterpart
+// for; null is accepted as "not set".
+func (in input) unsupported() error {
+	for _, f := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"auth", in.Auth}, {"authMap", in.AuthMap}, {"oAuthCredentialKey", in.OAuthCredentialKey}} {
+		if !isNull(f.raw) {
+			return badField("unsupported-field", f.name+" is not supported: a gatehouse config keeps its provider credentials in parameters (write-only); send null or leave it out")
+		}
+	}
+	if !isNull(in.SandboxVariant) {
+		return badField("unsupported-field", "sandboxVariant is not supported: gatehouse configs have no sandbox; send null or leave it out")
+	}
+	if in.SandboxMode != nil {
+		mode, err := httpapi.Enum("sandboxMode", *in.SandboxMode, SandboxNone, "VENDOR", "SIMULATED", "READ_THROUGH")
+		if err != nil {
+			return err
+		}
+		if mode != "" && mode != SandboxNone {
+			return badField("unsupported-sandbox-mode", "sandboxMode "+mode+" is not supported: gatehouse configs always talk to the real provider (NONE)")
+		}
+	}
+	return nil
+}
 
 func checkDisplayName(s string) error {
 	if strings.TrimSpace(s) == "" || utf8.RuneCountInString(s) > MaxDisplayName || !utf8.ValidString(s) {
@@ -171,49 +316,40 @@ func checkDisplayName(s string) error {
 	return nil
 }
 
-func checkMessage(s string) error {
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxOnboardingMessage {
-		return badField("onboarding-message-too-long", "onboarding.message must be at most 1600 characters")
+func checkMessage(provider, s string) error {
+	limit := MaxOnboardingMessage(provider)
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > limit {
+		return badField("onboarding-message-too-long", "onboarding.message must be at most "+strconv.Itoa(limit)+" characters for "+IntegrationID(provider)+" (the longest message it delivers)")
 	}
 	return nil
 }
 
 func checkCredential(provider, field, v string) error {
 	if v == "" || len(v) > maxCredential || !utf8.ValidString(v) {
-		return badField("invalid-credential", "credentials."+field+" must be 1-4096 characters")
+		return badField("invalid-parameter", "parameters."+field+" must be 1-4096 characters")
 	}
 	for _, r := range v {
 		if unicode.IsControl(r) || unicode.IsSpace(r) {
-			return badField("invalid-credential", "credentials."+field+" must not contain spaces or control characters")
+			return badField("invalid-parameter", "parameters."+field+" must not contain spaces or control characters")
 		}
 	}
 	if valid := specs[provider].format[field]; valid != nil && !valid(v) {
-		return badField("invalid-credential", "credentials."+field+" is not a valid "+strings.ToLower(provider)+" "+field)
+		return badField("invalid-parameter", "parameters."+field+" is not a valid "+IntegrationID(provider)+" "+field)
 	}
 	return nil
 }
 
 func (s credentialSpec) allowed(field string) bool {
-	for _, f := range s.required {
-		if f == field {
-			return true
-		}
-	}
-	for _, f := range s.optional {
-		if f == field {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(s.required, field) || slices.Contains(s.optional, field)
 }
 
 func (s credentialSpec) fields() []string {
 	return append(append([]string(nil), s.required...), s.optional...)
 }
 
-// applyCredentials merges in into cur (which it returns); an empty value
-// removes an optional field.
-func applyCredentials(provider string, cur map[string]string, in map[string]*string) (map[string]string, error) {
+// applyParameters merges in into cur (which it returns): a value replaces
+// the stored one, null keeps it, "" removes an optional one.
+func applyParameters(provider string, cur map[string]string, in map[string]*string) (map[string]string, error) {
 	spec := specs[provider]
 	out := map[string]string{}
 	for k, v := range cur {
@@ -226,27 +362,29 @@ func applyCredentials(provider string, cur map[string]string, in map[string]*str
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !spec.allowed(k) {
-			return nil, badField("unknown-credential", "credentials."+k+" is not a "+provider+" credential; expected "+strings.Join(spec.fields(), ", "))
+			return nil, badField("unknown-parameter", "parameters."+k+" is not a "+IntegrationID(provider)+" parameter; expected "+strings.Join(spec.fields(), ", "))
 		}
 		v := in[k]
-		if v == nil || *v == "" {
+		switch {
+		case v == nil:
+		case *v == "":
 			delete(out, k)
-			continue
+		default:
+			if err := checkCredential(provider, k, *v); err != nil {
+				return nil, err
+			}
+			out[k] = *v
 		}
-		if err := checkCredential(provider, k, *v); err != nil {
-			return nil, err
-		}
-		out[k] = *v
 	}
 	for _, k := range spec.required {
 		if out[k] == "" {
-			return nil, badField("credential-required", "credentials."+k+" is required for "+provider+" (required: "+strings.Join(spec.required, ", ")+")")
+			return nil, badField("parameter-required", "parameters."+k+" is required for "+IntegrationID(provider)+" (required: "+strings.Join(spec.required, ", ")+")")
 		}
 	}
 	return out, nil
 }
 
-func applyOnboarding(cur Onboarding, in *struct {
+func applyOnboarding(provider string, cur Onboarding, in *struct {
 	Enabled *bool   `json:"enabled"`
 	Message *string `json:"message"`
 }) (Onboarding, error) {
@@ -256,7 +394,7 @@ func applyOnboarding(cur Onboarding, in *struct {
 			out.Enabled = *in.Enabled
 		}
 		if in.Message != nil {
-			if err := checkMessage(*in.Message); err != nil {
+			if err := checkMessage(provider, *in.Message); err != nil {
 				return out, err
 			}
 			out.Message = strings.TrimSpace(*in.Message)
@@ -268,45 +406,45 @@ func applyOnboarding(cur Onboarding, in *struct {
 	return out, nil
 }
 
-// newConnector validates a create body. Onboarding defaults to on (with
-// the default message): an access-control product fails closed.
-func newConnector(in input) (Connector, error) {
-	var c Connector
-	if in.Provider == nil || !ValidProvider(*in.Provider) {
-		return c, badField("invalid-provider", "provider must be one of "+strings.Join(Providers, ", "))
-	}
-	c.Provider = *in.Provider
-	if in.AgentID == nil || !httpapi.ValidAgentID(*in.AgentID) {
-		return c, badField("invalid-agent-id", "agentId must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
-	}
-	c.AgentID = *in.AgentID
-	c.DisplayName = c.Provider
-	if in.DisplayName != nil {
-		if err := checkDisplayName(*in.DisplayName); err != nil {
-			return c, err
-		}
-		c.DisplayName = strings.TrimSpace(*in.DisplayName)
-	}
-	var err error
-	if c.Onboarding, err = applyOnboarding(Onboarding{Enabled: true}, in.Onboarding); err != nil {
+// newConnector validates a create body for provider (the route's
+// integration; a body integrationId is overwritten, as documented).
+// Onboarding defaults to off: the documented default is "Allow All".
+func newConnector(provider string, in input) (Connector, error) {
+	c := Connector{Provider: provider}
+	if err := in.unsupported(); err != nil {
 		return c, err
 	}
-	if c.Credentials, err = applyCredentials(c.Provider, nil, in.Credentials); err != nil {
+	if in.AgentID == nil || !httpapi.ValidAgentID(*in.AgentID) {
+		return c, badField("invalid-agent-id", "agentId (the agent this config serves) must be 1-128 characters of A-Z, a-z, 0-9, '.', '-' or '_'")
+	}
+	c.AgentID = *in.AgentID
+	if in.DisplayName == nil {
+		return c, badField("invalid-display-name", "displayName is required (1-150 characters)")
+	}
+	if err := checkDisplayName(*in.DisplayName); err != nil {
+		return c, err
+	}
+	c.DisplayName = strings.TrimSpace(*in.DisplayName)
+	var err error
+	if c.Onboarding, err = applyOnboarding(provider, Onboarding{}, in.Onboarding); err != nil {
+		return c, err
+	}
+	if c.Credentials, err = applyParameters(provider, nil, in.Parameters); err != nil {
 		return c, err
 	}
 	c.Secrets = DecodeCredentials(c.Provider, c.Credentials)
 	return c, nil
 }
 
-// patch applies an update body to cur; provider and agentId are fixed at
-// creation (they key the webhook URL and the authorization).
+// patch applies an update body to cur: null or absent keeps a field.
+// agentId is fixed at creation (it keys the authorization).
 func patch(cur Connector, in input) (Connector, error) {
 	next := cur
-	if in.Provider != nil && *in.Provider != cur.Provider {
-		return next, badField("immutable-field", "provider cannot be changed; create a new connector")
+	if err := in.unsupported(); err != nil {
+		return next, err
 	}
 	if in.AgentID != nil && *in.AgentID != cur.AgentID {
-		return next, badField("immutable-field", "agentId cannot be changed; create a new connector")
+		return next, badField("immutable-field", "agentId cannot be changed; create a new config")
 	}
 	if in.DisplayName != nil {
 		if err := checkDisplayName(*in.DisplayName); err != nil {
@@ -315,11 +453,11 @@ func patch(cur Connector, in input) (Connector, error) {
 		next.DisplayName = strings.TrimSpace(*in.DisplayName)
 	}
 	var err error
-	if next.Onboarding, err = applyOnboarding(cur.Onboarding, in.Onboarding); err != nil {
+	if next.Onboarding, err = applyOnboarding(cur.Provider, cur.Onboarding, in.Onboarding); err != nil {
 		return next, err
 	}
-	if in.Credentials != nil {
-		if next.Credentials, err = applyCredentials(cur.Provider, cur.Credentials, in.Credentials); err != nil {
+	if in.Parameters != nil {
+		if next.Credentials, err = applyParameters(cur.Provider, cur.Credentials, in.Parameters); err != nil {
 			return next, err
 		}
 		next.Secrets = DecodeCredentials(next.Provider, next.Credentials)
@@ -327,17 +465,21 @@ func patch(cur Connector, in input) (Connector, error) {
 	return next, nil
 }
 
-// ParseInput decodes and validates a create body (the fuzz target's entry).
-func ParseInput(body []byte) (Connector, error) {
+// ParseInput decodes and validates a create body of provider (the fuzz
+// target's entry).
+func ParseInput(provider string, body []byte) (Connector, error) {
 	var in input
 	if err := httpapi.UnmarshalStrict(body, &in); err != nil {
 		return Connector{}, err
 	}
-	return newConnector(in)
+	return newConnector(provider, in)
 }
 
 // KeyLen is the length of a webhook key: 32 random bytes, base64url.
 const KeyLen = 43
+
+// KeyPrefixLen is how much of a key reads show (48 of its 256 bits).
+const KeyPrefixLen = 8
 
 // NewWebhookKey returns a fresh unguessable webhook key (256 bits).
 func NewWebhookKey() string {
@@ -345,6 +487,16 @@ func NewWebhookKey() string {
 	_, _ = rand.Read(b) // never fails (crypto/rand, Go 1.24+)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
+
+// KeyHash is what the table keeps of a webhook key: its SHA-256. The key
+// has 256 random bits, so a plain hash cannot be reversed or guessed.
+func KeyHash(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// KeyPrefix is the displayable start of a key.
+func KeyPrefix(key string) string { return key[:min(KeyPrefixLen, len(key))] }
 
 // ValidWebhookKey reports whether k could be a key NewWebhookKey made,
 // so malformed URLs are refused without a table read.

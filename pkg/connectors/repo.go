@@ -4,26 +4,31 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
-	"time"
 
 	"github.com/guregu/dynamo/v2"
 
+	"github.com/gatehouse/gatehouse/pkg/problem"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
 
-// Keys (see the schema table in pkg/store):
-//
-//	connector    T#t#CFG#{id}   CFG   GSI1 T#t#AG#{agent}#CFG, GSI4 T#t#CFG
-//	webhook key  HOOK#{key}     M     (global: the URL names no tenant)
-func connectorPK(tenant, id string) string  { return "T#" + tenant + "#CFG#" + id }
-func byAgentPK(tenant, agent string) string { return "T#" + tenant + "#AG#" + agent + "#CFG" }
-func byTenantPK(tenant string) string       { return "T#" + tenant + "#CFG" }
+// Errors of the webhook key lifecycle.
+var (
+	// ErrKeyBound: :generateWebhookUrl on a config that has a key.
+	ErrKeyBound = problem.NewKind("connectors: webhook key already bound", http.StatusBadRequest, "webhook-key-bound",
+		"this config already has a webhook key; use POST .../webhook:rotate to replace it")
+	// ErrNoKey: /webhook:rotate (or :applyWebhookToProvider) before a key exists.
+	ErrNoKey = problem.NewKind("connectors: no webhook key", http.StatusBadRequest, "no-webhook-key",
+		"this config has no webhook key yet; use POST ...:generateWebhookUrl to mint the first one")
+)
 
-// HookPK is the partition of a webhook key's lookup item.
-func HookPK(key string) string { return "HOOK#" + key }
-
-const connectorSK = "CFG"
+// Transaction action names.
+const (
+	actConnector = "connector"
+	actHook      = "webhook-key"
+	actOldHook   = "old-webhook-key"
+)
 
 type item struct {
 	store.Keys
@@ -33,48 +38,42 @@ type item struct {
 
 func newItem(tenant string, c Connector) item {
 	it := item{Tenant: tenant, Connector: c}
-	sk := store.SortKey(c.CreatedAt, c.ID)
-	it.PK, it.SK = connectorPK(tenant, c.ID), connectorSK
-	it.GSI1PK, it.GSI1SK = byAgentPK(tenant, c.AgentID), sk
-	it.GSI4PK, it.GSI4SK = byTenantPK(tenant), sk
+	sk := store.ConnectorsSK(c.Provider, c.CreatedAt, c.ID)
+	it.PK, it.SK = store.ConnectorPK(tenant, c.ID), store.ConnectorSK
+	it.GSI1PK, it.GSI1SK = store.ConnectorsByAgentPK(tenant, c.AgentID), sk
+	it.GSI4PK, it.GSI4SK = store.ConnectorsPK(tenant), sk
 	return it
 }
 
-// hookItem maps a webhook key to its connector.
+// hookItem maps a webhook key's hash to its connector. Version is the
+// connector's: every write of a connector with a key rewrites it in the
+// same transaction.
 type hookItem struct {
 	PK          string `dynamo:"PK,hash"`
 	SK          string `dynamo:"SK,range"`
 	Tenant      string `dynamo:"tenant"`
 	ConnectorID string `dynamo:"connectorId"`
 	Provider    string `dynamo:"provider"`
+	Version     int    `dynamo:"version"`
 	CreatedAt   int64  `dynamo:"createdAt"`
 }
 
 func newHook(tenant string, c Connector, at int64) hookItem {
-	return hookItem{PK: HookPK(c.WebhookKey), SK: store.MarkerSK, Tenant: tenant, ConnectorID: c.ID, Provider: c.Provider, CreatedAt: at}
+	return hookItem{PK: store.HookPK(c.WebhookKeyHash), SK: store.MarkerSK, Tenant: tenant, ConnectorID: c.ID,
+		Provider: c.Provider, Version: c.Version, CreatedAt: at}
 }
 
-// DefaultCacheTTL bounds how long a warm process serves a webhook from a
-// connector it read earlier: a rotation, deletion or secret change made
-// by another process takes effect within it (at once in this process).
-const DefaultCacheTTL = 15 * time.Second
-
 // Repo stores connectors and resolves webhook keys. Build one per process
-// and share it: its resolve cache is invalidated only by its own writes,
-// so the connectors API and the webhooks of one process must use the
-// same Repo to see rotations and deletions at once.
+// and share it (its connector cache saves the webhooks a read).
 type Repo struct {
-	db       *dynamo.DB
-	table    dynamo.Table
-	CacheTTL time.Duration
-	now      func() time.Time
-	cache    *resolveCache
+	st    *store.Store
+	table dynamo.Table
+	cache *connectorCache
 }
 
 // NewRepo returns a Repo over the gatehouse table.
 func NewRepo(st *store.Store) *Repo {
-	return &Repo{db: st.DB(), table: st.Table(), CacheTTL: DefaultCacheTTL, now: time.Now,
-		cache: &resolveCache{m: map[string]cacheEntry{}}}
+	return &Repo{st: st, table: st.Table(), cache: &connectorCache{m: map[string]Connector{}}}
 }
 
 // connector is the item's connector with its credentials decoded.
@@ -84,13 +83,18 @@ func (it item) connector() Connector {
 	return c
 }
 
-// Create writes a new connector and its webhook key in one transaction.
+// Create writes a new connector. A WebhookKey set on c (dev seeds and
+// tests bind a known key) is bound in the same transaction; the API
+// creates connectors without one.
 func (r *Repo) Create(ctx context.Context, tenant string, c Connector) error {
-	tx := r.db.WriteTx()
-	tx.Put(r.table.Put(newItem(tenant, c)).If("attribute_not_exists(PK)"))
-	tx.Put(r.table.Put(newHook(tenant, c, c.CreatedAt)).If("attribute_not_exists(PK)"))
+	tx := r.st.Tx()
+	if c.WebhookKey != "" {
+		c.WebhookKeyHash, c.WebhookKeyPrefix = KeyHash(c.WebhookKey), KeyPrefix(c.WebhookKey)
+		tx.Put(actHook, r.table.Put(newHook(tenant, c, c.CreatedAt)).If("attribute_not_exists(PK)"))
+	}
+	tx.Put(actConnector, r.table.Put(newItem(tenant, c)).If("attribute_not_exists(PK)"))
 	if err := tx.Run(ctx); err != nil {
-		if dynamo.IsCondCheckFailed(err) {
+		if store.ConditionFailed(err, actConnector) || store.ConditionFailed(err, actHook) {
 			return store.ErrConflict
 		}
 		return fmt.Errorf("connectors: create: %w", err)
@@ -100,8 +104,12 @@ func (r *Repo) Create(ctx context.Context, tenant string, c Connector) error {
 
 // Get reads one connector, credentials included.
 func (r *Repo) Get(ctx context.Context, tenant, id string) (Connector, error) {
+	return r.get(ctx, tenant, id, false)
+}
+
+func (r *Repo) get(ctx context.Context, tenant, id string, consistent bool) (Connector, error) {
 	var it item
-	err := r.table.Get("PK", connectorPK(tenant, id)).Range("SK", dynamo.Equal, connectorSK).One(ctx, &it)
+	err := r.table.Get("PK", store.ConnectorPK(tenant, id)).Range("SK", dynamo.Equal, store.ConnectorSK).Consistent(consistent).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return Connector{}, store.ErrNotFound
 	}
@@ -111,31 +119,42 @@ func (r *Repo) Get(ctx context.Context, tenant, id string) (Connector, error) {
 	return it.connector(), nil
 }
 
+// touchHook joins the rewrite of next's key item (its new version) to tx.
+func (r *Repo) touchHook(tx *store.Tx, next Connector) {
+	if !next.HasWebhookKey() {
+		return
+	}
+	tx.Update(actHook, r.table.Update("PK", store.HookPK(next.WebhookKeyHash)).Range("SK", store.MarkerSK).
+		Set("version", next.Version).If("connectorId = ?", next.ID))
+}
+
 // Update replaces a connector if nobody changed it since it was read
-// (version check); the webhook key is unchanged.
-func (r *Repo) Update(ctx context.Context, tenant string, next Connector) error {
+// (version check); its webhook key stays. It returns the stored connector.
+func (r *Repo) Update(ctx context.Context, tenant string, next Connector) (Connector, error) {
 	prev := next.Version
 	next.Version++
-	err := r.table.Put(newItem(tenant, next)).If("version = ? AND webhookKey = ?", prev, next.WebhookKey).Run(ctx)
-	if dynamo.IsCondCheckFailed(err) {
-		return store.ErrConflict
+	tx := r.st.Tx()
+	tx.Put(actConnector, r.table.Put(newItem(tenant, next)).If("version = ?", prev))
+	r.touchHook(tx, next)
+	if err := tx.Run(ctx); err != nil {
+		if store.ConditionFailed(err, actConnector) || store.ConditionFailed(err, actHook) {
+			return Connector{}, store.ErrConflict
+		}
+		return Connector{}, fmt.Errorf("connectors: update: %w", err)
 	}
-	if err != nil {
-		return fmt.Errorf("connectors: update: %w", err)
-	}
-	r.cache.forget(next.WebhookKey)
-	return nil
+	return next, nil
 }
 
 // Delete removes a connector and its webhook key.
 func (r *Repo) Delete(ctx context.Context, tenant string, c Connector) error {
-	tx := r.db.WriteTx()
-	tx.Delete(r.table.Delete("PK", connectorPK(tenant, c.ID)).Range("SK", connectorSK).If("attribute_exists(PK)"))
-	tx.Delete(r.table.Delete("PK", HookPK(c.WebhookKey)).Range("SK", store.MarkerSK))
+	tx := r.st.Tx()
+	tx.Delete(actConnector, r.table.Delete("PK", store.ConnectorPK(tenant, c.ID)).Range("SK", store.ConnectorSK).If("version = ?", c.Version))
+	if c.HasWebhookKey() {
+		tx.Delete(actHook, r.table.Delete("PK", store.HookPK(c.WebhookKeyHash)).Range("SK", store.MarkerSK))
+	}
 	err := tx.Run(ctx)
-	r.cache.forget(c.WebhookKey)
-	if dynamo.IsCondCheckFailed(err) {
-		return store.ErrNotFound
+	if store.ConditionFailed(err, actConnector) {
+		return store.ErrConflict
 	}
 	if err != nil {
 		return fmt.Errorf("connectors: delete: %w", err)
@@ -143,36 +162,44 @@ func (r *Repo) Delete(ctx context.Context, tenant string, c Connector) error {
 	return nil
 }
 
-// Rotate gives the connector a new webhook key; the old key's lookup item
-// goes in the same transaction, so the old URL stops resolving at once.
-func (r *Repo) Rotate(ctx context.Context, tenant string, cur Connector, newKey string, at int64) (Connector, error) {
-	next := cur
-	next.WebhookKey, next.ModifiedAt, next.Version = newKey, at, cur.Version+1
-	tx := r.db.WriteTx()
-	tx.Update(r.table.Update("PK", connectorPK(tenant, cur.ID)).Range("SK", connectorSK).
-		Set("webhookKey", newKey).Set("modifiedAt", at).Set("version", next.Version).
-		If("webhookKey = ? AND version = ?", cur.WebhookKey, cur.Version))
-	tx.Delete(r.table.Delete("PK", HookPK(cur.WebhookKey)).Range("SK", store.MarkerSK))
-	tx.Put(r.table.Put(newHook(tenant, next, at)).If("attribute_not_exists(PK)"))
-	err := tx.Run(ctx)
-	r.cache.forget(cur.WebhookKey)
-	if dynamo.IsCondCheckFailed(err) {
-		return Connector{}, store.ErrConflict
+// BindKey binds key to cur, replacing (and deleting) the key cur has, in
+// one transaction: the old URL stops resolving at once. mustBeBound
+// tells rotate (a key must exist: ErrNoKey) from generate (none may:
+// ErrKeyBound). It returns the connector with WebhookKey set.
+func (r *Repo) BindKey(ctx context.Context, tenant string, cur Connector, key string, mustBeBound bool, at int64) (Connector, error) {
+	switch {
+	case mustBeBound && !cur.HasWebhookKey():
+		return Connector{}, ErrNoKey
+	case !mustBeBound && cur.HasWebhookKey():
+		return Connector{}, ErrKeyBound
 	}
-	if err != nil {
-		return Connector{}, fmt.Errorf("connectors: rotate: %w", err)
+	next := cur
+	next.WebhookKey, next.WebhookKeyHash, next.WebhookKeyPrefix = key, KeyHash(key), KeyPrefix(key)
+	next.ModifiedAt, next.Version = at, cur.Version+1
+	tx := r.st.Tx()
+	tx.Put(actConnector, r.table.Put(newItem(tenant, next)).If("version = ?", cur.Version))
+	if cur.HasWebhookKey() {
+		tx.Delete(actOldHook, r.table.Delete("PK", store.HookPK(cur.WebhookKeyHash)).Range("SK", store.MarkerSK))
+	}
+	tx.Put(actHook, r.table.Put(newHook(tenant, next, at)).If("attribute_not_exists(PK)"))
+	if err := tx.Run(ctx); err != nil {
+		if store.ConditionFailed(err, actConnector) || store.ConditionFailed(err, actHook) {
+			return Connector{}, store.ErrConflict
+		}
+		return Connector{}, fmt.Errorf("connectors: bind webhook key: %w", err)
 	}
 	return next, nil
 }
 
-// List returns one page of a tenant's connectors (agent "" = all agents),
-// newest first, and the next page token.
-func (r *Repo) List(ctx context.Context, tenant, agent string, pageSize int, pageToken string) ([]Connector, string, error) {
-	index, attr, pk := store.GSI4, "GSI4PK", byTenantPK(tenant)
+// List returns one page of a tenant's connectors of provider (agent "" =
+// all agents), newest first, and the next page token.
+func (r *Repo) List(ctx context.Context, tenant, provider, agent string, pageSize int, pageToken string) ([]Connector, string, error) {
+	index, attr, pk := store.GSI4, "GSI4PK", store.ConnectorsPK(tenant)
 	if agent != "" {
-		index, attr, pk = store.GSI1, "GSI1PK", byAgentPK(tenant, agent)
+		index, attr, pk = store.GSI1, "GSI1PK", store.ConnectorsByAgentPK(tenant, agent)
 	}
-	q := r.table.Get(attr, pk).Index(index).Order(dynamo.Descending)
+	skAttr := index + "SK"
+	q := r.table.Get(attr, pk).Range(skAttr, dynamo.BeginsWith, store.ConnectorsSKPrefix(provider)).Index(index).Order(dynamo.Descending)
 	items, next, err := store.QueryPage[item](ctx, q, attr, pk, pageSize, pageToken)
 	if err != nil {
 		return nil, "", fmt.Errorf("connectors: list: %w", err)
@@ -186,83 +213,72 @@ func (r *Repo) List(ctx context.Context, tenant, agent string, pageSize int, pag
 
 // Resolved is the connector a webhook key names.
 type Resolved struct {
-	Tenant    string
+	Tenant string
+	// Connector has WebhookKey set to the key presented, so its
+	// WebhookPath is the path the provider called (what Twilio signs).
 	Connector Connector
 }
 
-// Resolve finds the connector of a webhook key for provider. It serves
-// from the Repo's cache (see DefaultCacheTTL), so a warm webhook
-// costs no read; a miss costs two. ErrNotFound for unknown keys, keys of
-// another provider and keys rotated away.
+// Resolve finds the connector of a webhook key for provider: ErrNotFound
+// for malformed and unknown keys, keys of another provider and keys
+// rotated away or deleted. Every call reads the key's item (strongly
+// consistent), so a rotation or deletion is seen at once by every
+// process; the connector itself comes from this Repo's cache while the
+// key item's version says it is current, else it costs a second read.
 func (r *Repo) Resolve(ctx context.Context, provider, key string) (Resolved, error) {
 	if !ValidWebhookKey(key) {
 		return Resolved{}, store.ErrNotFound
 	}
-	now := r.now()
-	if e, ok := r.cache.get(key, now); ok {
-		if e.Connector.Provider != provider {
-			return Resolved{}, store.ErrNotFound
-		}
-		return e, nil
-	}
+	hash := KeyHash(key)
 	var h hookItem
-	err := r.table.Get("PK", HookPK(key)).Range("SK", dynamo.Equal, store.MarkerSK).One(ctx, &h)
+	err := r.table.Get("PK", store.HookPK(hash)).Range("SK", dynamo.Equal, store.MarkerSK).Consistent(true).One(ctx, &h)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return Resolved{}, store.ErrNotFound
 	}
 	if err != nil {
 		return Resolved{}, fmt.Errorf("connectors: resolve: %w", err)
 	}
-	c, err := r.Get(ctx, h.Tenant, h.ConnectorID)
-	if err != nil {
-		return Resolved{}, err
-	}
-	if c.WebhookKey != key { // rotated between the two reads
+	if h.Provider != provider {
 		return Resolved{}, store.ErrNotFound
 	}
-	res := Resolved{Tenant: h.Tenant, Connector: c}
-	if r.CacheTTL > 0 {
-		r.cache.put(key, res, now.Add(r.CacheTTL))
+	c, ok := r.cache.get(h.Tenant, h.ConnectorID, h.Version)
+	if !ok {
+		if c, err = r.get(ctx, h.Tenant, h.ConnectorID, true); err != nil {
+			return Resolved{}, err
+		}
+		if c.WebhookKeyHash != hash { // rotated between the two reads
+			return Resolved{}, store.ErrNotFound
+		}
+		r.cache.put(h.Tenant, c)
 	}
-	if c.Provider != provider {
-		return Resolved{}, store.ErrNotFound
-	}
-	return res, nil
+	c.WebhookKey = key
+	return Resolved{Tenant: h.Tenant, Connector: c}, nil
 }
 
 const maxCacheEntries = 4096
 
-type cacheEntry struct {
-	res     Resolved
-	expires time.Time
-}
-
-type resolveCache struct {
+// connectorCache holds connectors by tenant and id; an entry serves only
+// the version it was read at, so it can never be stale.
+type connectorCache struct {
 	mu sync.Mutex
-	m  map[string]cacheEntry
+	m  map[string]Connector
 }
 
-func (c *resolveCache) get(k string, now time.Time) (Resolved, bool) {
+func (c *connectorCache) get(tenant, id string, version int) (Connector, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[k]
-	if !ok || now.After(e.expires) {
-		return Resolved{}, false
+	e, ok := c.m[tenant+"/"+id]
+	if !ok || e.Version != version {
+		return Connector{}, false
 	}
-	return e.res, true
+	return e, true
 }
 
-func (c *resolveCache) put(k string, r Resolved, expires time.Time) {
+func (c *connectorCache) put(tenant string, conn Connector) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= maxCacheEntries {
 		clear(c.m)
 	}
-	c.m[k] = cacheEntry{res: r, expires: expires}
-}
-
-func (c *resolveCache) forget(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, key)
+	c.m[tenant+"/"+conn.ID] = conn
 }

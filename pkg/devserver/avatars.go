@@ -84,7 +84,7 @@ func avatarWelcome(w io.Writer, base string, _ *issuerkit.Issuer, d *Demo) {
 	slackCfg := "SLACKCFG=" + demoSlack
 	if demoSlack == "" {
 		slackCfg = `SLACKCFG=$(curl -s -X POST -H "Authorization: Bearer $ALICE" -H "Content-Type: application/json" ` + api +
-			`/integrationConfigs -d '{"provider":"SLACK","agentId":"` + d.Agent + `","credentials":{"signingSecret":"dev-signing-secret","botToken":"xoxb-dev-bot"}}' | sed 's/.*"id":"\([^"]*\)".*/\1/')`
+			`/integrations/slack/configs -d '{"agentId":"` + d.Agent + `","displayName":"Slack","parameters":{"signingSecret":"dev-signing-secret","botToken":"xoxb-dev-bot"}}' | sed 's/.*"id":"\([^"]*\)".*/\1/')`
 	}
 	fmt.Fprintf(w, `
 # --- participants and avatars (Slack, Telegram and Graph stand-in on %[1]s; S3 in memory) ---

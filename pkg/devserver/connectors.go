@@ -58,7 +58,7 @@ func DemoWebhookKey(provider string) string {
 var connectorsDev struct {
 	mu      sync.Mutex
 	standin *chatkit.Server
-	keys    map[string]string // provider → webhook key in use
+	seeded  bool // the demo connectors have their demo webhook keys
 }
 
 func init() {
@@ -115,48 +115,69 @@ func startDispatcher(ctx context.Context, deps *routes.Deps, h Hook) (func(), er
 }
 
 // seedConnectors creates the demo connectors once; later runs keep them
-// (and whatever was changed through the API).
+// (and whatever was changed through the API) but bind the demo webhook key
+// again when another key (or, from older data, none) is bound: the table
+// keeps no plaintext key, so the banner can print only keys it binds.
 func seedConnectors(ctx context.Context, deps *routes.Deps, d *Demo) error {
 	repo := deps.Connectors
-	keys := map[string]string{}
 	now := time.Now().UnixMilli()
 	for _, prov := range Providers {
-		id := d.Connectors[prov]
+		id, key := d.Connectors[prov], DemoWebhookKey(prov)
 		c, err := repo.Get(ctx, d.Tenant, id)
 		if errors.Is(err, store.ErrNotFound) {
 			c = connectors.Connector{ID: id, Provider: prov, AgentID: d.Agent, DisplayName: "Support bot on " + prov,
 				Onboarding: connectors.Onboarding{Enabled: true, Message: DemoOnboardingMessage}, Credentials: DemoCredentials[prov],
-				WebhookKey: DemoWebhookKey(prov), CreatedBy: "seed", CreatedAt: now, ModifiedAt: now}
+				WebhookKey: key, CreatedBy: "seed", CreatedAt: now, ModifiedAt: now}
 			err = repo.Create(ctx, d.Tenant, c)
+			if err == nil {
+				continue
+			}
 			if errors.Is(err, store.ErrConflict) {
 				c, err = repo.Get(ctx, d.Tenant, id)
 			}
 		}
+		if err == nil && c.WebhookKeyHash != connectors.KeyHash(key) {
+			_, err = repo.BindKey(ctx, d.Tenant, c, key, c.HasWebhookKey(), now)
+		}
 		if err != nil {
 			return fmt.Errorf("devserver: seed connector %s: %w", prov, err)
 		}
-		keys[prov] = c.WebhookKey
 	}
 	connectorsDev.mu.Lock()
-	connectorsDev.keys = keys
+	connectorsDev.seeded = true
 	connectorsDev.mu.Unlock()
 	return nil
 }
 
 func welcomeConnectors(w io.Writer, base string, _ *issuerkit.Issuer, d *Demo) {
 	connectorsDev.mu.Lock()
-	keys := connectorsDev.keys
+	seeded := connectorsDev.seeded
 	connectorsDev.mu.Unlock()
-	if keys == nil {
+	if !seeded {
 		return
 	}
-	hook := func(prov string) string {
-		return base + "/v1/hooks/" + connectors.Slug(prov) + "/" + keys[prov]
-	}
+	hook := func(prov string) string { return base + connectors.HookPath(prov, DemoWebhookKey(prov)) }
+	api := base + "/v1/tenants/" + d.Tenant + "/integrations"
 	fmt.Fprintf(w, `
-# connectors of the agent (credentials show as prefixes; webhookUrl is where a provider posts)
-curl -s -H "Authorization: Bearer $DAVE" '%[1]s/v1/tenants/%[2]s/integrationConfigs?agentId=%[3]s'
-# a NEW Telegram sender writes: one PENDING request appears, and the dev log shows the
+# integration configs (connectors) of the agent: reads show webhookUrlTemplate and webhookKeyPrefix,
+# never the full URL (it is shown once) nor a secret parameter
+curl -s -H "Authorization: Bearer $DAVE" '%[1]s/telegram/configs?agentId=%[2]s'
+# the demo configs' webhook URLs, bound when the demo was seeded (this banner is their "shown once"):
+`, api, d.Agent)
+	for _, prov := range Providers {
+		fmt.Fprintf(w, "#   %-9s %s\n", connectors.IntegrationID(prov), hook(prov))
+	}
+	fmt.Fprintf(w, `# a new Telegram config: create it, mint its URL (shown once), register it with the (stand-in)
+# Telegram Bot API's setWebhook and ask getWebhookInfo what Telegram has
+CFG=$(curl -s -X POST -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' %[1]s/telegram/configs \
+  -d '{"agentId":"%[2]s","displayName":"Sales on Telegram","parameters":{"botToken":"987654321:DEV-sales-bot-token_0123456789","secretToken":"dev-sales-secret-token"},"onboarding":{"enabled":true}}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
+URL=$(curl -s -X POST -H "Authorization: Bearer $ALICE" %[1]s/telegram/configs/$CFG:generateWebhookUrl | sed 's/.*"webhookUrl":"\([^"]*\)".*/\1/'); echo $URL
+curl -s -X POST -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' %[1]s/telegram/configs/$CFG:applyWebhookToProvider -d '{"webhookUrl":"'$URL'"}'
+curl -s -X POST -H "Authorization: Bearer $ALICE" -H 'Content-Type: application/json' %[1]s/telegram/configs/$CFG:inspectWebhook -d '{"expectedWebhookUrl":"'$URL'"}'
+# rotate it: a new URL (shown once); the old one answers 404 at once
+curl -s -X POST -H "Authorization: Bearer $ALICE" %[1]s/telegram/configs/$CFG/webhook:rotate
+`, api, d.Agent)
+	fmt.Fprintf(w, `# a NEW Telegram sender writes: one PENDING request appears, and the dev log shows the
 # onboarding message delivered to the provider stand-in ("provider stand-in: message delivered")
 curl -s -X POST -H 'Content-Type: application/json' -H 'X-Telegram-Bot-Api-Secret-Token: %[4]s' \
   %[5]s \
@@ -166,8 +187,9 @@ BODY='{"type":"event_callback","event_id":"Ev'$(date +%%s)'","event":{"type":"me
 TS=$(date +%%s); SIG="v0=$(printf 'v0:%%s:%%s' "$TS" "$BODY" | openssl dgst -sha256 -hmac '%[6]s' -r | cut -d' ' -f1)"
 curl -s -X POST -H 'Content-Type: application/json' -H "X-Slack-Request-Timestamp: $TS" -H "X-Slack-Signature: $SIG" \
   %[7]s -d "$BODY"
-# their requests (a second message from the same sender opens none; reject one and it opens a fresh one)
-curl -s -H "Authorization: Bearer $DAVE" '%[1]s/v1/tenants/%[2]s/participantAccessRequests?agentId=%[3]s&status=PENDING'
 `, base, d.Tenant, d.Agent, demoSecrets(connectors.Telegram).Telegram.SecretToken, hook(connectors.Telegram),
 		demoSecrets(connectors.Slack).Slack.SigningSecret, hook(connectors.Slack))
+	fmt.Fprintf(w, `# their requests (a second message from the same sender opens none; reject one and it opens a fresh one)
+curl -s -H "Authorization: Bearer $DAVE" '%[1]s/v1/tenants/%[2]s/participantAccessRequests?agentId=%[3]s&status=PENDING'
+`, base, d.Tenant, d.Agent)
 }

@@ -23,11 +23,12 @@ func init() {
 // app id and the stand-in's service URL (where the onboarding reply goes).
 func welcomeTeams(w io.Writer, base string, _ *issuerkit.Issuer, _ *Demo) {
 	connectorsDev.mu.Lock()
-	si, key := connectorsDev.standin, connectorsDev.keys[connectors.Teams]
+	si, seeded := connectorsDev.standin, connectorsDev.seeded
 	connectorsDev.mu.Unlock()
-	if si == nil || key == "" {
+	if si == nil || !seeded {
 		return
 	}
+	key := DemoWebhookKey(connectors.Teams)
 	appID := demoSecrets(connectors.Teams).Teams.AppID
 	serviceURL := si.TeamsServiceURL()
 	tok := si.TeamsToken(appID, serviceURL, map[string]any{"exp": time.Now().Add(teamsTokenLife).Unix()})

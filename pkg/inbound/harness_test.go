@@ -76,7 +76,7 @@ type world struct {
 // ourRoutes are the connectors API, the webhooks (over one connectors
 // repository) and the access requests API.
 func ourRoutes(d *routes.Deps) ([]httpapi.Route, error) {
-	a, err := connectors.Routes(d.Platform, d.Connectors)
+	a, err := connectors.Routes(d.Platform, d.Connectors, d.Config.Connectors)
 	if err != nil {
 		return nil, err
 	}
@@ -115,22 +115,29 @@ func newWorld(t testing.TB) *world {
 	return w
 }
 
-// connector creates a connector through the API and reads it back with
-// its credentials.
+// connector creates a connector through the API, mints its webhook URL
+// and reads it back with its credentials and the minted key.
 func (w *world) connector(t testing.TB, provider string, onboarding bool) connectors.Connector {
 	t.Helper()
-	b, _ := json.Marshal(map[string]any{"provider": provider, "agentId": agent,
-		"onboarding": map[string]any{"enabled": onboarding, "message": onboardingText}, "credentials": creds[provider]})
-	res := w.Do(t, "POST", "/v1/tenants/"+tenant+"/integrationConfigs", w.admin, string(b))
+	b, _ := json.Marshal(map[string]any{"agentId": agent, "displayName": provider,
+		"onboarding": map[string]any{"enabled": onboarding, "message": onboardingText}, "parameters": creds[provider]})
+	configs := "/v1/tenants/" + tenant + "/integrations/" + connectors.IntegrationID(provider) + "/configs"
+	res := w.Do(t, "POST", configs, w.admin, string(b))
 	if res.Status != http.StatusCreated {
 		t.Fatalf("create connector: %d %s", res.Status, res.Body)
 	}
 	var v connectors.View
 	_ = json.Unmarshal([]byte(res.Body), &v)
+	res = w.Do(t, "POST", configs+"/"+v.ID+":generateWebhookUrl", w.admin, "")
+	var minted connectors.WebhookURL
+	if err := json.Unmarshal([]byte(res.Body), &minted); err != nil || res.Status != http.StatusOK {
+		t.Fatalf("generate webhook URL: %d %s", res.Status, res.Body)
+	}
 	c, err := connectors.NewRepo(w.Platform.Store).Get(context.Background(), tenant, v.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.WebhookKey = minted.WebhookURL[len(minted.WebhookURL)-connectors.KeyLen:]
 	return c
 }
 

@@ -120,7 +120,8 @@ func fragmentFor(function string) string {
 // matches reports whether a route pattern (API Gateway / ServeMux syntax,
 // where custom verbs hide in one {idverb} segment) serves a documented
 // path: literal segments are equal, and a wildcard segment stands for a
-// templated one such as {id} or {id}:approve.
+// templated one such as {id} or {id}:approve, or a literal custom-verb
+// segment such as webhook:rotate.
 func matches(routePath, docPath string) bool {
 	rs, ds := strings.Split(routePath, "/"), strings.Split(docPath, "/")
 	if len(rs) != len(ds) {
@@ -129,8 +130,8 @@ func matches(routePath, docPath string) bool {
 	for i := range rs {
 		wild := strings.HasPrefix(rs[i], "{") && strings.HasSuffix(rs[i], "}")
 		switch {
-		case wild && !strings.HasPrefix(ds[i], "{"):
-			return false
+		case wild && !strings.HasPrefix(ds[i], "{") && !strings.Contains(ds[i], ":"):
+			return false // a wildcard also serves a literal verb segment (webhook:rotate)
 		case !wild && rs[i] != ds[i]:
 			return false
 		}

@@ -30,8 +30,9 @@ type ConnectorReader interface {
 }
 
 // ConnectorsFromRepo reads the connectors of pkg/connectors through the
-// process's repo; their webhook URLs are on the request's public base
-// (httpapi.PublicBase of ctx).
+// process's repo; their webhook URL templates are on the request's public
+// base (httpapi.PublicBase of ctx). The full webhook URL is never known
+// here: it is shown once, when minted (WebhookURL stays "").
 func ConnectorsFromRepo(repo *connectors.Repo) ConnectorReader {
 	return &repoConnectors{repo: repo}
 }
@@ -45,14 +46,11 @@ func (r *repoConnectors) GetConnector(ctx context.Context, tenant, id string) (C
 	if err != nil {
 		return Connector{}, err
 	}
-	base := httpapi.PublicBase(ctx)
-	v := connectors.ViewOf(c, base)
 	sc := c.Secrets
 	return Connector{
 		ID: c.ID, Provider: c.Provider, AgentID: c.AgentID,
-		WebhookURL:         v.WebhookURL,
-		WebhookURLTemplate: base + "/v1/hooks/" + connectors.Slug(c.Provider) + "/{webhookKey}",
-		WebhookKeyPrefix:   connectors.Mask(c.WebhookKey),
+		WebhookURLTemplate: connectors.WebhookURLTemplate(c.Provider, httpapi.PublicBase(ctx)),
+		WebhookKeyPrefix:   c.WebhookKeyPrefix,
 		// Secrets hold only the connector's own provider's fields.
 		Credentials: avatar.Credentials{
 			TelegramBotToken: sc.Telegram.BotToken,

@@ -20,6 +20,7 @@ type Config struct {
 	// HTTP server applies it (platform.Config.PublicBaseURL). Empty means
 	// each request's own (httpapi.PublicBaseURL).
 	PublicBaseURL string
+	Connectors    connectors.Config
 	Inbound       inbound.Config
 	Participants  participants.Config
 	Shares        shares.Config
@@ -33,6 +34,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	return Config{
 		PublicBaseURL: getenv("PUBLIC_BASE_URL"),
+		Connectors:    connectors.ConfigFromEnv(getenv),
 		Inbound:       inbound.ConfigFromEnv(getenv),
 		Participants:  pc,
 		Shares:        shares.ConfigFromEnv(getenv),
@@ -65,7 +67,7 @@ func All(d *Deps) ([]httpapi.Route, error) {
 		func() ([]httpapi.Route, error) { return collaborators.Routes(p) },
 		func() ([]httpapi.Route, error) { return participants.Routes(p, conns, cfg.Participants) },
 		func() ([]httpapi.Route, error) { return shares.Routes(p, cfg.Shares) },
-		func() ([]httpapi.Route, error) { return connectors.Routes(p, conns) },
+		func() ([]httpapi.Route, error) { return connectors.Routes(p, conns, cfg.Connectors) },
 		func() ([]httpapi.Route, error) { return inbound.Routes(p, conns, cfg.Inbound) },
 	}
 	var out []httpapi.Route

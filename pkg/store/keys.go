@@ -24,8 +24,8 @@ import (
 //	channel index        T#t#CH#{connector}#{address}         M             -   (one participant per channel)
 //	oauth connection     T#t#OAUTH#{connector}                {provider}    -   (write-only provider OAuth token)
 //	agent member         T#t#AG#{agent}#M                     S#{subject}   -
-//	connector            T#t#CFG#{id}                         CFG           GSI1 T#t#AG#{agent}#CFG, GSI4 T#t#CFG
-//	webhook key          HOOK#{key}                           M             -   (inbound URL key → tenant + connector)
+//	connector            T#t#CFG#{id}                         CFG           GSI1 T#t#AG#{agent}#CFG, GSI4 T#t#CFG (sort keys {PROVIDER}#…)
+//	webhook key          HOOK#{sha256(key)}                   M             -   (inbound URL key → tenant + connector; no plaintext key)
 //	inbound dedupe       T#t#DEDUPE#{connector}#{sha256(eid)} M             -   (provider event id seen; TTL expiresAt)
 //	outbox message       OUTBOX#{id}                          O             -   (stream-dispatched side effects)
 //	document (shares)    O#o#D#{id}                           D             GSI1 O#o#DA#{assetId}
@@ -150,9 +150,19 @@ func ConnectorsByAgentPK(tenant, agent string) string { return tenantKey(tenant,
 // ConnectorsPK is GSI4: a tenant's connectors.
 func ConnectorsPK(tenant string) string { return tenantKey(tenant, "CFG") }
 
+// ConnectorsSK is the GSI1/GSI4 sort key of a connector: the provider
+// first, so one integration's configs are a begins_with range, newest
+// first within it.
+func ConnectorsSK(provider string, createdAt int64, id string) string {
+	return ConnectorsSKPrefix(provider) + SortKey(createdAt, id)
+}
+
+// ConnectorsSKPrefix is the sort-key range of one provider's connectors.
+func ConnectorsSKPrefix(provider string) string { return provider + "#" }
+
 // HookPK is the partition of a webhook key's lookup item (global: the
-// URL names no tenant).
-func HookPK(key string) string { return "HOOK#" + key }
+// URL names no tenant). keyHash is the key's hash, never the key.
+func HookPK(keyHash string) string { return "HOOK#" + keyHash }
 
 // DedupePK is the marker of a provider event id on a connector; the id is
 // hashed because providers' ids are long and free-form.

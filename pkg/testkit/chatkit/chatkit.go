@@ -1,5 +1,6 @@
 // Package chatkit is a stand-in for the messaging providers' send
-// APIs on 127.0.0.1: Slack chat.postMessage, Telegram sendMessage, WhatsApp
+// APIs on 127.0.0.1: Slack chat.postMessage, Telegram sendMessage (and
+// setWebhook / getWebhookInfo, keeping each bot's webhook), WhatsApp
 // Cloud /messages, Twilio Messages, and Bot Framework (token endpoint and
 // Teams conversation activities), each speaking the documented wire format.
 // It also plays Bot Framework's OpenID metadata and JWKS and mints the
@@ -51,6 +52,17 @@ type Server struct {
 	sent  []Delivery
 	fail  map[string][]int // provider → statuses to answer next
 	calls map[string]int
+	hooks map[string]TelegramWebhook // bot token → its webhook
+}
+
+// TelegramWebhook is what the stand-in's Bot API holds of a bot's
+// webhook (setWebhook, and what getWebhookInfo reports).
+type TelegramWebhook struct {
+	URL                string
+	SecretToken        string
+	PendingUpdateCount int
+	LastErrorDate      int64 // Unix seconds; 0 when none
+	LastErrorMessage   string
 }
 
 // Start listens on 127.0.0.1 (an ephemeral port) and serves until Close.
@@ -68,10 +80,12 @@ func Start(log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{URL: "http://" + ln.Addr().String(), log: log, key: key, fail: map[string][]int{}, calls: map[string]int{}}
+	s := &Server{URL: "http://" + ln.Addr().String(), log: log, key: key, fail: map[string][]int{}, calls: map[string]int{}, hooks: map[string]TelegramWebhook{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /slack/api/chat.postMessage", s.slack)
 	mux.HandleFunc("POST /telegram/{bot}/sendMessage", s.telegram)
+	mux.HandleFunc("/telegram/{bot}/setWebhook", s.telegramSetWebhook)
+	mux.HandleFunc("/telegram/{bot}/getWebhookInfo", s.telegramWebhookInfo)
 	mux.HandleFunc("POST /whatsapp/v21.0/{phone}/messages", s.whatsapp)
 	mux.HandleFunc("POST /twilio/2010-04-01/Accounts/{sid}/Messages.json", s.twilio)
 	mux.HandleFunc("POST /botframework/token", s.token)
@@ -207,6 +221,133 @@ func (s *Server) telegram(w http.ResponseWriter, r *http.Request) {
 	}
 	s.record(Delivery{Provider: "TELEGRAM", To: to, Text: body.Text, Credential: token})
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": map[string]any{"message_id": time.Now().UnixNano() % 1e6, "date": time.Now().Unix(), "text": body.Text}})
+}
+
+// TelegramWebhookOf returns the webhook the stand-in holds for a bot.
+func (s *Server) TelegramWebhookOf(botToken string) TelegramWebhook {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hooks[botToken]
+}
+
+// SetTelegramWebhook sets what the stand-in holds for a bot, e.g. a
+// delivery error that getWebhookInfo then reports.
+func (s *Server) SetTelegramWebhook(botToken string, h TelegramWebhook) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hooks[botToken] = h
+}
+
+// telegramParams reads a Bot API call's parameters: JSON, form or query,
+// as the Bot API accepts them.
+func telegramParams(r *http.Request) (map[string]string, bool) {
+	out := map[string]string{}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var m map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			return nil, false
+		}
+		for k, v := range m {
+			out[k] = fmt.Sprint(v)
+		}
+		return out, true
+	}
+	if err := r.ParseForm(); err != nil {
+		return nil, false
+	}
+	for k := range r.Form {
+		out[k] = r.Form.Get(k)
+	}
+	return out, true
+}
+
+// telegramRefusal answers a failure queued with FailNext in the Bot API's
+// error format.
+func telegramRefusal(w http.ResponseWriter, st int) {
+	desc := map[int]string{401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests: retry after 5"}[st]
+	switch {
+	case desc != "":
+	case st < 500:
+		desc = "Bad Request: bad webhook: Failed to resolve host: Name or service not known"
+	default:
+		desc = "Internal Server Error"
+	}
+	writeJSON(w, st, map[string]any{"ok": false, "error_code": st, "description": desc})
+}
+
+// telegramSetWebhook is setWebhook: an HTTPS URL (plain HTTP only to
+// loopback, a stand-in liberty so that make dev can register itself) and
+// an optional secret_token of 1-256 [A-Za-z0-9_-]; an empty url removes
+// the webhook.
+func (s *Server) telegramSetWebhook(w http.ResponseWriter, r *http.Request) {
+	token, ok := strings.CutPrefix(r.PathValue("bot"), "bot")
+	params, okParams := telegramParams(r)
+	if !ok || !okParams {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: invalid request"})
+		return
+	}
+	if st := s.failure("TELEGRAM"); st != 0 {
+		telegramRefusal(w, st)
+		return
+	}
+	raw, secret := params["url"], params["secret_token"]
+	bad := func(desc string) {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: " + desc})
+	}
+	if raw != "" {
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil || u.Host == "":
+			bad("bad webhook: Failed to resolve host: Name or service not known")
+			return
+		case u.Scheme != "https" && !(u.Scheme == "http" && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost")):
+			bad("bad webhook: An HTTPS URL must be provided for webhook")
+			return
+		}
+	}
+	if len(secret) > 256 || strings.IndexFunc(secret, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-')
+	}) >= 0 {
+		bad("secret token contains unallowed characters")
+		return
+	}
+	s.mu.Lock()
+	prev := s.hooks[token]
+	s.hooks[token] = TelegramWebhook{URL: raw, SecretToken: secret}
+	s.mu.Unlock()
+	desc := "Webhook was set"
+	switch {
+	case raw == "" && prev.URL == "":
+		desc = "Webhook is already deleted"
+	case raw == "":
+		desc = "Webhook was deleted"
+	case raw == prev.URL:
+		desc = "Webhook is already set"
+	}
+	s.log.Info("provider stand-in: telegram setWebhook", "url", raw)
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": true, "description": desc})
+}
+
+// telegramWebhookInfo is getWebhookInfo.
+func (s *Server) telegramWebhookInfo(w http.ResponseWriter, r *http.Request) {
+	token, ok := strings.CutPrefix(r.PathValue("bot"), "bot")
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error_code": 404, "description": "Not Found"})
+		return
+	}
+	if st := s.failure("TELEGRAM"); st != 0 {
+		telegramRefusal(w, st)
+		return
+	}
+	h := s.TelegramWebhookOf(token)
+	info := map[string]any{"url": h.URL, "has_custom_certificate": false, "pending_update_count": h.PendingUpdateCount}
+	if h.URL != "" {
+		info["max_connections"] = 40
+	}
+	if h.LastErrorDate != 0 {
+		info["last_error_date"], info["last_error_message"] = h.LastErrorDate, h.LastErrorMessage
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": info})
 }
 
 func (s *Server) whatsapp(w http.ResponseWriter, r *http.Request) {
