@@ -96,7 +96,7 @@ curl -s -H "Authorization: Bearer $DAVE" %[2]s/participants/%[3]s
 curl -s -X PATCH -H "Authorization: Bearer $CAROL" -H "Content-Type: application/json" %[2]s/participants/%[3]s -d '{"channels":[{"integrationConfigId":"%[4]s","address":"29:1demo-aad-object-id"},{"integrationConfigId":"'$SLACKCFG'","address":"%[6]s"}]}'
 # connect the (stand-in) Slack workspace: alice asks for Slack's authorize URL and opens it; the
 # stand-in consents at once and redirects to /v1/oauth/slack/callback, which stores the token
-AUTH=$(curl -s -X POST -H "Authorization: Bearer $ALICE" %[2]s/integrationConfigs/$SLACKCFG/slackOAuth | sed -e 's/.*"authorizeUrl":"\([^"]*\)".*/\1/' -e 's/\\u0026/\&/g')
+AUTH=$(curl -s -X POST -H "Authorization: Bearer $ALICE" %[2]s/integrations/slack/configs/$SLACKCFG/slackOAuth | sed -e 's/.*"authorizeUrl":"\([^"]*\)".*/\1/' -e 's/\\u0026/\&/g')
 curl -sk -L "$AUTH"
 # pull his avatar from Slack into S3, then fetch it (302 to a presigned S3 URL, followed by -L)
 curl -s -X POST -H "Authorization: Bearer $CAROL" -H "Content-Type: application/json" %[2]s/participants/%[3]s/avatar:syncFromChannel -d '{"integrationConfigId":"'$SLACKCFG'","address":"%[6]s"}'

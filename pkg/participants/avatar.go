@@ -168,7 +168,7 @@ func (s *Service) syncAvatar(ctx context.Context, tenant, participantID string, 
 		oc, err := s.store.GetOAuthConnection(ctx, tenant, conn.ID, avatar.ProviderSlack)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return roster.Participant{}, conn, fmt.Errorf("%w: connect the Slack workspace (POST /v1/tenants/{tenant}/integrationConfigs/{id}/slackOAuth)", avatar.ErrOAuthNotConnected)
+			return roster.Participant{}, conn, fmt.Errorf("%w: connect the Slack workspace (POST /v1/tenants/{tenant}/integrations/slack/configs/{config}/slackOAuth)", avatar.ErrOAuthNotConnected)
 		case err != nil:
 			return roster.Participant{}, conn, err
 		}
@@ -204,7 +204,7 @@ func (s *Service) syncProblem(err error) error {
 	case errors.Is(err, avatar.ErrNoAvatarSource):
 		return problem.Wrap(err, http.StatusBadRequest, "no-avatar-source", "the provider has no avatar source (WhatsApp and SMS expose no profile picture)")
 	case errors.Is(err, avatar.ErrOAuthNotConnected):
-		return problem.Wrap(err, http.StatusBadRequest, "oauth-not-connected", "the connector has no working credentials for the provider; for Slack, connect the workspace: POST /v1/tenants/{tenant}/integrationConfigs/{id}/slackOAuth returns the authorizeUrl to open")
+		return problem.Wrap(err, http.StatusBadRequest, "oauth-not-connected", "the connector has no working credentials for the provider; for Slack, connect the workspace: POST /v1/tenants/{tenant}/integrations/slack/configs/{config}/slackOAuth returns the authorizeUrl to open")
 	case errors.Is(err, avatar.ErrNoImage):
 		return problem.Wrap(err, http.StatusBadRequest, "no-image", "the provider has no image for this address (default avatar, privacy settings, or a channel or group)")
 	case errors.Is(err, avatar.ErrRefused):

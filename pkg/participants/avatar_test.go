@@ -79,7 +79,7 @@ func TestAvatarSyncSlack(t *testing.T) {
 		t.Fatalf("before connecting = %d %s", r.Status, r.Body)
 	}
 	// The detail names the route that connects it (connectSlack's).
-	if d, _ := decode(t, r.Body)["detail"].(string); !strings.Contains(d, "POST /v1/tenants/{tenant}/integrationConfigs/{id}/slackOAuth ") {
+	if d, _ := decode(t, r.Body)["detail"].(string); !strings.Contains(d, "POST /v1/tenants/{tenant}/integrations/slack/configs/{config}/slackOAuth ") {
 		t.Errorf("detail %q does not name the connect route", d)
 	}
 	w.connectSlack(t)
@@ -467,7 +467,7 @@ func TestAvatarsNotConfigured(t *testing.T) {
 func TestSlackOAuth(t *testing.T) {
 	w := newWorld(t, nil)
 	slack := w.conns["SLACK"]
-	oauth := "/v1/tenants/" + tenant + "/integrationConfigs/" + slack + "/slackOAuth"
+	oauth := "/v1/tenants/" + tenant + "/integrations/slack/configs/" + slack + "/slackOAuth"
 	roles := []struct {
 		who, method string
 		want        int
@@ -485,10 +485,10 @@ func TestSlackOAuth(t *testing.T) {
 			t.Errorf("%s %s = %d %s, want %d", tt.who, tt.method, r.Status, r.Body, tt.want)
 		}
 	}
-	if r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/integrationConfigs/"+w.conns["TELEGRAM"]+"/slackOAuth", w.tokens["admin"], ""); r.Status != 400 || errType(t, r.Body) != "not-slack" {
+	if r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/integrations/slack/configs/"+w.conns["TELEGRAM"]+"/slackOAuth", w.tokens["admin"], ""); r.Status != 404 {
 		t.Errorf("telegram connector = %d %s", r.Status, r.Body)
 	}
-	if r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/integrationConfigs/"+uuid.NewString()+"/slackOAuth", w.tokens["admin"], ""); r.Status != 404 {
+	if r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/integrations/slack/configs/"+uuid.NewString()+"/slackOAuth", w.tokens["admin"], ""); r.Status != 404 {
 		t.Errorf("unknown connector = %d", r.Status)
 	}
 	r := w.Do(t, "POST", oauth, w.tokens["agentadmin"], "")
@@ -553,7 +553,7 @@ func TestSlackOAuth(t *testing.T) {
 
 func TestSlackOAuthNotConfigured(t *testing.T) {
 	w := newWorld(t, func(c *participants.Config) { c.SlackApp.ClientSecret = "" })
-	r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/integrationConfigs/"+w.conns["SLACK"]+"/slackOAuth", w.tokens["admin"], "")
+	r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/integrations/slack/configs/"+w.conns["SLACK"]+"/slackOAuth", w.tokens["admin"], "")
 	if r.Status != 503 || errType(t, r.Body) != "slack-oauth-not-configured" {
 		t.Errorf("= %d %s", r.Status, r.Body)
 	}

@@ -22,12 +22,12 @@ import (
 // for avatar sync, obtained with Slack's OAuth v2 flow and stored
 // write-only in its own item (roster.OAuthConnection).
 //
-//	POST   .../integrationConfigs/{id}/slackOAuth   {authorizeUrl} to open in a browser (agent ADMIN)
-//	GET    .../integrationConfigs/{id}/slackOAuth   connection status, token prefix only (VIEWER)
-//	DELETE .../integrationConfigs/{id}/slackOAuth   forget the token (agent ADMIN)
+//	POST   .../integrations/slack/configs/{config}/slackOAuth   {authorizeUrl} to open in a browser (agent ADMIN)
+//	GET    .../integrations/slack/configs/{config}/slackOAuth   connection status, token prefix only (VIEWER)
+//	DELETE .../integrations/slack/configs/{config}/slackOAuth   forget the token (agent ADMIN)
 //	GET    /v1/oauth/slack/callback?code&state     public: Slack redirects here
 const (
-	oauthPath    = "/v1/tenants/{tenant}/integrationConfigs/{idverb}/slackOAuth"
+	oauthPath    = "/v1/tenants/{tenant}/integrations/slack/configs/{idverb}/slackOAuth"
 	callbackPath = "/v1/oauth/slack/callback"
 	// StateTTL bounds how long an authorize URL can be completed.
 	StateTTL = 10 * time.Minute
@@ -103,7 +103,9 @@ func (s *Service) slackConnector(r *http.Request, want authz.Role) (string, Conn
 		return "", Connector{}, err
 	}
 	if c.Provider != avatar.ProviderSlack {
-		return "", Connector{}, problem.BadRequest("not-slack", "the integration config is "+c.Provider+", not SLACK")
+		// The path names the slack integration; as in the configs API, a
+		// config of another integration is not found under it.
+		return "", Connector{}, problem.NotFound("no slack integration config " + id + "; it is a " + strings.ToLower(c.Provider) + " config")
 	}
 	return tenant, c, nil
 }

@@ -256,7 +256,7 @@ func (w *world) objects(t testing.TB) []string {
 // authorize page.
 func (w *world) connectSlack(t testing.TB) {
 	t.Helper()
-	r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/integrationConfigs/"+w.conns["SLACK"]+"/slackOAuth", w.tokens["agentadmin"], "")
+	r := w.Do(t, "POST", "/v1/tenants/"+tenant+"/integrations/slack/configs/"+w.conns["SLACK"]+"/slackOAuth", w.tokens["agentadmin"], "")
 	if r.Status != http.StatusOK {
 		t.Fatalf("connect: %d %s", r.Status, r.Body)
 	}
