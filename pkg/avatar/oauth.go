@@ -62,7 +62,9 @@ func VerifyState(key []byte, state string, now time.Time, maxAge time.Duration) 
 		return "", fmt.Errorf("%w: malformed", ErrInvalidState)
 	}
 	msg, macText := state[:i], state[i+1:]
-	mac, err := base64.RawURLEncoding.DecodeString(macText)
+	// Strict: a MAC text whose last character differs only in unused bits
+	// decodes to the same bytes; only SignState's own spelling is valid.
+	mac, err := base64.RawURLEncoding.Strict().DecodeString(macText)
 	if err != nil || !hmac.Equal(mac, stateMAC(key, msg)) {
 		return "", fmt.Errorf("%w: bad signature", ErrInvalidState)
 	}
@@ -79,7 +81,7 @@ func VerifyState(key []byte, state string, now time.Time, maxAge time.Duration) 
 	if now.Sub(issued) > maxAge || issued.Sub(now) > stateSkew {
 		return "", fmt.Errorf("%w: expired", ErrInvalidState)
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(p)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(p)
 	if err != nil {
 		return "", fmt.Errorf("%w: malformed payload", ErrInvalidState)
 	}

@@ -144,7 +144,9 @@ type shRow struct {
 
 func shPath(p string) func(*shFixture) string { return func(*shFixture) string { return p } }
 
-func shJSON(b string) func(*shFixture) (string, string) { return func(*shFixture) (string, string) { return b, "" } }
+func shJSON(b string) func(*shFixture) (string, string) {
+	return func(*shFixture) (string, string) { return b, "" }
+}
 
 func shRows() []shRow {
 	share := func(email string) func(*shFixture) (string, string) {
@@ -160,10 +162,14 @@ func shRows() []shRow {
 		// Documents.
 		{name: "upload", who: "madmin", method: "POST", path: uploadPath, body: upload, status: 201, shape: contract.Envelope(contract.Document), documents: true},
 		{name: "upload duplicate", who: "admin", method: "POST", path: func(f *shFixture) string { f.upload("dup"); return "/v1/documents/assets/zip/" + shAsset },
-			body: func(f *shFixture) (string, string) { return shForm(f.t, "dup", "displayname", "Again", "organizationId", shOrg, "categoryId", "AA") },
+			body: func(f *shFixture) (string, string) {
+				return shForm(f.t, "dup", "displayname", "Again", "organizationId", shOrg, "categoryId", "AA")
+			},
 			status: 200, shape: contract.Envelope(contract.DuplicateDocument), documents: true},
 		{name: "upload without category", who: "admin", method: "POST", path: uploadPath,
-			body: func(f *shFixture) (string, string) { return shForm(f.t, "x", "displayname", "A", "organizationId", shOrg) },
+			body: func(f *shFixture) (string, string) {
+				return shForm(f.t, "x", "displayname", "A", "organizationId", shOrg)
+			},
 			status: 400, shape: docErrs, code: "BadRequest", documents: true},
 		{name: "upload no token", method: "POST", path: uploadPath, body: upload, status: 401, shape: docErrs, code: "Unauthorized", documents: true},
 		{name: "upload sales-agent", who: "sales", method: "POST", path: uploadPath, body: upload, status: 403, shape: docErrs, code: "NoPermission", documents: true},
@@ -176,7 +182,9 @@ func shRows() []shRow {
 		{name: "get a recipient's id", who: "admin", method: "GET", path: func(f *shFixture) string { id, _, _ := f.shared(); return "/v1/documents/" + id },
 			status: 422, shape: docErrs, code: "UnprocessableEntity", documents: true},
 		{name: "patch", who: "padmin", method: "PATCH", path: func(f *shFixture) string { return "/v1/documents/" + f.doc() },
-			body: func(f *shFixture) (string, string) { return shForm(f.t, "", "displayname", "Renamed", "languageCodes", "en") },
+			body: func(f *shFixture) (string, string) {
+				return shForm(f.t, "", "displayname", "Renamed", "languageCodes", "en")
+			},
 			status: 200, shape: contract.Envelope(contract.Document), documents: true},
 		{name: "delete", who: "admin", method: "DELETE", path: func(f *shFixture) string { return "/v1/documents/" + f.doc() }, status: 204, documents: true},
 		{name: "delete shared", who: "admin", method: "DELETE", path: func(f *shFixture) string { _, doc, _ := f.shared(); return "/v1/documents/" + doc },
@@ -282,7 +290,9 @@ func TestSharesContract(t *testing.T) {
 			if row.code == "" {
 				return
 			}
-			var e struct{ Errors []struct{ ErrorCode, Message string } }
+			var e struct {
+				Errors []struct{ ErrorCode, Message string }
+			}
 			json.Unmarshal([]byte(got), &e)
 			want := contract.SharesErrorMessages[row.code]
 			if row.documents && row.code == "InternalServerError" {
