@@ -228,7 +228,7 @@ export PAUL=%[5]s
 
 # 1. olivia uploads a document of the demo asset (multipart, stored in S3); paul shares it with an
 #    outside address: a disabled Keycloak user is created, the registration e-mail is queued
-DOC=$(curl -s -H "Authorization: Bearer $OLIVIA" -F displayname="Terms 2027" -F organizationId=%[2]s -F categoryId=AA -F languageCodes=en -F file=@README.md %[1]s/api/storage/v1/documents/assets/zip/%[8]s | sed -E 's/^\{"data":\{"id":"([^"]+)".*/\1/'); echo "$DOC"
+DOC=$(curl -s -H "Authorization: Bearer $OLIVIA" -F displayname="Terms 2027" -F organizationId=%[2]s -F categoryId=AA -F languageCodes=en -F file=@README.md %[1]s/api/storage/v1/documents/assets/zip/%[8]s | sed -E 's/^\{"data":\{("id"|.*"document":\{"id"):"([^"]+)".*/\2/'); echo "$DOC"
 curl -s -H "Authorization: Bearer $OLIVIA" '%[1]s/api/storage/v1/documents?assetId=%[8]s'
 curl -s -X POST -H "Authorization: Bearer $PAUL" -H "Content-Type: application/json" %[1]s/api/storage/v1/shares/$DOC -d '{"recipientEmail":"dana@example.com","assetId":"%[8]s","message":"Our 2027 terms"}'
 USER_ID=$(curl -s -H "Authorization: Bearer $PAUL" %[1]s/api/storage/v1/shares/check-recipient/dana@example.com | sed -E 's/.*"userId":"([^"]+)".*/\1/'); echo "$USER_ID"
