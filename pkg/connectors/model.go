@@ -241,9 +241,14 @@ func ViewOf(c Connector, publicBase string) View {
 // values tell "absent" and null from a value.
 type input struct {
 	IntegrationID *string `json:"integrationId"`
-	DisplayName   *string `json:"displayName"`
-	AgentID       *string `json:"agentId"`
-	Onboarding    *struct {
+	updateInput
+}
+
+// updateInput is the PATCH body: the create body minus integrationId.
+type updateInput struct {
+	DisplayName *string `json:"displayName"`
+	AgentID     *string `json:"agentId"`
+	Onboarding  *struct {
 		Enabled *bool   `json:"enabled"`
 		Message *string `json:"message"`
 	} `json:"onboarding"`
@@ -256,26 +261,7 @@ type input struct {
 	OAuthCredentialKey json.RawMessage `json:"oAuthCredentialKey"`
 }
 
-// updateInput is the PATCH body: the create body minus integrationId.
-type updateInput struct {
-	DisplayName *string `json:"displayName"`
-	AgentID     *string `json:"agentId"`
-	Onboarding  *struct {
-		Enabled *bool   `json:"enabled"`
-		Message *string `json:"message"`
-	} `json:"onboarding"`
-	Parameters         map[string]*string `json:"parameters"`
-	Auth               json.RawMessage    `json:"auth"`
-	AuthMap            json.RawMessage    `json:"authMap"`
-	SandboxMode        *string            `json:"sandboxMode"`
-	SandboxVariant     json.RawMessage    `json:"sandboxVariant"`
-	OAuthCredentialKey json.RawMessage    `json:"oAuthCredentialKey"`
-}
-
-func (u updateInput) input() input {
-	return input{DisplayName: u.DisplayName, AgentID: u.AgentID, Onboarding: u.Onboarding, Parameters: u.Parameters,
-		Auth: u.Auth, AuthMap: u.AuthMap, SandboxMode: u.SandboxMode, SandboxVariant: u.SandboxVariant, OAuthCredentialKey: u.OAuthCredentialKey}
-}
+func (u updateInput) input() input { return input{updateInput: u} }
 
 func badField(typ, detail string) error { return problem.BadRequest(typ, detail) }
 

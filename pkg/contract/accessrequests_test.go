@@ -225,16 +225,8 @@ func TestAccessRequestsContract(t *testing.T) {
 			if status != row.status {
 				t.Fatalf("status = %d, want %d: %s", status, row.status, got)
 			}
-			contract.Check(t, []byte(got), row.shape)
-			if row.problem != "" {
-				if typ := arField(t, got, "type"); typ != "https://gatehouse.dev/problems/"+row.problem {
-					t.Errorf("type = %s, want %s", typ, row.problem)
-				}
-			}
-			for k, want := range row.fields {
-				if v := arJSON(t, got)[k]; fmt.Sprint(v) != fmt.Sprint(want) {
-					t.Errorf("%s = %v, want %v", k, v, want)
-				}
+			if checkBody(t, got, row.shape) {
+				checkProblem(t, got, row.problem, row.fields)
 			}
 		})
 	}
