@@ -158,8 +158,10 @@ export ALICE=%[4]s
 export CAROL=%[5]s
 export DAVE=%[6]s
 
-# pending requests of the agent (as the viewer)
-curl -s -H "Authorization: Bearer $DAVE" '%[7]s/participantAccessRequests?agentId=%[3]s&status=PENDING'
+# pending requests of the agent (as the viewer; the docs spell the parameters AgentId and Status, any case works)
+curl -s -H "Authorization: Bearer $DAVE" '%[7]s/participantAccessRequests?AgentId=%[3]s&Status=pending'
+# the same rows in the legacy chat-user model seed 002's panel uses (identifier, userName, connectorId)
+curl -s -H "Authorization: Bearer $DAVE" '%[7]s/agents/%[3]s/chatUserAccessRequests?Status=pending'
 # one request (seed 000 fields)
 curl -s -H "Authorization: Bearer $DAVE" %[7]s/participantAccessRequests/%[8]s
 # reject it (the seed 000 curl; carol is EDITOR)
