@@ -138,6 +138,10 @@ type Connector struct {
 	AgentID     string     `dynamo:"agentId"`
 	DisplayName string     `dynamo:"displayName"`
 	Onboarding  Onboarding `dynamo:"onboarding"`
+	// ApprovedMessage and RejectedMessage go to a sender when an operator
+	// approves or rejects their request; "" sends nothing.
+	ApprovedMessage string `dynamo:"approvedMessage,omitempty"`
+	RejectedMessage string `dynamo:"rejectedMessage,omitempty"`
 	// Credentials are the provider's parameters by name (the API's
 	// `parameters`), secrets included; only public ones are rendered.
 	Credentials map[string]string `dynamo:"credentials"`
@@ -199,6 +203,8 @@ type View struct {
 
 	AgentID            string     `json:"agentId"`
 	Onboarding         Onboarding `json:"onboarding"`
+	ApprovedMessage    *string    `json:"approvedMessage"`
+	RejectedMessage    *string    `json:"rejectedMessage"`
 	SecretParameters   []string   `json:"secretParameters"`
 	WebhookURLTemplate string     `json:"webhookUrlTemplate"`
 	WebhookKeyPrefix   *string    `json:"webhookKeyPrefix"`
@@ -233,6 +239,12 @@ func ViewOf(c Connector, publicBase string) View {
 	if c.WebhookKeyPrefix != "" {
 		v.WebhookKeyPrefix = &c.WebhookKeyPrefix
 	}
+	if c.ApprovedMessage != "" {
+		v.ApprovedMessage = &c.ApprovedMessage
+	}
+	if c.RejectedMessage != "" {
+		v.RejectedMessage = &c.RejectedMessage
+	}
 	return v
 }
 
@@ -252,7 +264,10 @@ type updateInput struct {
 		Enabled *bool   `json:"enabled"`
 		Message *string `json:"message"`
 	} `json:"onboarding"`
-	Parameters map[string]*string `json:"parameters"`
+	// The decision messages: null or absent keeps, "" clears.
+	ApprovedMessage *string            `json:"approvedMessage"`
+	RejectedMessage *string            `json:"rejectedMessage"`
+	Parameters      map[string]*string `json:"parameters"`
 	// Documented fields gatehouse refuses unless null (see unsupported).
 	Auth               json.RawMessage `json:"auth"`
 	AuthMap            json.RawMessage `json:"authMap"`
@@ -303,9 +318,37 @@ func checkDisplayName(s string) error {
 }
 
 func checkMessage(provider, s string) error {
+	return checkText(provider, "onboarding.message", "onboarding-message-too-long", s)
+}
+
+// checkText caps a message sent to senders at what provider delivers as
+// one message.
+func checkText(provider, field, typ, s string) error {
 	limit := MaxOnboardingMessage(provider)
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > limit {
-		return badField("onboarding-message-too-long", "onboarding.message must be at most "+strconv.Itoa(limit)+" characters for "+IntegrationID(provider)+" (the longest message it delivers)")
+		return badField(typ, field+" must be at most "+strconv.Itoa(limit)+" characters for "+IntegrationID(provider)+" (the longest message it delivers)")
+	}
+	return nil
+}
+
+// applyDecisionMessages sets the approved and rejected messages of c from
+// in: null or absent keeps one, "" (after trimming) clears it.
+func applyDecisionMessages(c *Connector, in input) error {
+	for _, f := range []struct {
+		name, typ string
+		in        *string
+		out       *string
+	}{
+		{"approvedMessage", "approved-message-too-long", in.ApprovedMessage, &c.ApprovedMessage},
+		{"rejectedMessage", "rejected-message-too-long", in.RejectedMessage, &c.RejectedMessage},
+	} {
+		if f.in == nil {
+			continue
+		}
+		if err := checkText(c.Provider, f.name, f.typ, *f.in); err != nil {
+			return err
+		}
+		*f.out = strings.TrimSpace(*f.in)
 	}
 	return nil
 }
@@ -415,6 +458,9 @@ func newConnector(provider string, in input) (Connector, error) {
 	if c.Onboarding, err = applyOnboarding(provider, Onboarding{}, in.Onboarding); err != nil {
 		return c, err
 	}
+	if err := applyDecisionMessages(&c, in); err != nil {
+		return c, err
+	}
 	if c.Credentials, err = applyParameters(provider, nil, in.Parameters); err != nil {
 		return c, err
 	}
@@ -440,6 +486,9 @@ func patch(cur Connector, in input) (Connector, error) {
 	}
 	var err error
 	if next.Onboarding, err = applyOnboarding(cur.Provider, cur.Onboarding, in.Onboarding); err != nil {
+		return next, err
+	}
+	if err := applyDecisionMessages(&next, in); err != nil {
 		return next, err
 	}
 	if in.Parameters != nil {

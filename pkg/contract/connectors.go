@@ -49,6 +49,8 @@ var IntegrationConfig = Object{
 
 	"agentId":            Extension(String),
 	"onboarding":         Extension(Object{"enabled": Bool, "message": String}),
+	"approvedMessage":    Extension(Nullable(String)),
+	"rejectedMessage":    Extension(Nullable(String)),
 	"secretParameters":   Extension(Array(String)),
 	"webhookUrlTemplate": Extension(String),
 	"webhookKeyPrefix":   Extension(Nullable(String)),
