@@ -50,8 +50,13 @@ type AccessRequest struct {
 	ProcessedAt           int64  `dynamo:"processedAt,omitempty"`
 	ProcessingNote        string `dynamo:"processingNote,omitempty"`
 	ApprovedParticipantID string `dynamo:"approvedParticipantId,omitempty"`
-	CreatedAt             int64  `dynamo:"createdAt"`
-	ModifiedAt            int64  `dynamo:"modifiedAt"`
+	// Where a message to the sender goes (as the webhook gave it): reply
+	// target, Teams service URL, Twilio number written to. Not in the API.
+	ReplyTo    string `dynamo:"replyTo,omitempty"`
+	ServiceURL string `dynamo:"serviceUrl,omitempty"`
+	ReplyFrom  string `dynamo:"replyFrom,omitempty"`
+	CreatedAt  int64  `dynamo:"createdAt"`
+	ModifiedAt int64  `dynamo:"modifiedAt"`
 }
 
 type accessRequestItem struct {
@@ -161,6 +166,7 @@ type Decision struct {
 	By     string
 	Note   string
 	At     int64
+	Extra  []store.TxAction // joined to the transaction (outbox messages)
 }
 
 // Decide applies a reject or block: the request leaves PENDING, the pending
@@ -177,6 +183,7 @@ func (s *Repo) Decide(ctx context.Context, tenant string, cur AccessRequest, d D
 	if d.Status == StatusBlocked {
 		tx.Put(actBlock, s.table.Put(marker{PK: store.BlockPK(tenant, cur.IntegrationConfigID, cur.Address), SK: store.MarkerSK, RequestID: cur.ID, By: d.By, Note: d.Note, CreatedAt: d.At}))
 	}
+	tx.Join(d.Extra...)
 	if err := s.runDecision(ctx, tx); err != nil {
 		return AccessRequest{}, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
+	"github.com/gatehouse/gatehouse/pkg/chatmsg"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/store"
@@ -24,7 +25,7 @@ import (
 
 // Outbox kinds this package enqueues and handles.
 const (
-	KindChatSend = "chat.send"
+	KindChatSend = chatmsg.Kind
 	KindEventPut = "event.put"
 )
 
@@ -258,6 +259,7 @@ func (s *Service) requestAccess(ctx context.Context, rc connectors.Resolved, m w
 	ar := accessrequests.AccessRequest{
 		ID: uuid.NewString(), IntegrationConfigID: c.ID, Provider: c.Provider, Address: m.SenderAddress, AgentID: c.AgentID,
 		MatchedParticipantID: matched, DisplayName: truncate(m.DisplayName, maxName), ConversationName: truncate(m.ConversationName, maxName),
+		ReplyTo: m.ReplyTo, ServiceURL: m.ServiceURL, ReplyFrom: from, // where a decision message goes
 		CreatedAt: now.UnixMilli(), ModifiedAt: now.UnixMilli(),
 	}
 	payload, err := json.Marshal(ChatSend{
@@ -346,16 +348,8 @@ func truncate(s string, n int) string {
 	return string([]rune(s)[:n])
 }
 
-// ChatSend is the payload of a "chat.send" outbox message. Credentials are
-// read from the connector at delivery time, never stored in the outbox.
-type ChatSend struct {
-	IntegrationConfigID string `json:"integrationConfigId"`
-	Provider            string `json:"provider"`
-	ReplyTo             string `json:"replyTo"`
-	ServiceURL          string `json:"serviceUrl,omitempty"` // Teams
-	From                string `json:"from,omitempty"`       // Twilio: the number the sender wrote to
-	Text                string `json:"text"`
-}
+// ChatSend is the payload of a "chat.send" outbox message.
+type ChatSend = chatmsg.Payload
 
 // Event is the payload of an "event.put" outbox message.
 type Event struct {
