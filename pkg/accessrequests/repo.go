@@ -56,6 +56,7 @@ type AccessRequest struct {
 
 type accessRequestItem struct {
 	store.Keys
+	store.ExpiryKeys
 	Tenant string `dynamo:"tenant"`
 	AccessRequest
 }
@@ -78,6 +79,9 @@ func newAccessRequestItem(tenant string, a AccessRequest) accessRequestItem {
 	it.GSI4PK, it.GSI4SK = store.RequestsPK(tenant), sk
 	if p := a.participantOf(); p != "" {
 		it.GSI5PK, it.GSI5SK = store.RequestsByParticipantPK(tenant, p), sk
+	}
+	if a.Status == StatusPending {
+		it.EXPPK, it.EXPSK = expiryKeys(a)
 	}
 	return it
 }
@@ -161,6 +165,7 @@ type Decision struct {
 	By     string
 	Note   string
 	At     int64
+	Extra  []store.TxAction // joined to the transaction (outbox messages)
 }
 
 // Decide applies a reject or block: the request leaves PENDING, the pending
@@ -177,6 +182,7 @@ func (s *Repo) Decide(ctx context.Context, tenant string, cur AccessRequest, d D
 	if d.Status == StatusBlocked {
 		tx.Put(actBlock, s.table.Put(marker{PK: store.BlockPK(tenant, cur.IntegrationConfigID, cur.Address), SK: store.MarkerSK, RequestID: cur.ID, By: d.By, Note: d.Note, CreatedAt: d.At}))
 	}
+	tx.Join(d.Extra...)
 	if err := s.runDecision(ctx, tx); err != nil {
 		return AccessRequest{}, err
 	}
@@ -193,6 +199,7 @@ func (s *Repo) closeRequest(tenant string, next AccessRequest) *dynamo.Update {
 		Set("modifiedAt", next.ModifiedAt).
 		Set("GSI1PK", it.GSI1PK).
 		Set("GSI3PK", it.GSI3PK).
+		Remove("EXPPK", "EXPSK"). // decided: out of the expiry sweep's index
 		If("$ = ?", "status", StatusPending)
 	if next.ProcessingNote != "" {
 		u.Set("processingNote", next.ProcessingNote)
