@@ -109,19 +109,15 @@ func runExpiryNow(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(res)
 }
 
-func welcomeExpiry(w io.Writer, base string, iss *issuerkit.Issuer, d *Demo) {
-	tok, err := iss.Mint(issuerkit.Claims{Subject: "alice", Tenants: map[string]string{DemoTenant: "ADMIN"}})
-	if err != nil {
-		tok = "(mint failed: " + err.Error() + ")"
-	}
-	api := base + "/v1/tenants/" + DemoTenant
+func welcomeExpiry(w io.Writer, base string, _ *issuerkit.Issuer, d *Demo) {
 	fmt.Fprintf(w, `
-# Expiry (the ExpiryFunction sweep runs every EXPIRY_INTERVAL, default 1m; SHARE_EXPIRY_DAYS, default 30):
-# the Telegram connector's PENDING requests expire after 1 day; sweep as if 25 hours later, then list the REJECTED ones
-curl -s -X PATCH -H "Authorization: Bearer %[2]s" -H "Content-Type: application/json" %[3]s/integrations/telegram/configs/%[4]s -d '{"requestExpiryDays":1}'
+# Expiry: the ExpiryFunction sweep runs every EXPIRY_INTERVAL (default 1m); POST /dev/expiry:run runs it now,
+# ?in=<Go duration> as if that much later. The demo connectors never expire requests (requestExpiryDays 0):
+# give the Twilio one 1 day, sweep as if 25 hours later, and its demo request is REJECTED by gatehouse:expiry
+curl -s -X PATCH -H "Authorization: Bearer $ALICE" -H "Content-Type: application/json" %[2]s/integrations/twilio/configs/%[3]s -d '{"requestExpiryDays":1}'
 curl -s -X POST '%[1]s/dev/expiry:run?in=25h'
-curl -s -H "Authorization: Bearer %[2]s" '%[3]s/participantAccessRequests?Status=REJECTED'
-# share recipients still waiting 30 days later are declined (Keycloak user deleted, decline e-mail in MAIL_DIR)
+curl -s -H "Authorization: Bearer $ALICE" %[2]s/participantAccessRequests/%[4]s
+# share recipients still waiting after SHARE_EXPIRY_DAYS (default 30) are declined: Keycloak user deleted, decline e-mail in MAIL_DIR
 curl -s -X POST '%[1]s/dev/expiry:run?in=721h'
-`, base, tok, api, d.Connectors["TELEGRAM"])
+`, base, base+"/v1/tenants/"+DemoTenant, d.Connectors["TWILIO_SMS"], d.Pending[3].ID)
 }
