@@ -61,6 +61,7 @@ type AccessRequest struct {
 
 type accessRequestItem struct {
 	store.Keys
+	store.ExpiryKeys
 	Tenant string `dynamo:"tenant"`
 	AccessRequest
 }
@@ -83,6 +84,9 @@ func newAccessRequestItem(tenant string, a AccessRequest) accessRequestItem {
 	it.GSI4PK, it.GSI4SK = store.RequestsPK(tenant), sk
 	if p := a.participantOf(); p != "" {
 		it.GSI5PK, it.GSI5SK = store.RequestsByParticipantPK(tenant, p), sk
+	}
+	if a.Status == StatusPending {
+		it.EXPPK, it.EXPSK = expiryKeys(a)
 	}
 	return it
 }
@@ -200,6 +204,7 @@ func (s *Repo) closeRequest(tenant string, next AccessRequest) *dynamo.Update {
 		Set("modifiedAt", next.ModifiedAt).
 		Set("GSI1PK", it.GSI1PK).
 		Set("GSI3PK", it.GSI3PK).
+		Remove("EXPPK", "EXPSK"). // decided: out of the expiry sweep's index
 		If("$ = ?", "status", StatusPending)
 	if next.ProcessingNote != "" {
 		u.Set("processingNote", next.ProcessingNote)

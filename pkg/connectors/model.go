@@ -162,6 +162,24 @@ type Connector struct {
 	// Version guards read-modify-write updates; the key's lookup item
 	// carries it too, so resolves notice every change (see Repo.Resolve).
 	Version int `dynamo:"version"`
+	// RequestExpiryDays is how long a PENDING access request of this
+	// connector waits before the expiry sweep rejects it; nil means
+	// DefaultRequestExpiryDays, 0 never.
+	RequestExpiryDays *int `dynamo:"requestExpiryDays"`
+}
+
+// Expiry settings: requestExpiryDays is 0 (never) to MaxRequestExpiryDays.
+const (
+	DefaultRequestExpiryDays = 30
+	MaxRequestExpiryDays     = 3650
+)
+
+// ExpiryDays is the connector's requestExpiryDays (0 = never).
+func (c Connector) ExpiryDays() int {
+	if c.RequestExpiryDays == nil {
+		return DefaultRequestExpiryDays
+	}
+	return *c.RequestExpiryDays
 }
 
 // HasWebhookKey reports whether a webhook key is bound.
@@ -208,6 +226,7 @@ type View struct {
 	SecretParameters   []string   `json:"secretParameters"`
 	WebhookURLTemplate string     `json:"webhookUrlTemplate"`
 	WebhookKeyPrefix   *string    `json:"webhookKeyPrefix"`
+	RequestExpiryDays  int        `json:"requestExpiryDays"`
 }
 
 // SandboxNone is the only sandbox mode: gatehouse connectors talk to the
@@ -221,7 +240,7 @@ func ViewOf(c Connector, publicBase string) View {
 		Parameters: map[string]string{}, AuthMapEntries: []struct{}{}, SandboxMode: SandboxNone,
 		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, ModifiedAt: c.ModifiedAt,
 		AgentID: c.AgentID, Onboarding: c.Onboarding, SecretParameters: []string{},
-		WebhookURLTemplate: WebhookURLTemplate(c.Provider, publicBase)}
+		WebhookURLTemplate: WebhookURLTemplate(c.Provider, publicBase), RequestExpiryDays: c.ExpiryDays()}
 	v.HasAuth = true
 	for _, k := range spec.required {
 		if c.Credentials[k] == "" {
@@ -268,6 +287,8 @@ type updateInput struct {
 	ApprovedMessage *string            `json:"approvedMessage"`
 	RejectedMessage *string            `json:"rejectedMessage"`
 	Parameters      map[string]*string `json:"parameters"`
+	// RequestExpiryDays: null or absent keeps (on create: the default).
+	RequestExpiryDays *int `json:"requestExpiryDays"`
 	// Documented fields gatehouse refuses unless null (see unsupported).
 	Auth               json.RawMessage `json:"auth"`
 	AuthMap            json.RawMessage `json:"authMap"`
@@ -307,6 +328,19 @@ func (in input) unsupported() error {
 			return badField("unsupported-sandbox-mode", "sandboxMode "+mode+" is not supported: gatehouse configs always talk to the real provider (NONE)")
 		}
 	}
+	return nil
+}
+
+// applyExpiryDays sets c's requestExpiryDays from in (nil keeps it).
+func applyExpiryDays(c *Connector, in *int) error {
+	if in == nil {
+		return nil
+	}
+	if *in < 0 || *in > MaxRequestExpiryDays {
+		return badField("invalid-request-expiry-days", "requestExpiryDays must be 0 (never) to "+strconv.Itoa(MaxRequestExpiryDays)+" days")
+	}
+	d := *in
+	c.RequestExpiryDays = &d
 	return nil
 }
 
@@ -454,6 +488,9 @@ func newConnector(provider string, in input) (Connector, error) {
 		return c, err
 	}
 	c.DisplayName = strings.TrimSpace(*in.DisplayName)
+	if err := applyExpiryDays(&c, in.RequestExpiryDays); err != nil {
+		return c, err
+	}
 	var err error
 	if c.Onboarding, err = applyOnboarding(provider, Onboarding{}, in.Onboarding); err != nil {
 		return c, err
@@ -483,6 +520,9 @@ func patch(cur Connector, in input) (Connector, error) {
 			return next, err
 		}
 		next.DisplayName = strings.TrimSpace(*in.DisplayName)
+	}
+	if err := applyExpiryDays(&next, in.RequestExpiryDays); err != nil {
+		return next, err
 	}
 	var err error
 	if next.Onboarding, err = applyOnboarding(cur.Provider, cur.Onboarding, in.Onboarding); err != nil {

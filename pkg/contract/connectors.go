@@ -54,6 +54,7 @@ var IntegrationConfig = Object{
 	"secretParameters":   Extension(Array(String)),
 	"webhookUrlTemplate": Extension(String),
 	"webhookKeyPrefix":   Extension(Nullable(String)),
+	"requestExpiryDays":  Extension(Int),
 }
 
 // IntegrationConfigs is the list: a bare array (shape not captured in the
