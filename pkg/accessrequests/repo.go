@@ -177,7 +177,8 @@ type Decision struct {
 }
 
 // Decide applies a reject or block: the request leaves PENDING, the pending
-// marker is released, and a block writes the block marker, all at once.
+// marker is released, a reject records its time (the reject cooldown) and
+// a block writes the block marker, all at once.
 func (s *Repo) Decide(ctx context.Context, tenant string, cur AccessRequest, d Decision) (AccessRequest, error) {
 	if d.Status != StatusRejected && d.Status != StatusBlocked {
 		return AccessRequest{}, fmt.Errorf("accessrequests: bad decision %q", d.Status)
