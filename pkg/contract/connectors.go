@@ -52,6 +52,9 @@ var IntegrationConfig = Object{
 	"secretParameters":   Extension(Array(String)),
 	"webhookUrlTemplate": Extension(String),
 	"webhookKeyPrefix":   Extension(Nullable(String)),
+	// Flood guard and reject cooldown (issue 12, part 7).
+	"floodLimitPerHour":     Extension(Int),
+	"rejectCooldownSeconds": Extension(Int),
 }
 
 // IntegrationConfigs is the list: a bare array (shape not captured in the
