@@ -181,6 +181,13 @@ func TestFloodGuardSparesPendingSenders(t *testing.T) {
 	w.patchConnector(t, c, `{"floodLimitPerHour":1}`)
 	w.send(t, w.messageOn(c, sender(p, 1), eventID(p, 1)))
 	w.send(t, w.messageOn(c, sender(p, 2), eventID(p, 2))) // trips
+	// A new sender in a flooded hour costs the reads only: the webhook key,
+	// the channel, the markers (the hour's tripped marker among them).
+	calls := w.Table.Counter.Calls()
+	w.send(t, w.messageOn(c, sender(p, 9), eventID(p, 9)))
+	if got := w.Table.Counter.Calls() - calls; got != 3 {
+		t.Errorf("a flooded new sender cost %d DynamoDB calls, want 3 (no write)", got)
+	}
 	before := w.items(t)
 	for i := range 3 {
 		if res := w.send(t, w.messageOn(c, sender(p, 1), eventID(p, 10+i))); res.Code != 200 {
