@@ -124,9 +124,11 @@ func (s *Service) tripFlood(ctx context.Context, rc connectors.Resolved, limit i
 		s.log.WarnContext(ctx, "flood guard tripped: new senders are ignored until the hour ends", "tenant", t, "integrationConfigId", c.ID,
 			"provider", c.Provider, "agentId", c.AgentID, "limitPerHour", limit, "windowEnd", time.UnixMilli((hour+1)*3600*1000).UTC())
 		return nil
-	case store.ConditionFailed(err, actFloodTripped), store.ConditionFailed(err, outbox.ActionName(ev.ID)), store.OnlyConflicts(err):
+	case store.ConditionFailed(err, actFloodTripped), store.ConditionFailed(err, outbox.ActionName(ev.ID)):
 		return nil // reported by another message of this hour
 	}
+	// A conflict reruns the decision (rerun): the marker is then either
+	// there, or this message writes it, so the hour's event is not lost.
 	return fmt.Errorf("inbound: flood event: %w", err)
 }
 

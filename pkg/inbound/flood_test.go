@@ -90,7 +90,7 @@ func TestFloodGuard(t *testing.T) {
 		{"limit 2, 3 new senders", `{"floodLimitPerHour":2}`, 3, 2, 2, 1},
 		{"0 is no limit", `{"floodLimitPerHour":0}`, 30, 0, 30, 0},
 	}
-	base := 0
+	base, crossed := 0, false
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := w.connector(t, p, true)
@@ -111,6 +111,7 @@ func TestFloodGuard(t *testing.T) {
 			}
 			wg.Wait()
 			if hourOf(start) != hourOf(time.Now()) {
+				crossed = true
 				t.Skip("the flood crossed a clock hour: two windows")
 			}
 			for i, code := range codes {
@@ -157,6 +158,9 @@ func TestFloodGuard(t *testing.T) {
 				t.Errorf("counter = %d (%v), want %d", counter.N, err, tt.wantLimit)
 			}
 		})
+	}
+	if crossed {
+		return // the totals below assume one window per connector
 	}
 	// Every onboarding message and the events reach the providers.
 	w.waitOutbox(t, inbound.KindChatSend, 100+2+31)
