@@ -164,6 +164,19 @@ type marker struct {
 	CreatedAt   int64  `dynamo:"createdAt"`
 }
 
+// RejectedMarker records a sender's last reject on a connector, so the
+// inbound decision can apply the connector's reject cooldown with a read.
+type RejectedMarker struct {
+	PK         string `dynamo:"PK,hash"`
+	SK         string `dynamo:"SK,range"`
+	RequestID  string `dynamo:"requestId"`
+	RejectedAt int64  `dynamo:"rejectedAt"` // epoch ms
+	ExpiresAt  int64  `dynamo:"expiresAt"`  // epoch seconds (TTL)
+}
+
+// rejectedMarkerTTL outlives the longest cooldown (365 days).
+const rejectedMarkerTTL = 366 * 24 * 3600
+
 // Decision closes a PENDING request as REJECTED or BLOCKED.
 type Decision struct {
 	Status string // StatusRejected or StatusBlocked
@@ -174,7 +187,8 @@ type Decision struct {
 }
 
 // Decide applies a reject or block: the request leaves PENDING, the pending
-// marker is released, and a block writes the block marker, all at once.
+// marker is released, a reject records its time (the reject cooldown) and
+// a block writes the block marker, all at once.
 func (s *Repo) Decide(ctx context.Context, tenant string, cur AccessRequest, d Decision) (AccessRequest, error) {
 	if d.Status != StatusRejected && d.Status != StatusBlocked {
 		return AccessRequest{}, fmt.Errorf("accessrequests: bad decision %q", d.Status)
@@ -184,6 +198,10 @@ func (s *Repo) Decide(ctx context.Context, tenant string, cur AccessRequest, d D
 	tx := s.st.Tx().
 		Update(actRequest, s.closeRequest(tenant, next)).
 		Delete(actPending, s.releasePending(tenant, cur))
+	if d.Status == StatusRejected {
+		tx.Put(actRejected, s.table.Put(RejectedMarker{PK: store.RejectedPK(tenant, cur.IntegrationConfigID, cur.Address), SK: store.MarkerSK,
+			RequestID: cur.ID, RejectedAt: d.At, ExpiresAt: d.At/1000 + rejectedMarkerTTL}))
+	}
 	if d.Status == StatusBlocked {
 		tx.Put(actBlock, s.table.Put(marker{PK: store.BlockPK(tenant, cur.IntegrationConfigID, cur.Address), SK: store.MarkerSK, RequestID: cur.ID, By: d.By, Note: d.Note, CreatedAt: d.At}))
 	}
@@ -338,6 +356,7 @@ const (
 	actPending     = "pending-marker"
 	actNotBlocked  = "not-blocked"
 	actBlock       = "block-marker"
+	actRejected    = "rejected-marker"
 	actParticipant = "participant"
 	actBinding     = "binding"
 	actChannel     = "channel-index"

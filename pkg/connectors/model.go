@@ -130,6 +130,15 @@ type Onboarding struct {
 	Message string `dynamo:"message" json:"message"`
 }
 
+// Flood guard and cooldown defaults and bounds.
+const (
+	// DefaultFloodLimitPerHour applies to connectors that never set one
+	// (and to those saved before the setting existed).
+	DefaultFloodLimitPerHour = 100
+	MaxFloodLimitPerHour     = 100000
+	MaxRejectCooldownSeconds = 365 * 24 * 3600
+)
+
 // Connector is an integration config: one bot or number of a provider,
 // serving one agent.
 type Connector struct {
@@ -142,6 +151,12 @@ type Connector struct {
 	// approves or rejects their request; "" sends nothing.
 	ApprovedMessage string `dynamo:"approvedMessage,omitempty"`
 	RejectedMessage string `dynamo:"rejectedMessage,omitempty"`
+	// FloodLimit is the most new PENDING requests per hour; nil means
+	// DefaultFloodLimitPerHour, 0 no limit (see FloodLimitPerHour).
+	FloodLimit *int `dynamo:"floodLimitPerHour"`
+	// RejectCooldownSeconds: after a reject, the sender's messages open no
+	// new request for this long (0: the next message does).
+	RejectCooldownSeconds int `dynamo:"rejectCooldownSeconds,omitempty"`
 	// Credentials are the provider's parameters by name (the API's
 	// `parameters`), secrets included; only public ones are rendered.
 	Credentials map[string]string `dynamo:"credentials"`
@@ -182,6 +197,14 @@ func (c Connector) ExpiryDays() int {
 	return *c.RequestExpiryDays
 }
 
+// FloodLimitPerHour is the effective flood limit: 0 means none.
+func (c Connector) FloodLimitPerHour() int {
+	if c.FloodLimit == nil {
+		return DefaultFloodLimitPerHour
+	}
+	return *c.FloodLimit
+}
+
 // HasWebhookKey reports whether a webhook key is bound.
 func (c Connector) HasWebhookKey() bool { return c.WebhookKeyHash != "" }
 
@@ -219,14 +242,17 @@ type View struct {
 	CreatedAt           int64             `json:"createdAt"`
 	ModifiedAt          int64             `json:"modifiedAt"`
 
-	AgentID            string     `json:"agentId"`
-	Onboarding         Onboarding `json:"onboarding"`
-	ApprovedMessage    *string    `json:"approvedMessage"`
-	RejectedMessage    *string    `json:"rejectedMessage"`
-	SecretParameters   []string   `json:"secretParameters"`
-	WebhookURLTemplate string     `json:"webhookUrlTemplate"`
-	WebhookKeyPrefix   *string    `json:"webhookKeyPrefix"`
-	RequestExpiryDays  int        `json:"requestExpiryDays"`
+	AgentID         string     `json:"agentId"`
+	Onboarding      Onboarding `json:"onboarding"`
+	ApprovedMessage *string    `json:"approvedMessage"`
+	RejectedMessage *string    `json:"rejectedMessage"`
+	// Flood guard and cooldown (extensions; see pkg/inbound).
+	FloodLimitPerHour     int      `json:"floodLimitPerHour"`
+	RejectCooldownSeconds int      `json:"rejectCooldownSeconds"`
+	SecretParameters      []string `json:"secretParameters"`
+	WebhookURLTemplate    string   `json:"webhookUrlTemplate"`
+	WebhookKeyPrefix      *string  `json:"webhookKeyPrefix"`
+	RequestExpiryDays     int      `json:"requestExpiryDays"`
 }
 
 // SandboxNone is the only sandbox mode: gatehouse connectors talk to the
@@ -240,6 +266,7 @@ func ViewOf(c Connector, publicBase string) View {
 		Parameters: map[string]string{}, AuthMapEntries: []struct{}{}, SandboxMode: SandboxNone,
 		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, ModifiedAt: c.ModifiedAt,
 		AgentID: c.AgentID, Onboarding: c.Onboarding, SecretParameters: []string{},
+		FloodLimitPerHour: c.FloodLimitPerHour(), RejectCooldownSeconds: c.RejectCooldownSeconds,
 		WebhookURLTemplate: WebhookURLTemplate(c.Provider, publicBase), RequestExpiryDays: c.ExpiryDays()}
 	v.HasAuth = true
 	for _, k := range spec.required {
@@ -288,7 +315,9 @@ type updateInput struct {
 	RejectedMessage *string            `json:"rejectedMessage"`
 	Parameters      map[string]*string `json:"parameters"`
 	// RequestExpiryDays: null or absent keeps (on create: the default).
-	RequestExpiryDays *int `json:"requestExpiryDays"`
+	RequestExpiryDays     *int `json:"requestExpiryDays"`
+	FloodLimitPerHour     *int `json:"floodLimitPerHour"`
+	RejectCooldownSeconds *int `json:"rejectCooldownSeconds"`
 	// Documented fields gatehouse refuses unless null (see unsupported).
 	Auth               json.RawMessage `json:"auth"`
 	AuthMap            json.RawMessage `json:"authMap"`
@@ -447,6 +476,25 @@ func applyParameters(provider string, cur map[string]string, in map[string]*stri
 	return out, nil
 }
 
+// applyGuards sets the flood limit and the reject cooldown from in; null
+// or absent keeps the current value.
+func applyGuards(c *Connector, in input) error {
+	if v := in.FloodLimitPerHour; v != nil {
+		if *v < 0 || *v > MaxFloodLimitPerHour {
+			return badField("invalid-flood-limit", "floodLimitPerHour must be 0 (no limit) to "+strconv.Itoa(MaxFloodLimitPerHour))
+		}
+		n := *v
+		c.FloodLimit = &n
+	}
+	if v := in.RejectCooldownSeconds; v != nil {
+		if *v < 0 || *v > MaxRejectCooldownSeconds {
+			return badField("invalid-reject-cooldown", "rejectCooldownSeconds must be 0 to "+strconv.Itoa(MaxRejectCooldownSeconds)+" (365 days)")
+		}
+		c.RejectCooldownSeconds = *v
+	}
+	return nil
+}
+
 func applyOnboarding(provider string, cur Onboarding, in *struct {
 	Enabled *bool   `json:"enabled"`
 	Message *string `json:"message"`
@@ -498,6 +546,9 @@ func newConnector(provider string, in input) (Connector, error) {
 	if err := applyDecisionMessages(&c, in); err != nil {
 		return c, err
 	}
+	if err := applyGuards(&c, in); err != nil {
+		return c, err
+	}
 	if c.Credentials, err = applyParameters(provider, nil, in.Parameters); err != nil {
 		return c, err
 	}
@@ -529,6 +580,9 @@ func patch(cur Connector, in input) (Connector, error) {
 		return next, err
 	}
 	if err := applyDecisionMessages(&next, in); err != nil {
+		return next, err
+	}
+	if err := applyGuards(&next, in); err != nil {
 		return next, err
 	}
 	if in.Parameters != nil {

@@ -55,6 +55,9 @@ var IntegrationConfig = Object{
 	"webhookUrlTemplate": Extension(String),
 	"webhookKeyPrefix":   Extension(Nullable(String)),
 	"requestExpiryDays":  Extension(Int),
+	// Flood guard and reject cooldown (issue 12, part 7).
+	"floodLimitPerHour":     Extension(Int),
+	"rejectCooldownSeconds": Extension(Int),
 }
 
 // IntegrationConfigs is the list: a bare array (shape not captured in the

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"hash/fnv"
+	"strconv"
 	"strings"
 )
 
@@ -20,6 +21,8 @@ import (
 //	pending marker       T#t#PENDING#{connector}#{address}    M             -   (one PENDING request per connector+sender)
 //	block marker         T#t#BLOCK#{connector}#{address}      M             -
 //	onboarded marker     T#t#ONBOARDED#{connector}#{address}  M             -   (the onboarding message went out once)
+//	rejected marker      T#t#REJECTED#{connector}#{address}   M             -   (last reject time: the reject cooldown; TTL expiresAt)
+//	flood guard          T#t#FLOOD#{connector}#{epoch hour}   COUNT|TRIPPED -   (new requests this hour; the hour's one event; TTL expiresAt)
 //	participant          T#t#P#{id}                           P             GSI4 T#t#P
 //	binding              T#t#P#{id}                           B#{agent}     GSI1 T#t#AG#{agent}#P
 //	channel index        T#t#CH#{connector}#{address}         M             -   (one participant per channel)
@@ -99,6 +102,25 @@ func BlockPK(tenant, connector, address string) string {
 func OnboardedPK(tenant, connector, address string) string {
 	return tenantKey(tenant, "ONBOARDED", connector, address)
 }
+
+// RejectedPK holds the time of a sender's last reject on a connector (the
+// reject cooldown reads it).
+func RejectedPK(tenant, connector, address string) string {
+	return tenantKey(tenant, "REJECTED", connector, address)
+}
+
+// FloodPK is a connector's flood-guard partition of one clock hour (epoch
+// hours): FloodCountSK counts new requests, FloodTrippedSK marks the hour
+// as reported.
+func FloodPK(tenant, connector string, hour int64) string {
+	return tenantKey(tenant, "FLOOD", connector, strconv.FormatInt(hour, 10))
+}
+
+// Flood-guard sort keys.
+const (
+	FloodCountSK   = "COUNT"
+	FloodTrippedSK = "TRIPPED"
+)
 
 // Participants.
 
