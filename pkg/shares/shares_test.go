@@ -24,9 +24,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/uuid"
 
+	"github.com/gatehouse/gatehouse/pkg/audit"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/keycloak"
-	"github.com/gatehouse/gatehouse/pkg/audit"
 	"github.com/gatehouse/gatehouse/pkg/mail"
 	"github.com/gatehouse/gatehouse/pkg/mail/delivery"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
