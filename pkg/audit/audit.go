@@ -30,6 +30,13 @@ const (
 	TargetAccessRequest  = "accessRequest"
 	TargetParticipant    = "participant"
 	TargetShareRecipient = "shareRecipient"
+	TargetCollaborator   = "collaborator"
+)
+
+// Actions without an event (administrative changes).
+const (
+	CollaboratorChanged = "CollaboratorChanged" // granted, role or alerts changed, or access requested
+	CollaboratorRemoved = "CollaboratorRemoved"
 )
 
 // Change is one state change or administrative action.

@@ -81,15 +81,22 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := Filter{AgentID: lp.AgentID, Actor: lp.Query.Get("actor"), PageSize: lp.PageSize, PageToken: lp.PageToken}
-	if f.TargetType, err = httpapi.Enum("targetType", lp.Query.Get("targetType"), TargetAccessRequest, TargetParticipant); err != nil {
+	if f.TargetType, err = httpapi.Enum("targetType", lp.Query.Get("targetType"), TargetAccessRequest, TargetParticipant, TargetCollaborator); err != nil {
 		return err
 	}
 	if v := lp.Query.Get("targetId"); v != "" {
 		if f.TargetType == "" {
 			return problem.BadRequest("target-type-required", "targetId needs targetType")
 		}
-		if f.TargetID, err = httpapi.ParseID("targetId", v); err != nil {
-			return err
+		switch {
+		case f.TargetType == TargetCollaborator && len(v) <= 256: // a user's subject
+			f.TargetID = v
+		case f.TargetType == TargetCollaborator:
+			return problem.BadRequest("invalid-target-id", "targetId must be at most 256 characters")
+		default:
+			if f.TargetID, err = httpapi.ParseID("targetId", v); err != nil {
+				return err
+			}
 		}
 	}
 	if len(f.Actor) > 256 {

@@ -211,8 +211,9 @@ func TestListAuthorization(t *testing.T) {
 		want                   int
 		wantCount              int
 	}{
-		{"tenant admin", "admin", "ADMIN", "", http.StatusOK, 2},
-		{"agent admin", "agent-admin", "MEMBER", "?agentId=a1", http.StatusOK, 1},
+		{"tenant admin", "admin", "ADMIN", "?targetType=participant", http.StatusOK, 2},
+		{"agent admin", "agent-admin", "MEMBER", "?agentId=a1&targetType=participant", http.StatusOK, 1},
+		{"agent admin, the grants seeded", "agent-admin", "MEMBER", "?agentId=a1&targetType=collaborator", http.StatusOK, 2},
 		{"agent admin, tenant-wide", "agent-admin", "MEMBER", "", http.StatusBadRequest, 0},
 		{"agent admin, other agent", "agent-admin", "MEMBER", "?agentId=a2", http.StatusNotFound, 0},
 		{"editor", "editor", "MEMBER", "?agentId=a1", http.StatusForbidden, 0},
