@@ -12,4 +12,11 @@ func init() {
 		"status": "APPROVED", "processedBy": "alice", "processingNote": "welcome"}}
 	expect["accessrequests-legacyreject.json"] = expectation{status: 200, fields: map[string]any{
 		"id": devserver.DemoID("request/U0DEMODANA"), "status": "REJECTED", "processingNote": "not now"}}
+	// Batch decisions (an extension): the answer is checked against the
+	// OpenAPI document here; the per-item results are tested in
+	// pkg/accessrequests.
+	expect["accessrequests-batchapprove.json"] = expectation{status: 200}
+	expect["accessrequests-batchreject.json"] = expectation{status: 200}
+	expect["accessrequests-legacybatchapprove.json"] = expectation{status: 200}
+	expect["accessrequests-legacybatchreject.json"] = expectation{status: 200}
 }

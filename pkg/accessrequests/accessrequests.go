@@ -17,6 +17,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/avatarsync"
+	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
 	"github.com/gatehouse/gatehouse/pkg/platform"
 	"github.com/gatehouse/gatehouse/pkg/problem"
@@ -56,6 +57,7 @@ type Service struct {
 	authz     *authz.Authorizer
 	now       func() time.Time
 	OnApprove ApprovalHook
+	OnDecide  DecisionHook
 }
 
 // New returns a Service.
@@ -71,6 +73,7 @@ func Routes(p *platform.Platform) ([]httpapi.Route, error) {
 	}
 	s := New(NewRepo(p.Store), p.Authz)
 	s.OnApprove = queueAvatarSync
+	s.OnDecide = TellSender(connectors.NewRepo(p.Store))
 	return s.Routes(), nil
 }
 
@@ -88,12 +91,16 @@ func queueAvatarSync(tenant string, ar AccessRequest, a Approval) []store.TxActi
 func (s *Service) Routes() []httpapi.Route {
 	return []httpapi.Route{
 		{Function: Function, Method: http.MethodGet, Path: base, Handle: s.list},
+		{Function: Function, Method: http.MethodPost, Path: base + ":batchApprove", Handle: s.batch},
+		{Function: Function, Method: http.MethodPost, Path: base + ":batchReject", Handle: s.batch},
 		{Function: Function, Method: http.MethodGet, Path: base + "/{idverb}", Handle: s.get},
 		{Function: Function, Method: http.MethodPost, Path: base + "/{idverb}", Handle: s.act},
 		{Function: Function, Method: http.MethodDelete, Path: base + "/{idverb}", Handle: s.unblock},
 		{Function: Function, Method: http.MethodGet, Path: legacyBase, Handle: s.legacyList},
 		{Function: Function, Method: http.MethodGet, Path: legacyBase + "/{idverb}", Handle: s.legacyGet},
 		{Function: Function, Method: http.MethodPost, Path: legacyBase + "/{idverb}", Handle: s.legacyAct},
+		{Function: Function, Method: http.MethodPost, Path: legacyBase + ":batchApprove", Handle: s.legacyBatch},
+		{Function: Function, Method: http.MethodPost, Path: legacyBase + ":batchReject", Handle: s.legacyBatch},
 	}
 }
 
@@ -326,7 +333,11 @@ func readAction(r *http.Request, verb string) (actionInput, error) {
 func (s *Service) decide(ctx context.Context, tenant string, ar AccessRequest, verb string, in actionInput, by string, now int64) (AccessRequest, error) {
 	switch verb {
 	case "reject":
-		return s.store.Decide(ctx, tenant, ar, Decision{Status: StatusRejected, By: by, Note: in.note, At: now})
+		extra, err := s.onDecide(ctx, tenant, ar, StatusRejected, now)
+		if err != nil {
+			return AccessRequest{}, err
+		}
+		return s.store.Decide(ctx, tenant, ar, Decision{Status: StatusRejected, By: by, Note: in.note, At: now, Extra: extra})
 	case "block":
 		return s.store.Decide(ctx, tenant, ar, Decision{Status: StatusBlocked, By: by, Note: in.note, At: now})
 	}
@@ -338,7 +349,20 @@ func (s *Service) decide(ctx context.Context, tenant string, ar AccessRequest, v
 	if s.OnApprove != nil {
 		a.Extra = s.OnApprove(tenant, ar, a)
 	}
+	told, err := s.onDecide(ctx, tenant, ar, StatusApproved, now)
+	if err != nil {
+		return AccessRequest{}, err
+	}
+	a.Extra = append(a.Extra, told...)
 	return s.store.Approve(ctx, tenant, ar, a)
+}
+
+// onDecide runs the decision hook, if any.
+func (s *Service) onDecide(ctx context.Context, tenant string, ar AccessRequest, status string, now int64) ([]store.TxAction, error) {
+	if s.OnDecide == nil {
+		return nil, nil
+	}
+	return s.OnDecide(ctx, tenant, ar, status, now)
 }
 
 func notPending(ar AccessRequest) error {

@@ -589,7 +589,8 @@ func TestCallBudget(t *testing.T) {
 	}{
 		{"get", "GET", path(ar.ID), 2},
 		{"list", "GET", "/v1/tenants/" + tenant + "/participantAccessRequests?agentId=agent-1&pageSize=10", 2},
-		{"reject", "POST", path(ar.ID) + ":reject", 3},
+		// request, role, connector (its rejectedMessage), the transaction
+		{"reject", "POST", path(ar.ID) + ":reject", 4},
 	}
 	for _, tt := range tests {
 		before := w.Table.Counter.Calls()

@@ -53,12 +53,18 @@ type AccessRequest struct {
 	ProcessedAt           int64  `dynamo:"processedAt,omitempty"`
 	ProcessingNote        string `dynamo:"processingNote,omitempty"`
 	ApprovedParticipantID string `dynamo:"approvedParticipantId,omitempty"`
-	CreatedAt             int64  `dynamo:"createdAt"`
-	ModifiedAt            int64  `dynamo:"modifiedAt"`
+	// Where a message to the sender goes (as the webhook gave it): reply
+	// target, Teams service URL, Twilio number written to. Not in the API.
+	ReplyTo    string `dynamo:"replyTo,omitempty"`
+	ServiceURL string `dynamo:"serviceUrl,omitempty"`
+	ReplyFrom  string `dynamo:"replyFrom,omitempty"`
+	CreatedAt  int64  `dynamo:"createdAt"`
+	ModifiedAt int64  `dynamo:"modifiedAt"`
 }
 
 type accessRequestItem struct {
 	store.Keys
+	store.ExpiryKeys
 	Tenant string `dynamo:"tenant"`
 	AccessRequest
 }
@@ -81,6 +87,9 @@ func newAccessRequestItem(tenant string, a AccessRequest) accessRequestItem {
 	it.GSI4PK, it.GSI4SK = store.RequestsPK(tenant), sk
 	if p := a.participantOf(); p != "" {
 		it.GSI5PK, it.GSI5SK = store.RequestsByParticipantPK(tenant, p), sk
+	}
+	if a.Status == StatusPending {
+		it.EXPPK, it.EXPSK = expiryKeys(a)
 	}
 	return it
 }
@@ -159,16 +168,31 @@ type marker struct {
 	CreatedAt   int64  `dynamo:"createdAt"`
 }
 
+// RejectedMarker records a sender's last reject on a connector, so the
+// inbound decision can apply the connector's reject cooldown with a read.
+type RejectedMarker struct {
+	PK         string `dynamo:"PK,hash"`
+	SK         string `dynamo:"SK,range"`
+	RequestID  string `dynamo:"requestId"`
+	RejectedAt int64  `dynamo:"rejectedAt"` // epoch ms
+	ExpiresAt  int64  `dynamo:"expiresAt"`  // epoch seconds (TTL)
+}
+
+// rejectedMarkerTTL outlives the longest cooldown (365 days).
+const rejectedMarkerTTL = 366 * 24 * 3600
+
 // Decision closes a PENDING request as REJECTED or BLOCKED.
 type Decision struct {
 	Status string // StatusRejected or StatusBlocked
 	By     string
 	Note   string
 	At     int64
+	Extra  []store.TxAction // joined to the transaction (outbox messages)
 }
 
 // Decide applies a reject or block: the request leaves PENDING, the pending
-// marker is released, and a block writes the block marker, all at once.
+// marker is released, a reject records its time (the reject cooldown) and
+// a block writes the block marker, all at once.
 func (s *Repo) Decide(ctx context.Context, tenant string, cur AccessRequest, d Decision) (AccessRequest, error) {
 	if d.Status != StatusRejected && d.Status != StatusBlocked {
 		return AccessRequest{}, fmt.Errorf("accessrequests: bad decision %q", d.Status)
@@ -178,9 +202,14 @@ func (s *Repo) Decide(ctx context.Context, tenant string, cur AccessRequest, d D
 	tx := s.st.Tx().
 		Update(actRequest, s.closeRequest(tenant, next)).
 		Delete(actPending, s.releasePending(tenant, cur))
+	if d.Status == StatusRejected {
+		tx.Put(actRejected, s.table.Put(RejectedMarker{PK: store.RejectedPK(tenant, cur.IntegrationConfigID, cur.Address), SK: store.MarkerSK,
+			RequestID: cur.ID, RejectedAt: d.At, ExpiresAt: d.At/1000 + rejectedMarkerTTL}))
+	}
 	if d.Status == StatusBlocked {
 		tx.Put(actBlock, s.table.Put(marker{PK: store.BlockPK(tenant, cur.IntegrationConfigID, cur.Address), SK: store.MarkerSK, RequestID: cur.ID, By: d.By, Note: d.Note, CreatedAt: d.At}))
 	}
+	tx.Join(d.Extra...)
 	tx.Join(audit.AccessRequest(ctx, decisionEvent(d), next.detail(tenant, cur.Status)))
 	if err := s.runDecision(ctx, tx); err != nil {
 		return AccessRequest{}, err
@@ -198,6 +227,7 @@ func (s *Repo) closeRequest(tenant string, next AccessRequest) *dynamo.Update {
 		Set("modifiedAt", next.ModifiedAt).
 		Set("GSI1PK", it.GSI1PK).
 		Set("GSI3PK", it.GSI3PK).
+		Remove("EXPPK", "EXPSK"). // decided: out of the expiry sweep's index
 		If("$ = ?", "status", StatusPending)
 	if next.ProcessingNote != "" {
 		u.Set("processingNote", next.ProcessingNote)
@@ -361,6 +391,7 @@ const (
 	actPending     = "pending-marker"
 	actNotBlocked  = "not-blocked"
 	actBlock       = "block-marker"
+	actRejected    = "rejected-marker"
 	actParticipant = "participant"
 	actBinding     = "binding"
 	actChannel     = "channel-index"

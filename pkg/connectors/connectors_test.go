@@ -296,6 +296,9 @@ func TestValidation(t *testing.T) {
 		{"telegram message over 4096", connectors.Telegram, body(connectors.Telegram, map[string]any{"onboarding": map[string]any{"enabled": true, "message": strings.Repeat("é", 4097)}}), 400, "onboarding-message-too-long"},
 		{"unknown field", connectors.Slack, body(connectors.Slack, map[string]any{"webhookUrl": "https://evil"}), 400, "unknown-field"},
 		{"old credentials field", connectors.Slack, body(connectors.Slack, map[string]any{"credentials": creds[connectors.Slack]}), 400, "unknown-field"},
+		{"sms approved message over 1600", connectors.TwilioSMS, body(connectors.TwilioSMS, map[string]any{"approvedMessage": strings.Repeat("é", 1601)}), 400, "approved-message-too-long"},
+		{"sms rejected message at 1600", connectors.TwilioSMS, body(connectors.TwilioSMS, map[string]any{"rejectedMessage": strings.Repeat("é", 1600)}), 201, ""},
+		{"slack rejected message over 4000", connectors.Slack, body(connectors.Slack, map[string]any{"rejectedMessage": strings.Repeat("x", 4001)}), 400, "rejected-message-too-long"},
 		{"unknown onboarding field", connectors.Slack, body(connectors.Slack, map[string]any{"onboarding": map[string]any{"mode": "x"}}), 400, "unknown-field"},
 		{"auth object", connectors.Slack, body(connectors.Slack, map[string]any{"auth": map[string]any{"authMethodId": "x"}}), 400, "unsupported-field"},
 		{"authMap", connectors.Slack, body(connectors.Slack, map[string]any{"authMap": []any{}}), 400, "unsupported-field"},
@@ -411,6 +414,16 @@ func TestPatch(t *testing.T) {
 			ob := got["onboarding"].(map[string]any)
 			if ob["enabled"] != false || ob["message"] != "Welcome! An operator will let you in soon." {
 				t.Errorf("onboarding = %v", ob)
+			}
+		}},
+		{"set the decision messages", `{"approvedMessage":" You're in! ","rejectedMessage":"Not now."}`, 200, func(t *testing.T, got map[string]any, c connectors.Connector) {
+			if got["approvedMessage"] != "You're in!" || got["rejectedMessage"] != "Not now." || c.ApprovedMessage != "You're in!" || c.RejectedMessage != "Not now." {
+				t.Errorf("view %v / %v, stored %q / %q", got["approvedMessage"], got["rejectedMessage"], c.ApprovedMessage, c.RejectedMessage)
+			}
+		}},
+		{"null keeps a decision message, empty clears one", `{"approvedMessage":null,"rejectedMessage":""}`, 200, func(t *testing.T, got map[string]any, c connectors.Connector) {
+			if got["approvedMessage"] != "You're in!" || got["rejectedMessage"] != nil || c.RejectedMessage != "" {
+				t.Errorf("view %v / %v, stored %q", got["approvedMessage"], got["rejectedMessage"], c.RejectedMessage)
 			}
 		}},
 		{"replace one secret, keep the others", `{"parameters":{"accessToken":"EAAnewtoken0123456789","appSecret":null}}`, 200, func(t *testing.T, got map[string]any, c connectors.Connector) {

@@ -130,6 +130,15 @@ type Onboarding struct {
 	Message string `dynamo:"message" json:"message"`
 }
 
+// Flood guard and cooldown defaults and bounds.
+const (
+	// DefaultFloodLimitPerHour applies to connectors that never set one
+	// (and to those saved before the setting existed).
+	DefaultFloodLimitPerHour = 100
+	MaxFloodLimitPerHour     = 100000
+	MaxRejectCooldownSeconds = 365 * 24 * 3600
+)
+
 // Connector is an integration config: one bot or number of a provider,
 // serving one agent.
 type Connector struct {
@@ -138,6 +147,16 @@ type Connector struct {
 	AgentID     string     `dynamo:"agentId"`
 	DisplayName string     `dynamo:"displayName"`
 	Onboarding  Onboarding `dynamo:"onboarding"`
+	// ApprovedMessage and RejectedMessage go to a sender when an operator
+	// approves or rejects their request; "" sends nothing.
+	ApprovedMessage string `dynamo:"approvedMessage,omitempty"`
+	RejectedMessage string `dynamo:"rejectedMessage,omitempty"`
+	// FloodLimit is the most new PENDING requests per hour; nil means
+	// DefaultFloodLimitPerHour, 0 no limit (see FloodLimitPerHour).
+	FloodLimit *int `dynamo:"floodLimitPerHour"`
+	// RejectCooldownSeconds: after a reject, the sender's messages open no
+	// new request for this long (0: the next message does).
+	RejectCooldownSeconds int `dynamo:"rejectCooldownSeconds,omitempty"`
 	// Credentials are the provider's parameters by name (the API's
 	// `parameters`), secrets included; only public ones are rendered.
 	Credentials map[string]string `dynamo:"credentials"`
@@ -158,6 +177,32 @@ type Connector struct {
 	// Version guards read-modify-write updates; the key's lookup item
 	// carries it too, so resolves notice every change (see Repo.Resolve).
 	Version int `dynamo:"version"`
+	// RequestExpiryDays is how long a PENDING access request of this
+	// connector waits before the expiry sweep rejects it; nil means
+	// DefaultRequestExpiryDays, 0 never.
+	RequestExpiryDays *int `dynamo:"requestExpiryDays"`
+}
+
+// Expiry settings: requestExpiryDays is 0 (never) to MaxRequestExpiryDays.
+const (
+	DefaultRequestExpiryDays = 30
+	MaxRequestExpiryDays     = 3650
+)
+
+// ExpiryDays is the connector's requestExpiryDays (0 = never).
+func (c Connector) ExpiryDays() int {
+	if c.RequestExpiryDays == nil {
+		return DefaultRequestExpiryDays
+	}
+	return *c.RequestExpiryDays
+}
+
+// FloodLimitPerHour is the effective flood limit: 0 means none.
+func (c Connector) FloodLimitPerHour() int {
+	if c.FloodLimit == nil {
+		return DefaultFloodLimitPerHour
+	}
+	return *c.FloodLimit
 }
 
 // HasWebhookKey reports whether a webhook key is bound.
@@ -197,11 +242,17 @@ type View struct {
 	CreatedAt           int64             `json:"createdAt"`
 	ModifiedAt          int64             `json:"modifiedAt"`
 
-	AgentID            string     `json:"agentId"`
-	Onboarding         Onboarding `json:"onboarding"`
-	SecretParameters   []string   `json:"secretParameters"`
-	WebhookURLTemplate string     `json:"webhookUrlTemplate"`
-	WebhookKeyPrefix   *string    `json:"webhookKeyPrefix"`
+	AgentID         string     `json:"agentId"`
+	Onboarding      Onboarding `json:"onboarding"`
+	ApprovedMessage *string    `json:"approvedMessage"`
+	RejectedMessage *string    `json:"rejectedMessage"`
+	// Flood guard and cooldown (extensions; see pkg/inbound).
+	FloodLimitPerHour     int      `json:"floodLimitPerHour"`
+	RejectCooldownSeconds int      `json:"rejectCooldownSeconds"`
+	SecretParameters      []string `json:"secretParameters"`
+	WebhookURLTemplate    string   `json:"webhookUrlTemplate"`
+	WebhookKeyPrefix      *string  `json:"webhookKeyPrefix"`
+	RequestExpiryDays     int      `json:"requestExpiryDays"`
 }
 
 // SandboxNone is the only sandbox mode: gatehouse connectors talk to the
@@ -215,7 +266,8 @@ func ViewOf(c Connector, publicBase string) View {
 		Parameters: map[string]string{}, AuthMapEntries: []struct{}{}, SandboxMode: SandboxNone,
 		CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt, ModifiedAt: c.ModifiedAt,
 		AgentID: c.AgentID, Onboarding: c.Onboarding, SecretParameters: []string{},
-		WebhookURLTemplate: WebhookURLTemplate(c.Provider, publicBase)}
+		FloodLimitPerHour: c.FloodLimitPerHour(), RejectCooldownSeconds: c.RejectCooldownSeconds,
+		WebhookURLTemplate: WebhookURLTemplate(c.Provider, publicBase), RequestExpiryDays: c.ExpiryDays()}
 	v.HasAuth = true
 	for _, k := range spec.required {
 		if c.Credentials[k] == "" {
@@ -232,6 +284,12 @@ func ViewOf(c Connector, publicBase string) View {
 	sort.Strings(v.SecretParameters)
 	if c.WebhookKeyPrefix != "" {
 		v.WebhookKeyPrefix = &c.WebhookKeyPrefix
+	}
+	if c.ApprovedMessage != "" {
+		v.ApprovedMessage = &c.ApprovedMessage
+	}
+	if c.RejectedMessage != "" {
+		v.RejectedMessage = &c.RejectedMessage
 	}
 	return v
 }
@@ -252,7 +310,14 @@ type updateInput struct {
 		Enabled *bool   `json:"enabled"`
 		Message *string `json:"message"`
 	} `json:"onboarding"`
-	Parameters map[string]*string `json:"parameters"`
+	// The decision messages: null or absent keeps, "" clears.
+	ApprovedMessage *string            `json:"approvedMessage"`
+	RejectedMessage *string            `json:"rejectedMessage"`
+	Parameters      map[string]*string `json:"parameters"`
+	// RequestExpiryDays: null or absent keeps (on create: the default).
+	RequestExpiryDays     *int `json:"requestExpiryDays"`
+	FloodLimitPerHour     *int `json:"floodLimitPerHour"`
+	RejectCooldownSeconds *int `json:"rejectCooldownSeconds"`
 	// Documented fields gatehouse refuses unless null (see unsupported).
 	Auth               json.RawMessage `json:"auth"`
 	AuthMap            json.RawMessage `json:"authMap"`
@@ -295,6 +360,19 @@ func (in input) unsupported() error {
 	return nil
 }
 
+// applyExpiryDays sets c's requestExpiryDays from in (nil keeps it).
+func applyExpiryDays(c *Connector, in *int) error {
+	if in == nil {
+		return nil
+	}
+	if *in < 0 || *in > MaxRequestExpiryDays {
+		return badField("invalid-request-expiry-days", "requestExpiryDays must be 0 (never) to "+strconv.Itoa(MaxRequestExpiryDays)+" days")
+	}
+	d := *in
+	c.RequestExpiryDays = &d
+	return nil
+}
+
 func checkDisplayName(s string) error {
 	if strings.TrimSpace(s) == "" || utf8.RuneCountInString(s) > MaxDisplayName || !utf8.ValidString(s) {
 		return badField("invalid-display-name", "displayName must be 1-150 characters")
@@ -303,9 +381,37 @@ func checkDisplayName(s string) error {
 }
 
 func checkMessage(provider, s string) error {
+	return checkText(provider, "onboarding.message", "onboarding-message-too-long", s)
+}
+
+// checkText caps a message sent to senders at what provider delivers as
+// one message.
+func checkText(provider, field, typ, s string) error {
 	limit := MaxOnboardingMessage(provider)
 	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > limit {
-		return badField("onboarding-message-too-long", "onboarding.message must be at most "+strconv.Itoa(limit)+" characters for "+IntegrationID(provider)+" (the longest message it delivers)")
+		return badField(typ, field+" must be at most "+strconv.Itoa(limit)+" characters for "+IntegrationID(provider)+" (the longest message it delivers)")
+	}
+	return nil
+}
+
+// applyDecisionMessages sets the approved and rejected messages of c from
+// in: null or absent keeps one, "" (after trimming) clears it.
+func applyDecisionMessages(c *Connector, in input) error {
+	for _, f := range []struct {
+		name, typ string
+		in        *string
+		out       *string
+	}{
+		{"approvedMessage", "approved-message-too-long", in.ApprovedMessage, &c.ApprovedMessage},
+		{"rejectedMessage", "rejected-message-too-long", in.RejectedMessage, &c.RejectedMessage},
+	} {
+		if f.in == nil {
+			continue
+		}
+		if err := checkText(c.Provider, f.name, f.typ, *f.in); err != nil {
+			return err
+		}
+		*f.out = strings.TrimSpace(*f.in)
 	}
 	return nil
 }
@@ -370,6 +476,25 @@ func applyParameters(provider string, cur map[string]string, in map[string]*stri
 	return out, nil
 }
 
+// applyGuards sets the flood limit and the reject cooldown from in; null
+// or absent keeps the current value.
+func applyGuards(c *Connector, in input) error {
+	if v := in.FloodLimitPerHour; v != nil {
+		if *v < 0 || *v > MaxFloodLimitPerHour {
+			return badField("invalid-flood-limit", "floodLimitPerHour must be 0 (no limit) to "+strconv.Itoa(MaxFloodLimitPerHour))
+		}
+		n := *v
+		c.FloodLimit = &n
+	}
+	if v := in.RejectCooldownSeconds; v != nil {
+		if *v < 0 || *v > MaxRejectCooldownSeconds {
+			return badField("invalid-reject-cooldown", "rejectCooldownSeconds must be 0 to "+strconv.Itoa(MaxRejectCooldownSeconds)+" (365 days)")
+		}
+		c.RejectCooldownSeconds = *v
+	}
+	return nil
+}
+
 func applyOnboarding(provider string, cur Onboarding, in *struct {
 	Enabled *bool   `json:"enabled"`
 	Message *string `json:"message"`
@@ -411,8 +536,17 @@ func newConnector(provider string, in input) (Connector, error) {
 		return c, err
 	}
 	c.DisplayName = strings.TrimSpace(*in.DisplayName)
+	if err := applyExpiryDays(&c, in.RequestExpiryDays); err != nil {
+		return c, err
+	}
 	var err error
 	if c.Onboarding, err = applyOnboarding(provider, Onboarding{}, in.Onboarding); err != nil {
+		return c, err
+	}
+	if err := applyDecisionMessages(&c, in); err != nil {
+		return c, err
+	}
+	if err := applyGuards(&c, in); err != nil {
 		return c, err
 	}
 	if c.Credentials, err = applyParameters(provider, nil, in.Parameters); err != nil {
@@ -438,8 +572,17 @@ func patch(cur Connector, in input) (Connector, error) {
 		}
 		next.DisplayName = strings.TrimSpace(*in.DisplayName)
 	}
+	if err := applyExpiryDays(&next, in.RequestExpiryDays); err != nil {
+		return next, err
+	}
 	var err error
 	if next.Onboarding, err = applyOnboarding(cur.Provider, cur.Onboarding, in.Onboarding); err != nil {
+		return next, err
+	}
+	if err := applyDecisionMessages(&next, in); err != nil {
+		return next, err
+	}
+	if err := applyGuards(&next, in); err != nil {
 		return next, err
 	}
 	if in.Parameters != nil {

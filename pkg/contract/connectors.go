@@ -49,9 +49,15 @@ var IntegrationConfig = Object{
 
 	"agentId":            Extension(String),
 	"onboarding":         Extension(Object{"enabled": Bool, "message": String}),
+	"approvedMessage":    Extension(Nullable(String)),
+	"rejectedMessage":    Extension(Nullable(String)),
 	"secretParameters":   Extension(Array(String)),
 	"webhookUrlTemplate": Extension(String),
 	"webhookKeyPrefix":   Extension(Nullable(String)),
+	"requestExpiryDays":  Extension(Int),
+	// Flood guard and reject cooldown (issue 12, part 7).
+	"floodLimitPerHour":     Extension(Int),
+	"rejectCooldownSeconds": Extension(Int),
 }
 
 // IntegrationConfigs is the list: a bare array (shape not captured in the

@@ -127,7 +127,10 @@ func seedConnectors(ctx context.Context, deps *routes.Deps, d *Demo) error {
 		if errors.Is(err, store.ErrNotFound) {
 			c = connectors.Connector{ID: id, Provider: prov, AgentID: d.Agent, DisplayName: "Support bot on " + prov,
 				Onboarding: connectors.Onboarding{Enabled: true, Message: DemoOnboardingMessage}, Credentials: DemoCredentials[prov],
-				WebhookKey: key, CreatedBy: "seed", CreatedAt: now, ModifiedAt: now}
+				WebhookKey: key, CreatedBy: "seed", CreatedAt: now, ModifiedAt: now,
+				// Never expire: the demo requests are dated 2026-11-01, which the
+				// default 30 days would expire at once (the banner shows expiry).
+				RequestExpiryDays: new(0)}
 			err = repo.Create(ctx, d.Tenant, c)
 			if err == nil {
 				continue

@@ -164,6 +164,8 @@ curl -s -H "Authorization: Bearer $DAVE" '%[7]s/participantAccessRequests?AgentI
 curl -s -H "Authorization: Bearer $DAVE" '%[7]s/agents/%[3]s/chatUserAccessRequests?Status=pending'
 # one request (seed 000 fields)
 curl -s -H "Authorization: Bearer $DAVE" %[7]s/participantAccessRequests/%[8]s
+# decision messages (extension): the Slack config tells its senders the outcome (the chat stand-in logs each send)
+curl -s -X PATCH -H "Authorization: Bearer $ALICE" -H "Content-Type: application/json" %[7]s/integrations/slack/configs/%[11]s -d '{"approvedMessage":"You are in!","rejectedMessage":"Not now, sorry."}'
 # reject it (the seed 000 curl; carol is EDITOR)
 curl -s -X POST -H "Authorization: Bearer $CAROL" -H "Content-Type: application/json" %[7]s/participantAccessRequests/%[8]s:reject -d '{}'
 # approve another as a new participant
@@ -171,13 +173,15 @@ curl -s -X POST -H "Authorization: Bearer $CAROL" -H "Content-Type: application/
 # block a third; lift the block again
 curl -s -X POST -H "Authorization: Bearer $CAROL" -H "Content-Type: application/json" %[7]s/participantAccessRequests/%[10]s:block -d '{"note":"spam"}'
 curl -s -X DELETE -H "Authorization: Bearer $CAROL" %[7]s/participantAccessRequests/%[10]s:block
+# bulk (extension): up to 100 ids, one result each in input order (the first was rejected above: a not-pending problem)
+curl -s -X POST -H "Authorization: Bearer $CAROL" -H "Content-Type: application/json" %[7]s/participantAccessRequests:batchReject -d '{"ids":["%[8]s","%[12]s"],"note":"bulk"}'
 # agent collaborators and erin's pending request (alice, tenant ADMIN, may change them)
 curl -s -H "Authorization: Bearer $ALICE" %[7]s/agents/%[3]s/collaborators
 curl -s -X POST -H "Authorization: Bearer $ALICE" %[7]s/agents/%[3]s/collaborators/erin:approve
 curl -s -X PUT -H "Authorization: Bearer $ALICE" -H "Content-Type: application/json" %[7]s/agents/%[3]s/collaborators -d '{"userId":"frank","role":"EDITOR"}'
 # grace asks for access: bob, the agent's ADMIN, gets the e-mail (MAIL_DIR)
 curl -s -X POST -H "Authorization: Bearer $(make -s token SUB=grace EMAIL=grace@demo.example GIVEN_NAME=Grace)" '%[7]s/agents/%[3]s/collaborators:requestAccess?role=VIEWER'
-`, base, DemoTenant, DemoAgent, alice, carol, dave, api, d.Pending[0].ID, d.Pending[1].ID, d.Pending[2].ID)
+`, base, DemoTenant, DemoAgent, alice, carol, dave, api, d.Pending[0].ID, d.Pending[1].ID, d.Pending[2].ID, d.Connectors["SLACK"], d.Pending[3].ID)
 	for _, h := range Welcome {
 		h(w, base, iss, d)
 	}

@@ -165,11 +165,13 @@ func seedShares(ctx context.Context, deps *routes.Deps, d *Demo) error {
 		status string
 		doc    string
 	}{{DemoRecipient, shares.StatusWaiting, "Product data sheet"}, {DemoRegistrant, shares.StatusRegistration, "Price list 2027"}} {
-		rec := seed.rec
-		rec.Status, rec.CreatedAt, rec.ModifiedAt, rec.Version = seed.status, created, created, 1
+		// Dated when first seeded: the expiry sweep declines recipients
+		// waiting longer than SHARE_EXPIRY_DAYS (a later run keeps the date).
+		rec, now := seed.rec, time.Now().UnixMilli()
+		rec.Status, rec.CreatedAt, rec.ModifiedAt, rec.Version = seed.status, now, now, 1
 		id := DemoDocuments[seed.doc]
 		rec.Grants = map[string]shares.Grant{id: {DocumentID: id, DocumentName: seed.doc, AssetID: DemoAsset,
-			SenderUserID: "paul", SenderUserName: "Paul Producer", SenderUserEmail: "paul@demo.example", CreatedAt: created}}
+			SenderUserID: "paul", SenderUserName: "Paul Producer", SenderUserEmail: "paul@demo.example", CreatedAt: now}}
 		if err := st.CreateRecipient(ctx, rec); err != nil && !errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("devserver: seed recipient: %w", err)
 		}

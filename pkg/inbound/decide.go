@@ -16,6 +16,7 @@ import (
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
+	"github.com/gatehouse/gatehouse/pkg/chatmsg"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/store"
@@ -24,7 +25,7 @@ import (
 
 // Outbox kinds this package enqueues and handles.
 const (
-	KindChatSend = "chat.send"
+	KindChatSend = chatmsg.Kind
 	KindEventPut = "event.put"
 )
 
@@ -68,6 +69,12 @@ const (
 	Pending     Outcome = "pending"   // the sender already has a PENDING request
 	Blocked     Outcome = "blocked"
 	Skipped     Outcome = "skipped" // unusable address or event id
+	// Flooded: the connector's flood limit for this hour is reached; no
+	// request, no message (logged once per hour, not per message).
+	Flooded Outcome = "flooded"
+	// Cooldown: the sender was rejected less than the connector's
+	// rejectCooldownSeconds ago; no request.
+	Cooldown Outcome = "cooldown"
 )
 
 type dedupeMarker struct {
@@ -102,6 +109,9 @@ func (s *Service) receive(ctx context.Context, rc connectors.Resolved, m webhook
 	out, err := rerun(ctx, decideAttempts, rerunDelay, func() (Outcome, error) { return s.decide(ctx, rc, m, from) })
 	if err != nil {
 		return err
+	}
+	if out == Flooded {
+		return nil // one warning per hour instead (tripFlood)
 	}
 	s.log.InfoContext(ctx, "inbound message", "tenant", rc.Tenant, "integrationConfigId", rc.Connector.ID,
 		"provider", m.Provider, "address", m.SenderAddress, "outcome", string(out))
@@ -246,7 +256,7 @@ func (s *Service) requestAccess(ctx context.Context, rc connectors.Resolved, m w
 	t, c := rc.Tenant, rc.Connector
 	// A cheap read first: repeat messages of a waiting or blocked sender
 	// (the common case) need no transaction and contend on nothing.
-	held, err := s.markers(ctx, t, c.ID, m.SenderAddress)
+	held, err := s.markers(ctx, t, c.ID, m.SenderAddress, now)
 	switch {
 	case err != nil:
 		return "", err
@@ -254,10 +264,36 @@ func (s *Service) requestAccess(ctx context.Context, rc connectors.Resolved, m w
 		return Blocked, nil
 	case held.pending:
 		return Pending, nil
+	case inCooldown(c, held.rejectedAt, now):
+		return Cooldown, nil
+	case held.floodTripped:
+		return Flooded, nil // the hour is full: no counter write
 	}
+	if limit := c.FloodLimitPerHour(); limit > 0 {
+		err := s.reserveFlood(ctx, t, c.ID, limit, now)
+		if errors.Is(err, errFloodLimit) {
+			return Flooded, s.tripFlood(ctx, rc, limit, now)
+		}
+		if err != nil {
+			return "", err
+		}
+		out, err := s.openRequest(ctx, rc, m, matched, from, held, now)
+		if out != Requested && out != Rerequested && (err == nil || definitelyNotCreated(err)) {
+			s.releaseFlood(ctx, t, c.ID, now)
+		}
+		return out, err
+	}
+	return s.openRequest(ctx, rc, m, matched, from, held, now)
+}
+
+// openRequest writes the PENDING request, its markers and (first
+// interaction only) the onboarding message in one transaction.
+func (s *Service) openRequest(ctx context.Context, rc connectors.Resolved, m webhook.Message, matched, from string, held heldMarkers, now time.Time) (Outcome, error) {
+	t, c := rc.Tenant, rc.Connector
 	ar := accessrequests.AccessRequest{
 		ID: uuid.NewString(), IntegrationConfigID: c.ID, Provider: c.Provider, Address: m.SenderAddress, AgentID: c.AgentID,
 		MatchedParticipantID: matched, DisplayName: truncate(m.DisplayName, maxName), ConversationName: truncate(m.ConversationName, maxName),
+		ReplyTo: m.ReplyTo, ServiceURL: m.ServiceURL, ReplyFrom: from, // where a decision message goes
 		CreatedAt: now.UnixMilli(), ModifiedAt: now.UnixMilli(),
 	}
 	payload, err := json.Marshal(ChatSend{
@@ -307,17 +343,25 @@ type onboardedMarker struct {
 	CreatedAt int64  `dynamo:"createdAt"`
 }
 
-// heldMarkers are the sender's markers on a connector.
-type heldMarkers struct{ pending, blocked, onboarded bool }
+// heldMarkers are the sender's markers on a connector, and whether the
+// connector's flood guard tripped this hour.
+type heldMarkers struct {
+	pending, blocked, onboarded bool
+	rejectedAt                  int64 // epoch ms of the last reject, 0 if none
+	floodTripped                bool
+}
 
-// markers reads the sender's pending, block and onboarded markers in one
-// call.
-func (s *Service) markers(ctx context.Context, tenant, connector, address string) (heldMarkers, error) {
+// markers reads the sender's pending, block, onboarded and rejected
+// markers and the connector's flood marker of the hour in one call.
+func (s *Service) markers(ctx context.Context, tenant, connector, address string, now time.Time) (heldMarkers, error) {
 	var got []struct {
-		PK string `dynamo:"PK"`
+		PK         string `dynamo:"PK"`
+		RejectedAt int64  `dynamo:"rejectedAt"`
 	}
 	pending, block, onboarded := store.PendingPK(tenant, connector, address), store.BlockPK(tenant, connector, address), store.OnboardedPK(tenant, connector, address)
-	err := s.table.Batch("PK", "SK").Get(dynamo.Keys{pending, store.MarkerSK}, dynamo.Keys{block, store.MarkerSK}, dynamo.Keys{onboarded, store.MarkerSK}).
+	rejected, flood := store.RejectedPK(tenant, connector, address), store.FloodPK(tenant, connector, floodHour(now))
+	err := s.table.Batch("PK", "SK").Get(dynamo.Keys{pending, store.MarkerSK}, dynamo.Keys{block, store.MarkerSK}, dynamo.Keys{onboarded, store.MarkerSK},
+		dynamo.Keys{rejected, store.MarkerSK}, dynamo.Keys{flood, store.FloodTrippedSK}).
 		Consistent(true).All(ctx, &got)
 	if err != nil && !errors.Is(err, dynamo.ErrNotFound) {
 		return heldMarkers{}, fmt.Errorf("inbound: marker lookup: %w", err)
@@ -331,6 +375,10 @@ func (s *Service) markers(ctx context.Context, tenant, connector, address string
 			h.pending = true
 		case onboarded:
 			h.onboarded = true
+		case rejected:
+			h.rejectedAt = g.RejectedAt
+		case flood:
+			h.floodTripped = true
 		}
 	}
 	return h, nil
@@ -346,16 +394,8 @@ func truncate(s string, n int) string {
 	return string([]rune(s)[:n])
 }
 
-// ChatSend is the payload of a "chat.send" outbox message. Credentials are
-// read from the connector at delivery time, never stored in the outbox.
-type ChatSend struct {
-	IntegrationConfigID string `json:"integrationConfigId"`
-	Provider            string `json:"provider"`
-	ReplyTo             string `json:"replyTo"`
-	ServiceURL          string `json:"serviceUrl,omitempty"` // Teams
-	From                string `json:"from,omitempty"`       // Twilio: the number the sender wrote to
-	Text                string `json:"text"`
-}
+// ChatSend is the payload of a "chat.send" outbox message.
+type ChatSend = chatmsg.Payload
 
 // Event is the payload of an "event.put" outbox message.
 type Event struct {

@@ -25,6 +25,14 @@
 //     onboarded marker; a later request (after a reject or an unblock)
 //     sends no second message. A blocked sender or one with a PENDING
 //     request is acknowledged only.
+//   - Flood guard: at most the connector's floodLimitPerHour new PENDING
+//     requests per clock hour (a counter item per connector and hour,
+//     conditionally incremented); above it new senders are acknowledged
+//     only, and the hour's first refusal writes a marker and an
+//     AccessRequestFloodGuardTripped event in one transaction and logs
+//     one warning. Reject cooldown: a sender rejected less than
+//     rejectCooldownSeconds ago is acknowledged only. Both are read with
+//     the sender's markers in the same BatchGetItem.
 //
 // Accepting records lastMessageAt on the channel index item and enqueues an
 // InboundMessageAccepted event (outbox kind "event.put"), all in the

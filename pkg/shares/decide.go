@@ -432,11 +432,21 @@ func (s *Service) decline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.declineAs(r.Context(), rec, by); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// declineAs declines rec on behalf of by: the admin route and the expiry
+// sweep share it.
+func (s *Service) declineAs(ctx context.Context, rec Recipient, by string) error {
 	dir, err := s.directory()
 	if err != nil {
 		return err
 	}
-	_, err = s.decide(r.Context(), rec, StatusDeclined, declineFrom, func(ctx context.Context, rec Recipient, token string) error {
+	_, err = s.decide(ctx, rec, StatusDeclined, declineFrom, func(ctx context.Context, rec Recipient, token string) error {
 		if err := dir.DeleteUser(ctx, rec.UserID); err != nil {
 			return upstream(err)
 		}
@@ -448,11 +458,7 @@ func (s *Service) decline(w http.ResponseWriter, r *http.Request) error {
 		}
 		return rec, s.store.Decide(ctx, rec, Decision{Status: StatusDeclined, Token: token, By: by, At: at}, msg)
 	})
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return err
 }
 
 // decide runs one decision on rec: claim it (waiting for a decision in

@@ -122,6 +122,7 @@ type contentMarker struct {
 
 type recipientItem struct {
 	store.Keys
+	store.ExpiryKeys
 	Recipient
 }
 
@@ -138,6 +139,9 @@ func newRecipientItem(r Recipient) recipientItem {
 	it := recipientItem{Recipient: r}
 	it.PK, it.SK = store.RecipientPK(r.OrganizationID, r.UserID), store.RecipientSK
 	it.GSI1PK, it.GSI1SK = store.RecipientsByStatusPK(r.OrganizationID, r.Status), store.SortKey(r.CreatedAt, r.UserID)
+	if expires(r.Status) {
+		it.EXPPK, it.EXPSK = expiryPK(r.Status, r.UserID), store.SortKey(r.CreatedAt, r.UserID)
+	}
 	return it
 }
 
@@ -389,7 +393,7 @@ func (s *Store) Decide(ctx context.Context, cur Recipient, d Decision, extra ...
 		Set("decidedAt", d.At).
 		Set("modifiedAt", d.At).
 		Add("version", 1).
-		Remove("decision", "decisionUntil")
+		Remove("decision", "decisionUntil", "EXPPK", "EXPSK") // decided: out of the expiry index
 	switch d.Status {
 	case StatusDeclined:
 		for id, g := range cur.Grants {
@@ -418,6 +422,8 @@ func (s *Store) Registered(ctx context.Context, cur Recipient, now int64, extra 
 	u := s.table.Update("PK", store.RecipientPK(cur.OrganizationID, cur.UserID)).Range("SK", store.RecipientSK).
 		Set("status", StatusWaiting).
 		Set("GSI1PK", store.RecipientsByStatusPK(cur.OrganizationID, StatusWaiting)).
+		Set("EXPPK", expiryPK(StatusWaiting, cur.UserID)).
+		Set("EXPSK", store.SortKey(cur.CreatedAt, cur.UserID)).
 		Set("firstName", cur.FirstName).
 		Set("lastName", cur.LastName).
 		Set("language", cur.Language).

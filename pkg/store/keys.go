@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"strings"
 )
 
@@ -14,11 +16,13 @@ import (
 // does not know it yet.
 //
 //	entity               PK                                   SK            GSIs
-//	access request       T#t#AR#{id}                          AR            GSI1 T#t#AG#{agent}#AR#{status}, GSI2 T#t#AG#{agent}#AR, GSI3 T#t#AR#{status}, GSI4 T#t#AR, GSI5 T#t#P#{pid}#AR
+//	access request       T#t#AR#{id}                          AR            GSI1 T#t#AG#{agent}#AR#{status}, GSI2 T#t#AG#{agent}#AR, GSI3 T#t#AR#{status}, GSI4 T#t#AR, GSI5 T#t#P#{pid}#AR, ExpiryIndex EXP#AR#PENDING#{shard} (PENDING only)
 //	request alias        T#t#AR#{id}                          ALIAS#{pid}   GSI5 (matched participant when approval chose another)
 //	pending marker       T#t#PENDING#{connector}#{address}    M             -   (one PENDING request per connector+sender)
 //	block marker         T#t#BLOCK#{connector}#{address}      M             -
 //	onboarded marker     T#t#ONBOARDED#{connector}#{address}  M             -   (the onboarding message went out once)
+//	rejected marker      T#t#REJECTED#{connector}#{address}   M             -   (last reject time: the reject cooldown; TTL expiresAt)
+//	flood guard          T#t#FLOOD#{connector}#{epoch hour}   COUNT|TRIPPED -   (new requests this hour; the hour's one event; TTL expiresAt)
 //	participant          T#t#P#{id}                           P             GSI4 T#t#P
 //	binding              T#t#P#{id}                           B#{agent}     GSI1 T#t#AG#{agent}#P
 //	channel index        T#t#CH#{connector}#{address}         M             -   (one participant per channel)
@@ -30,7 +34,7 @@ import (
 //	outbox message       OUTBOX#{id}                          O             -   (stream-dispatched side effects)
 //	document (shares)    O#o#D#{id}                           D             GSI1 O#o#DA#{assetId}
 //	document content     O#o#DH#{sha256}                      M             -   (one document per file content)
-//	share recipient      O#o#R#{userId}                       R             GSI1 O#o#RS#{status}
+//	share recipient      O#o#R#{userId}                       R             GSI1 O#o#RS#{status}, ExpiryIndex EXP#SHARE#{status}#{shard} (waiting only)
 //	share id registry    ID#{id}                              ID            -   (entity type + organization of a share-API id)
 //
 // GSI sort keys are SortKey(createdAt, id), so a Query with
@@ -98,6 +102,25 @@ func BlockPK(tenant, connector, address string) string {
 func OnboardedPK(tenant, connector, address string) string {
 	return tenantKey(tenant, "ONBOARDED", connector, address)
 }
+
+// RejectedPK holds the time of a sender's last reject on a connector (the
+// reject cooldown reads it).
+func RejectedPK(tenant, connector, address string) string {
+	return tenantKey(tenant, "REJECTED", connector, address)
+}
+
+// FloodPK is a connector's flood-guard partition of one clock hour (epoch
+// hours): FloodCountSK counts new requests, FloodTrippedSK marks the hour
+// as reported.
+func FloodPK(tenant, connector string, hour int64) string {
+	return tenantKey(tenant, "FLOOD", connector, strconv.FormatInt(hour, 10))
+}
+
+// Flood-guard sort keys.
+const (
+	FloodCountSK   = "COUNT"
+	FloodTrippedSK = "TRIPPED"
+)
 
 // Participants.
 
@@ -213,6 +236,41 @@ func EntityPK(id string) string { return "ID#" + id }
 
 // EntitySK is the sort key of an id registry item.
 const EntitySK = "ID"
+
+// Expiry (cross-tenant: the sweep knows no tenant).
+
+// ExpiryIndex is the sparse index the expiry sweep reads: only items that
+// may still expire carry its keys (EXPPK, EXPSK), so decided ones cost
+// nothing, and its partitions are sharded statuses, so one partition never
+// takes every tenant's writes.
+const ExpiryIndex = "ExpiryIndex"
+
+// ExpiryShards is the number of partitions per status in ExpiryIndex.
+const ExpiryShards = 4
+
+// ExpiryKeys are ExpiryIndex's key attributes; an item without them is not
+// in the index.
+type ExpiryKeys struct {
+	EXPPK string `dynamo:",omitempty"`
+	EXPSK string `dynamo:",omitempty"`
+}
+
+// ExpiryShard spreads ids over the ExpiryShards partitions of a status.
+func ExpiryShard(id string) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % ExpiryShards)
+}
+
+// RequestsExpiryPK is the ExpiryIndex partition of PENDING access
+// requests; the sort key is SortKey(time the sweep next looks, id).
+func RequestsExpiryPK(shard int) string { return fmt.Sprintf("EXP#AR#PENDING#%d", shard) }
+
+// RecipientsExpiryPK is the ExpiryIndex partition of share recipients
+// waiting in status; the sort key is SortKey(createdAt, userId).
+func RecipientsExpiryPK(status string, shard int) string {
+	return fmt.Sprintf("EXP#SHARE#%s#%d", status, shard)
+}
 
 // Audit trail (append-only; a tenant's or an organization's).
 //
