@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/pkg/audit"
 
 	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/problem"
@@ -130,6 +133,7 @@ func (s *Repo) CreateAccessRequest(ctx context.Context, tenant string, n NewPend
 		Put(actRequest, s.table.Put(newAccessRequestItem(tenant, a)).If("attribute_not_exists(PK)")).
 		Put(actPending, s.table.Put(marker{PK: store.PendingPK(tenant, a.IntegrationConfigID, a.Address), SK: store.MarkerSK, RequestID: a.ID, CreatedAt: a.CreatedAt}).If("attribute_not_exists(PK)")).
 		Check(actNotBlocked, s.table.Check("PK", store.BlockPK(tenant, a.IntegrationConfigID, a.Address)).Range("SK", store.MarkerSK).IfNotExists()).
+		Join(audit.AccessRequest(ctx, audit.AccessRequestCreated, a.detail(tenant, ""))).
 		Join(n.Extra...).
 		Run(ctx)
 	switch {
@@ -206,6 +210,7 @@ func (s *Repo) Decide(ctx context.Context, tenant string, cur AccessRequest, d D
 		tx.Put(actBlock, s.table.Put(marker{PK: store.BlockPK(tenant, cur.IntegrationConfigID, cur.Address), SK: store.MarkerSK, RequestID: cur.ID, By: d.By, Note: d.Note, CreatedAt: d.At}))
 	}
 	tx.Join(d.Extra...)
+	tx.Join(audit.AccessRequest(ctx, decisionEvent(d), next.detail(tenant, cur.Status)))
 	if err := s.runDecision(ctx, tx); err != nil {
 		return AccessRequest{}, err
 	}
@@ -255,13 +260,43 @@ func (s *Repo) runDecision(ctx context.Context, tx *store.Tx) error {
 	return fmt.Errorf("accessrequests: decide access request: %w", err)
 }
 
-// Unblock lifts the block a request created. It is idempotent.
+// Unblock lifts the block a request created, with its audit entry and
+// event. It is idempotent: lifting no block writes nothing.
 func (s *Repo) Unblock(ctx context.Context, tenant string, ar AccessRequest) error {
-	err := s.table.Delete("PK", store.BlockPK(tenant, ar.IntegrationConfigID, ar.Address)).Range("SK", store.MarkerSK).Run(ctx)
-	if err != nil {
+	d := ar.detail(tenant, ar.Status)
+	d.At = time.Now().UnixMilli()
+	d.ProcessedBy, d.Note = "", "" // the caller unblocks; the block's own note stays on the request
+	err := s.st.Tx().
+		Delete(actBlock, s.table.Delete("PK", store.BlockPK(tenant, ar.IntegrationConfigID, ar.Address)).Range("SK", store.MarkerSK).If("attribute_exists(PK)")).
+		Join(audit.AccessRequest(ctx, audit.AccessRequestUnblocked, d)).
+		Run(ctx)
+	if err != nil && !store.ConditionFailed(err, actBlock) {
 		return fmt.Errorf("accessrequests: unblock: %w", err)
 	}
 	return nil
+}
+
+// decisionEvent is the event of a reject or block; a reject by the
+// expiry sweep is an expiry.
+func decisionEvent(d Decision) string {
+	switch {
+	case d.Status == StatusBlocked:
+		return audit.AccessRequestBlocked
+	case d.By == audit.ActorExpiry:
+		return audit.AccessRequestExpired
+	}
+	return audit.AccessRequestRejected
+}
+
+// detail is a's event detail; before is its previous status.
+func (a AccessRequest) detail(tenant, before string) audit.AccessRequestDetail {
+	at := a.ModifiedAt
+	if a.ProcessedAt != 0 {
+		at = a.ProcessedAt
+	}
+	return audit.AccessRequestDetail{Tenant: tenant, AccessRequestID: a.ID, AgentID: a.AgentID, IntegrationConfigID: a.IntegrationConfigID,
+		Provider: a.Provider, Address: a.Address, DisplayName: a.DisplayName, Status: a.Status, PreviousStatus: before,
+		ParticipantID: a.participantOf(), ProcessedBy: a.ProcessedBy, Note: a.ProcessingNote, At: at}
 }
 
 // IsBlocked reports whether a sender is blocked on a connector.
@@ -393,7 +428,7 @@ func (s *Repo) Approve(ctx context.Context, tenant string, cur AccessRequest, a 
 	next.Status, next.ProcessedBy, next.ProcessedAt, next.ProcessingNote, next.ModifiedAt = StatusApproved, a.By, a.At, a.Note, a.At
 	next.ApprovedParticipantID = a.ParticipantID
 
-	err := s.approveTx(tenant, cur, next, a, true).Run(ctx)
+	err := s.approveTx(ctx, tenant, cur, next, a, true).Run(ctx)
 	switch {
 	case err == nil:
 		return next, nil
@@ -422,7 +457,7 @@ func (s *Repo) approveClaimed(ctx context.Context, tenant string, cur, next Acce
 	if owner != a.ParticipantID {
 		return AccessRequest{}, &roster.ChannelTakenError{IntegrationConfigID: cur.IntegrationConfigID, Address: cur.Address, ParticipantID: owner}
 	}
-	if err := s.approveTx(tenant, cur, next, a, false).Run(ctx); err != nil {
+	if err := s.approveTx(ctx, tenant, cur, next, a, false).Run(ctx); err != nil {
 		if store.ConditionFailed(err, actRequest) {
 			return AccessRequest{}, ErrNotPending
 		}
@@ -435,7 +470,7 @@ func (s *Repo) approveClaimed(ctx context.Context, tenant string, cur, next Acce
 // claims the sender's channel when claimChannel (never for BIND_ONLY),
 // and files the request under the matched participant when the approval
 // chose another.
-func (s *Repo) approveTx(tenant string, cur, next AccessRequest, a Approval, claimChannel bool) *store.Tx {
+func (s *Repo) approveTx(ctx context.Context, tenant string, cur, next AccessRequest, a Approval, claimChannel bool) *store.Tx {
 	ch := roster.Channel{IntegrationConfigID: cur.IntegrationConfigID, Address: cur.Address}
 	tx := s.st.Tx().
 		Update(actRequest, s.closeRequest(tenant, next)).
@@ -451,6 +486,11 @@ func (s *Repo) approveTx(tenant string, cur, next AccessRequest, a Approval, cla
 	}
 	if cur.MatchedParticipantID != "" && cur.MatchedParticipantID != a.ParticipantID {
 		tx.Put(actAlias, s.table.Put(aliasItem(tenant, next, cur.MatchedParticipantID)))
+	}
+	tx.Join(audit.AccessRequest(ctx, audit.AccessRequestApproved, next.detail(tenant, cur.Status)))
+	if a.Mode == ModeCreateNew {
+		tx.Join(audit.Participant(ctx, audit.ParticipantCreated, audit.ParticipantDetail{Tenant: tenant, ParticipantID: a.ParticipantID,
+			Kind: roster.KindPerson, DisplayName: a.DisplayName, AgentIDs: []string{cur.AgentID}, At: a.At}))
 	}
 	return tx.Join(a.Extra...)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gatehouse/gatehouse/pkg/audit"
 
 	"github.com/guregu/dynamo/v2"
 
@@ -217,7 +218,22 @@ func (r *Repo) write(ctx context.Context, tenant, agent, user string, cur *item,
 			return err
 		}
 	}
-	return tx.Join(extra...).Run(ctx)
+	return tx.Join(auditChange(ctx, tenant, agent, user, cur, next)).Join(extra...).Run(ctx)
+}
+
+// auditChange is the audit entry of a collaborator write; the status is
+// "{status} {role}" (e.g. "ACTIVE EDITOR"), "" for none.
+func auditChange(ctx context.Context, tenant, agent, user string, cur *item, next *Collaborator) store.TxAction {
+	c := audit.Change{Scope: store.TenantScope(tenant), AgentID: agent, Action: audit.CollaboratorRemoved,
+		TargetType: audit.TargetCollaborator, TargetID: user}
+	if cur != nil {
+		cc := cur.collaborator()
+		c.StatusBefore = cc.Status + " " + cc.Role
+	}
+	if next != nil {
+		c.Action, c.StatusAfter, c.At = audit.CollaboratorChanged, next.Status+" "+next.Role, next.ModifiedAt
+	}
+	return audit.Record(ctx, c)
 }
 
 // Grant applies a PUT and returns the collaborator as stored. It fails

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/auth"
 	"github.com/gatehouse/gatehouse/pkg/problem"
@@ -72,6 +73,8 @@ type Server struct {
 	// PublicBase is the configured public base URL (PUBLIC_BASE_URL);
 	// empty means each request's own (see PublicBaseURL).
 	PublicBase string
+	// AuditRetention is how long audit entries are kept (RequestMeta).
+	AuditRetention time.Duration
 }
 
 // Handler mounts routes on a new ServeMux.
@@ -181,7 +184,7 @@ func (s *Server) wrap(rt Route) http.Handler {
 		if base == "" {
 			base = PublicBaseURL(r)
 		}
-		r = r.WithContext(WithPublicBase(r.Context(), base))
+		r = r.WithContext(WithRequestMeta(WithPublicBase(r.Context(), base), requestMeta(r, s.AuditRetention)))
 		if !rt.Public {
 			if s.Auth == nil {
 				render(w, r, fmt.Errorf("%w: no authenticator configured", auth.ErrUnavailable))

@@ -164,7 +164,8 @@ func TestFloodGuard(t *testing.T) {
 	}
 	// Every onboarding message and the events reach the providers.
 	w.waitOutbox(t, inbound.KindChatSend, 100+2+31)
-	w.waitOutbox(t, inbound.KindEventPut, 2)
+	// The two FloodGuardTripped events and an AccessRequestCreated per request (pkg/audit).
+	w.waitOutbox(t, inbound.KindEventPut, 2+100+2+31)
 	got := 0
 	for _, e := range w.events.all() {
 		if e["DetailType"] == inbound.EventFloodGuardTripped {

@@ -38,6 +38,7 @@ func Handler(h http.Handler) func(ctx context.Context, raw json.RawMessage) (any
 			ev.RawPath = stripStage(ev.RawPath, ev.RequestContext.Stage)
 			ev.RequestContext.HTTP.Path = stripStage(ev.RequestContext.HTTP.Path, ev.RequestContext.Stage)
 			ctx = httpapi.WithPublicBase(ctx, publicBase(ev.RequestContext.DomainName, raw, ev.RawPath))
+			ctx = httpapi.WithRequestID(ctx, ev.RequestContext.RequestID)
 			return v2.ProxyWithContext(ctx, ev)
 		}
 		var ev events.APIGatewayProxyRequest
@@ -50,6 +51,7 @@ func Handler(h http.Handler) func(ctx context.Context, raw json.RawMessage) (any
 			ev.Path = stripStage(ev.Path, ev.RequestContext.Stage)
 		}
 		ctx = httpapi.WithPublicBase(ctx, publicBase(ev.RequestContext.DomainName, ev.RequestContext.Path, ev.Path))
+		ctx = httpapi.WithRequestID(ctx, ev.RequestContext.RequestID)
 		return v1.ProxyWithContext(ctx, ev)
 	}
 }
@@ -101,4 +103,20 @@ func Run(build func(p *platform.Platform) ([]httpapi.Route, error)) error {
 	}
 	Start(p.Handler(routes))
 	return nil
+}
+
+// Join serves the routes of several builders from one function (e.g.
+// the access requests and the audit trail).
+func Join(builds ...func(p *platform.Platform) ([]httpapi.Route, error)) func(p *platform.Platform) ([]httpapi.Route, error) {
+	return func(p *platform.Platform) ([]httpapi.Route, error) {
+		var out []httpapi.Route
+		for _, build := range builds {
+			rs, err := build(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rs...)
+		}
+		return out, nil
+	}
 }

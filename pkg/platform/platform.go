@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -46,6 +47,9 @@ type Config struct {
 	// checks (webhook URLs, Twilio signatures, the OAuth redirect);
 	// empty means each request's own (httpapi.PublicBaseURL).
 	PublicBaseURL string
+	// AuditRetention is how long audit entries are kept
+	// (AUDIT_RETENTION_DAYS, default 400).
+	AuditRetention time.Duration
 }
 
 // ConfigFromEnv reads Config.
@@ -57,6 +61,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		JWKSURL:          getenv("JWKS_URL"),
 		DynamoDBEndpoint: getenv("DYNAMODB_ENDPOINT"),
 		PublicBaseURL:    getenv("PUBLIC_BASE_URL"),
+		AuditRetention:   400 * 24 * time.Hour,
+	}
+	if v := getenv("AUDIT_RETENTION_DAYS"); v != "" {
+		days, err := strconv.Atoi(v)
+		if err != nil || days < 1 || days > 3650 {
+			return c, fmt.Errorf("platform: AUDIT_RETENTION_DAYS must be a number of days from 1 to 3650, got %q", v)
+		}
+		c.AuditRetention = time.Duration(days) * 24 * time.Hour
 	}
 	if c.JWTAudience == "" {
 		c.JWTAudience = "gatehouse"
@@ -145,7 +157,7 @@ func New(c Config, awsCfg aws.Config) (*Platform, error) {
 
 // Handler serves routes with this platform's authentication.
 func (p *Platform) Handler(routes []httpapi.Route) http.Handler {
-	s := &httpapi.Server{Auth: p.Verifier, Logger: p.Logger, PublicBase: p.Config.PublicBaseURL}
+	s := &httpapi.Server{Auth: p.Verifier, Logger: p.Logger, PublicBase: p.Config.PublicBaseURL, AuditRetention: p.Config.AuditRetention}
 	return s.Handler(routes)
 }
 

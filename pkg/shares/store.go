@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gatehouse/gatehouse/pkg/audit"
 	"strings"
 
 	"github.com/guregu/dynamo/v2"
@@ -303,6 +304,7 @@ func (s *Store) CreateRecipient(ctx context.Context, r Recipient, extra ...store
 	err := s.st.Tx().
 		Put(actRecipient, s.table.Put(newRecipientItem(r)).If("attribute_not_exists(PK)")).
 		Put(actEntity, s.table.Put(entity{PK: store.EntityPK(r.UserID), SK: store.EntitySK, Type: EntityRecipient, OrganizationID: r.OrganizationID, CreatedAt: r.CreatedAt}).If("attribute_not_exists(PK)")).
+		Join(audit.Share(ctx, audit.ShareInvited, r.detail("", firstGrant(r), "", r.CreatedAt))).
 		Join(extra...).
 		Run(ctx)
 	if store.ConditionFailed(err, actRecipient) || store.ConditionFailed(err, actEntity) {
@@ -326,6 +328,7 @@ func (s *Store) AddGrant(ctx context.Context, cur Recipient, g Grant, at int64, 
 		Set("modifiedAt", at).
 		Add("version", 1).
 		If("$ = ? AND attribute_not_exists(grants.$)", "status", cur.Status, g.DocumentID))
+	tx.Join(audit.Share(ctx, audit.ShareInvited, cur.detail(cur.Status, g.DocumentID, "", at)))
 	return runCond(ctx, tx.Join(extra...), "add grant")
 }
 
@@ -405,7 +408,10 @@ func (s *Store) Decide(ctx context.Context, cur Recipient, d Decision, extra ...
 	default:
 		return fmt.Errorf("shares: bad decision %q", d.Status)
 	}
-	return runCond(ctx, s.st.Tx().Update(actRecipient, u).Join(extra...), "decide")
+	next := cur
+	next.Status = d.Status
+	return runCond(ctx, s.st.Tx().Update(actRecipient, u).
+		Join(audit.Share(ctx, decisionEvent(d), next.detail(cur.Status, "", d.By, d.At))).Join(extra...), "decide")
 }
 
 // Registered moves cur from StatusRegistration to StatusWaiting with the
@@ -424,7 +430,11 @@ func (s *Store) Registered(ctx context.Context, cur Recipient, now int64, extra 
 		Set("modifiedAt", now).
 		Add("version", 1).
 		If("$ = ? AND (attribute_not_exists(decision) OR decisionUntil < ?)", "status", StatusRegistration, now)
-	return runCond(ctx, s.st.Tx().Update(actRecipient, u).Join(extra...), "register")
+	// The recipient registers: an audit entry, no event.
+	entry := audit.Record(ctx, audit.Change{Scope: store.OrgScope(cur.OrganizationID), Action: "ShareRegistered",
+		TargetType: audit.TargetShareRecipient, TargetID: cur.UserID, StatusBefore: StatusRegistration, StatusAfter: StatusWaiting,
+		Actor: cur.UserID, At: now})
+	return runCond(ctx, s.st.Tx().Update(actRecipient, u).Join(entry).Join(extra...), "register")
 }
 
 // Names of the actions of shares transactions.
@@ -465,4 +475,30 @@ func (s *Store) ListRecipients(ctx context.Context, org, status string, pageSize
 		out = append(out, it.Recipient)
 	}
 	return out, next, nil
+}
+
+// detail is r's share event detail (r in its new status).
+func (r Recipient) detail(before, documentID, by string, at int64) audit.ShareDetail {
+	return audit.ShareDetail{OrganizationID: r.OrganizationID, RecipientID: r.UserID, RecipientEmail: r.Email, Status: r.Status,
+		PreviousStatus: before, DocumentID: documentID, By: by, At: at}
+}
+
+// firstGrant is the document of a new recipient's only grant.
+func firstGrant(r Recipient) string {
+	for id := range r.Grants {
+		return id
+	}
+	return ""
+}
+
+// decisionEvent is the event of a decision; a decline by the expiry
+// sweep is an expiry.
+func decisionEvent(d Decision) string {
+	switch {
+	case d.Status == StatusAccepted:
+		return audit.ShareAccepted
+	case d.By == audit.ActorExpiry:
+		return audit.ShareExpired
+	}
+	return audit.ShareDeclined
 }

@@ -271,3 +271,33 @@ func RequestsExpiryPK(shard int) string { return fmt.Sprintf("EXP#AR#PENDING#%d"
 func RecipientsExpiryPK(status string, shard int) string {
 	return fmt.Sprintf("EXP#SHARE#%s#%d", status, shard)
 }
+
+// Audit trail (append-only; a tenant's or an organization's).
+//
+//	audit entry   {scope}#AUDIT#{id}  AUDIT  GSI1 {scope}#AG#{agent}#AUDIT, GSI2 {scope}#AUDITT#{type}#{target}, GSI3 {scope}#AUDITA#{actor}, GSI4 {scope}#AUDIT (TTL expiresAt)
+
+// TenantScope and OrgScope are the key prefix of an audit trail.
+func TenantScope(tenant string) string { return "T#" + tenant }
+
+// OrgScope is the key prefix of an organization's audit trail.
+func OrgScope(org string) string { return "O#" + org }
+
+// AuditPK is the partition of one audit entry.
+func AuditPK(scope, id string) string { return scope + "#AUDIT#" + id }
+
+// AuditSK is the sort key of an audit entry.
+const AuditSK = "AUDIT"
+
+// AuditsPK is GSI4: a scope's audit entries.
+func AuditsPK(scope string) string { return scope + "#AUDIT" }
+
+// AuditsByAgentPK is GSI1: the entries of an agent's objects.
+func AuditsByAgentPK(scope, agent string) string { return scope + "#AG#" + agent + "#AUDIT" }
+
+// AuditsByTargetPK is GSI2: the entries of one object.
+func AuditsByTargetPK(scope, targetType, target string) string {
+	return scope + "#AUDITT#" + targetType + "#" + target
+}
+
+// AuditsByActorPK is GSI3: the entries of one actor.
+func AuditsByActorPK(scope, actor string) string { return scope + "#AUDITA#" + actor }

@@ -13,7 +13,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/gatehouse/gatehouse/pkg/audit"
 	"github.com/gatehouse/gatehouse/pkg/problem"
 	"github.com/gatehouse/gatehouse/pkg/store"
 	"github.com/guregu/dynamo/v2"
@@ -278,7 +280,7 @@ func (s *Repo) CreateParticipant(ctx context.Context, tenant string, p Participa
 	for _, a := range p.AgentIDs {
 		tx.Put(actBind(a), s.table.Put(NewBinding(tenant, p.ID, a, bindingIDs[a], p.CreatedAt)))
 	}
-	err := tx.Run(ctx)
+	err := tx.Join(p.audit(ctx, tenant, audit.ParticipantCreated, p.CreatedAt)).Run(ctx)
 	if err == nil {
 		return nil
 	}
@@ -306,21 +308,12 @@ func (s *Repo) ReplaceParticipant(ctx context.Context, tenant string, cur Partic
 	if err != nil {
 		return err
 	}
-	if plan.writes() == 1 {
-		// Only the participant item changes: a plain conditional Put.
-		err := put.Run(ctx)
-		if dynamo.IsCondCheckFailed(err) {
-			return store.ErrConflict
-		}
-		if err != nil {
-			return fmt.Errorf("roster: replace participant: %w", err)
-		}
-		return nil
-	}
-	if n := plan.writes(); n > 100 {
+	// +2: the audit entry and the event.
+	if n := plan.writes() + 2; n > 100 {
 		return fmt.Errorf("%w: the change needs %d writes", ErrTooMany, n)
 	}
-	err = s.replaceTx(tenant, cur.ID, next.ModifiedAt, put, plan, bindingIDs).Run(ctx)
+	err = s.replaceTx(tenant, cur.ID, next.ModifiedAt, put, plan, bindingIDs).
+		Join(next.audit(ctx, tenant, audit.ParticipantUpdated, next.ModifiedAt)).Run(ctx)
 	if err == nil {
 		return nil
 	}
@@ -471,10 +464,10 @@ func (s *Repo) DeleteParticipant(ctx context.Context, tenant string, cur Partici
 			If("attribute_not_exists(PK) OR participantId = ?", cur.ID))
 		n++
 	}
-	if n > 100 {
-		return fmt.Errorf("%w: deleting needs %d writes", ErrTooMany, n)
+	if n+2 > 100 {
+		return fmt.Errorf("%w: deleting needs %d writes", ErrTooMany, n+2)
 	}
-	err := tx.Run(ctx)
+	err := tx.Join(cur.audit(ctx, tenant, audit.ParticipantDeleted, time.Now().UnixMilli())).Run(ctx)
 	if failedAny(err) {
 		return fmt.Errorf("%w: %w", store.ErrConflict, err)
 	}
@@ -521,7 +514,7 @@ func (s *Repo) AddBinding(ctx context.Context, tenant, id, agent, bindingID stri
 		Set("tenant", tenant).Set("participantId", id).Set("agentId", agent).
 		Set("GSI1PK", b.GSI1PK).SetIfNotExists("GSI1SK", b.GSI1SK).
 		SetIfNotExists("bindingId", b.BindingID).SetIfNotExists("createdAt", b.CreatedAt))
-	err := tx.Run(ctx)
+	err := tx.Join(audit.Participant(ctx, audit.ParticipantUpdated, audit.ParticipantDetail{Tenant: tenant, ParticipantID: id, AgentIDs: []string{agent}, At: at})).Run(ctx)
 	if store.ConditionFailed(err, actParticipant) {
 		if _, gerr := s.GetParticipant(ctx, tenant, id); gerr != nil {
 			return gerr
@@ -541,6 +534,7 @@ func (s *Repo) RemoveBinding(ctx context.Context, tenant, id, agent string, at i
 		Update(actParticipant, s.table.Update("PK", store.ParticipantPK(tenant, id)).Range("SK", store.ParticipantSK).
 			DeleteStringsFromSet("agentIds", agent).Set("modifiedAt", at).If("attribute_exists(PK)")).
 		Delete(actUnbind(agent), s.table.Delete("PK", store.ParticipantPK(tenant, id)).Range("SK", store.BindingSK(agent))).
+		Join(audit.Participant(ctx, audit.ParticipantUpdated, audit.ParticipantDetail{Tenant: tenant, ParticipantID: id, AgentIDs: []string{agent}, At: at})).
 		Run(ctx)
 	if store.ConditionFailed(err, actParticipant) {
 		return store.ErrNotFound
@@ -774,4 +768,10 @@ func (s *Repo) DeleteOAuthConnection(ctx context.Context, tenant, connector, pro
 		return fmt.Errorf("roster: delete oauth connection: %w", err)
 	}
 	return nil
+}
+
+// audit is the audit entry and event of a change to p.
+func (p Participant) audit(ctx context.Context, tenant, detailType string, at int64) store.TxAction {
+	return audit.Participant(ctx, detailType, audit.ParticipantDetail{Tenant: tenant, ParticipantID: p.ID, Kind: p.Kind,
+		DisplayName: p.DisplayName, AgentIDs: p.AgentIDs, At: at})
 }
