@@ -63,6 +63,8 @@ func templateParams(e *apikit.Env) map[string]string {
 		"ShareSupportEmail":    "",
 		"DocumentBucket":       "gatehouse-documents",
 		"AvatarBucket":         "gatehouse-avatars",
+		"AuditRetentionDays":   "400",
+		"ShareExpiryDays":      "30",
 	}
 }
 
