@@ -227,14 +227,5 @@ func problemBody(ctx context.Context, err error, instance string) map[string]any
 	if p.Status >= 500 {
 		slog.ErrorContext(ctx, "batch item failed", "instance", instance, "status", p.Status, "err", err)
 	}
-	body := map[string]any{}
-	for k, v := range p.Extra {
-		body[k] = v
-	}
-	body["type"] = problem.TypeBase + p.Type
-	body["title"] = p.Title
-	body["status"] = p.Status
-	body["detail"] = p.Detail
-	body["instance"] = instance
-	return body
+	return httpapi.ProblemBody(p, instance)
 }

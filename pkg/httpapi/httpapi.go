@@ -252,15 +252,7 @@ func Problem(log *slog.Logger) Renderer {
 		} else {
 			log.InfoContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
 		}
-		body := map[string]any{}
-		for k, v := range p.Extra {
-			body[k] = v
-		}
-		body["type"] = problem.TypeBase + p.Type
-		body["title"] = p.Title
-		body["status"] = p.Status
-		body["detail"] = p.Detail
-		body["instance"] = r.URL.Path
+		body := ProblemBody(p, r.URL.Path)
 		if p.Status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="gatehouse"`)
 		}
@@ -269,6 +261,21 @@ func Problem(log *slog.Logger) Renderer {
 		w.WriteHeader(p.Status)
 		_ = json.NewEncoder(w).Encode(body)
 	}
+}
+
+// ProblemBody is the RFC 9457 object for p at instance: its extension
+// members, then type, title, status and detail.
+func ProblemBody(p *problem.Error, instance string) map[string]any {
+	body := map[string]any{}
+	for k, v := range p.Extra {
+		body[k] = v
+	}
+	body["type"] = problem.TypeBase + p.Type
+	body["title"] = p.Title
+	body["status"] = p.Status
+	body["detail"] = p.Detail
+	body["instance"] = instance
+	return body
 }
 
 // Classify maps any error to the problem a client may see.
