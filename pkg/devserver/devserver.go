@@ -208,7 +208,11 @@ func newDeps(o Options, endpoint, base string, env map[string]string) (*platform
 	}
 	p.Config.PublicBaseURL = cfg.PublicBaseURL
 	deps := routes.NewDeps(p, cfg)
-	outboxCfg := kinds.Config{Messaging: messaging.ConfigFromEnv(getenv), Avatars: cfg.Participants}
+	mc, err := messaging.ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, nil, kinds.Config{}, err
+	}
+	outboxCfg := kinds.Config{Messaging: mc, Avatars: cfg.Participants}
 	return p, deps, outboxCfg, nil
 }
 

@@ -28,6 +28,8 @@ import (
 //	channel index        T#t#CH#{connector}#{address}         M             -   (one participant per channel)
 //	oauth connection     T#t#OAUTH#{connector}                {provider}    -   (write-only provider OAuth token)
 //	agent member         T#t#AG#{agent}#M                     S#{subject}   -
+//	agent alert settings T#t#AG#{agent}#ALERTS                M             -   (the agent's Slack alert channel)
+//	alert digest         T#t#DIGEST#{agent}#{recipient}       M             ExpiryIndex DIGEST#{shard} (until sent)
 //	connector            T#t#CFG#{id}                         CFG           GSI1 T#t#AG#{agent}#CFG, GSI4 T#t#CFG (sort keys {PROVIDER}#…)
 //	webhook key          HOOK#{sha256(key)}                   M             -   (inbound URL key → tenant + connector; no plaintext key)
 //	inbound dedupe       T#t#DEDUPE#{connector}#{sha256(eid)} M             -   (provider event id seen; TTL expiresAt)
@@ -158,6 +160,20 @@ func AgentMemberPK(tenant, agent string) string { return tenantKey(tenant, "AG",
 
 // MemberSK is the sort key of one member.
 func MemberSK(subject string) string { return "S#" + subject }
+
+// AgentAlertsPK is the item of an agent's alert settings (pkg/alerts).
+func AgentAlertsPK(tenant, agent string) string { return tenantKey(tenant, "AG", agent, "ALERTS") }
+
+// DigestPK is the pending-requests digest of one alert recipient of an
+// agent (recipient is "U#{subject}" or "SLACK"): the requests since its
+// last alert, until the digest sweep sends and deletes it.
+func DigestPK(tenant, agent, recipient string) string {
+	return tenantKey(tenant, "DIGEST", agent, recipient)
+}
+
+// DigestsDuePK is the ExpiryIndex partition of waiting digests; the sort
+// key is SortKey(due time, digest PK).
+func DigestsDuePK(shard int) string { return fmt.Sprintf("DIGEST#%d", shard) }
 
 // Connectors and inbound webhooks.
 
