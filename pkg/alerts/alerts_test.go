@@ -559,3 +559,46 @@ func mapsEqual(a, b map[string]int) bool {
 	}
 	return true
 }
+
+// A digest keeps at most 500 request ids; beyond, requests only count, so
+// the item stays far below DynamoDB's 400 KB.
+func TestDigestBeyondItsList(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	const big, n = "agent-big", 503
+	if _, err := collaborators.NewRepo(w.Platform.Store).Grant(ctx, tenant, collaborators.Grant{AgentID: big, UserID: "ann", Role: "ADMIN", By: "seed", At: w.now.UnixMilli()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := collaborators.NewRepo(w.Platform.Store).RefreshProfile(ctx, tenant, big, "ann", collaborators.Profile{Email: "ann@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	ars := make([]accessrequests.AccessRequest, n)
+	for i := range ars {
+		ars[i] = accessrequests.AccessRequest{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), IntegrationConfigID: "gone", Provider: connectors.Telegram,
+			Address: strconv.Itoa(800000 + i), AgentID: big, DisplayName: fmt.Sprintf("Bulk %d", i), Status: accessrequests.StatusPending,
+			CreatedAt: w.now.UnixMilli() + int64(i), ModifiedAt: w.now.UnixMilli()}
+	}
+	if err := accessrequests.NewRepo(w.Platform.Store).PutAccessRequests(ctx, tenant, ars); err != nil {
+		t.Fatal(err)
+	}
+	for _, ar := range ars {
+		p, _ := json.Marshal(alertmsg.Payload{Tenant: tenant, AgentID: big, RequestID: ar.ID, CreatedAt: ar.CreatedAt})
+		m := outbox.Message{ID: "alert-" + ar.ID, Kind: alertmsg.Kind, Tenant: tenant, Payload: string(p)}
+		for range 2 { // every one redelivered once
+			if err := w.handler.Handle(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	w.advance(period)
+	if got := w.sweepTwice(t); got.Mails != 1 || got.Failed != 0 {
+		t.Fatalf("sweep: %+v, want 1 e-mail", got)
+	}
+	m := w.mails(t)["ann@example.com"][0]
+	// The list holds the first 500 (the e-mail shows its newest 50); the 3
+	// beyond count twice (redelivered): past the list the total may
+	// overstate by redeliveries, never understate.
+	if rows(m.Text) != 50 || !strings.Contains(m.Subject, "506 new access requests") || !strings.Contains(m.Text, "Bulk 499 (800499)") {
+		t.Errorf("digest of %d requests: subject %q, %d rows\n%.600s", n, m.Subject, rows(m.Text), m.Text)
+	}
+}
