@@ -19,7 +19,9 @@
 //     once.
 //
 // The next window starts with the first request after a digest was sent,
-// so two alerts to one recipient are always at least a period apart.
+// so two alerts to one recipient are always at least a period apart. A
+// digest keeps the ids of its first 500 requests (the alert lists the
+// newest 50 of them, Slack 20) and only counts the rest.
 package alerts
 
 import (
