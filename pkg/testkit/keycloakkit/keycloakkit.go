@@ -194,6 +194,13 @@ func (s *Server) FailNext(n int, status int) {
 	s.failCount, s.failStatus = n, status
 }
 
+// Failing returns what FailNext has left: calls still to fail and their status.
+func (s *Server) Failing() (n, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failCount, s.failStatus
+}
+
 // ExpireTokens invalidates every issued token, as a Keycloak restart or a
 // revoked session would.
 func (s *Server) ExpireTokens() {
