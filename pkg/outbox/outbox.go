@@ -17,8 +17,9 @@
 // (Poller). For every PENDING change the dispatcher:
 //
 //  1. waits until the message's nextAttemptAt (a bounded sleep inside the
-//     Lambda's time; beyond it the record is reported as a batch item
-//     failure and redelivered by the event source mapping);
+//     Lambda's time; beyond it, it waits out that bound and reports the
+//     record as a batch item failure, so the event source mapping's
+//     redeliveries, which come at once, each cover MaxWait of the backoff);
 //  2. claims it with one conditional update: status PENDING → SENDING with
 //     a lease and a claim token, only if attempts still equals the
 //     change's (a stale or duplicate record claims nothing), or taking over
@@ -71,9 +72,9 @@ const (
 
 // DefaultBackoff is 2 s doubling per attempt up to DefaultMaxBackoff,
 // with ±20 % jitter: the first eight retries span about 8.5 minutes, then
-// one attempt every five minutes. The cap keeps a wait within what the
-// stream's event source mapping redelivers (10 retries of a record, each
-// invocation waiting up to DefaultMaxWait).
+// one attempt every five minutes. The cap (6 minutes with jitter) stays
+// within what the stream's event source mapping redelivers: 10 retries of
+// a record (template.yaml), each invocation waiting DefaultMaxWait.
 func DefaultBackoff(attempt int) time.Duration {
 	d := 2 * time.Second << min(max(attempt-1, 0), 8)
 	d = min(d, DefaultMaxBackoff)
@@ -236,23 +237,32 @@ func (d *Dispatcher) retryAt(ctx context.Context, c Change) (next int64, done bo
 	}
 }
 
-// waitUntil sleeps until t unless t is past the deadline (ErrRetryLater).
+// waitUntil sleeps until t. A t past the deadline is ErrRetryLater after
+// sleeping until the deadline: a redelivery comes at once, and without
+// the wait a backoff longer than MaxWait would use up the event source
+// mapping's retries (10) in seconds and strand the message PENDING.
 func (d *Dispatcher) waitUntil(ctx context.Context, t, deadline time.Time) error {
 	wait := t.Sub(d.now())
 	if wait <= 0 {
 		return nil
 	}
-	if t.After(deadline) {
+	later := t.After(deadline)
+	if later {
+		wait = deadline.Sub(d.now())
+	}
+	if wait > 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %v", ErrRetryLater, ctx.Err())
+		case <-timer.C:
+		}
+	}
+	if later {
 		return fmt.Errorf("%w: next attempt at %s", ErrRetryLater, t.UTC().Format(time.RFC3339))
 	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %v", ErrRetryLater, ctx.Err())
-	case <-timer.C:
-		return nil
-	}
+	return nil
 }
 
 func (d *Dispatcher) key(id string) *dynamo.Update {

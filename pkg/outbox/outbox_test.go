@@ -423,6 +423,36 @@ func TestDefaultRetrySpan(t *testing.T) {
 	if span < outbox.DefaultMaxAge {
 		t.Errorf("%d attempts span %v at the shortest jitter, less than MaxAge %v", outbox.DefaultMaxAttempts, span, outbox.DefaultMaxAge)
 	}
+	// The longest backoff is waited out within the event source mapping's
+	// 10 retries (template.yaml MaximumRetryAttempts), each waiting MaxWait.
+	if longest := outbox.DefaultMaxBackoff * 6 / 5; longest >= 10*outbox.DefaultMaxWait {
+		t.Errorf("backoff up to %v outlasts 10 redeliveries of %v", longest, outbox.DefaultMaxWait)
+	}
+}
+
+// A change whose next attempt lies beyond what one call may wait uses up
+// that wait before it is handed back for redelivery: redeliveries come at
+// once, and they are bounded (the event source mapping's 10, the
+// poller's Retries), so each must cover MaxWait of the backoff.
+func TestFarRetryWaitsOutMaxWait(t *testing.T) {
+	e := newEnv(t)
+	e.d.MaxWait = 400 * time.Millisecond
+	e.enqueue(t, "far", "test.kind")
+	far := time.Now().Add(time.Hour).UnixMilli()
+	if err := e.tbl.Store.Table().Update("PK", store.OutboxPK("far")).Range("SK", store.OutboxSK).Set("nextAttemptAt", far).Set("attempts", 1).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err := e.d.Process(context.Background(), outbox.Change{MessageID: "far", Status: outbox.StatusPending, Attempts: 1, NextAttemptAt: far})
+	if !errors.Is(err, outbox.ErrRetryLater) {
+		t.Fatalf("Process = %v, want ErrRetryLater", err)
+	}
+	if waited := time.Since(start); waited < e.d.MaxWait {
+		t.Errorf("handed back after %v, before MaxWait %v", waited, e.d.MaxWait)
+	}
+	if e.script.count("far") != 0 {
+		t.Error("delivered before its time")
+	}
 }
 
 // The sample stream event (events/stream/dispatcher-outbox.json, for `sam
