@@ -60,8 +60,8 @@ type Store interface {
 	ListParticipants(ctx context.Context, tenant, agent string, pageSize int, pageToken string) ([]roster.Participant, string, error)
 	LoadParticipantDetails(ctx context.Context, tenant string, ps []roster.Participant, bindings bool) (roster.ParticipantDetails, error)
 	GetOAuthConnection(ctx context.Context, tenant, connector, provider string) (roster.OAuthConnection, error)
-	PutOAuthConnection(ctx context.Context, tenant string, c roster.OAuthConnection) error
-	DeleteOAuthConnection(ctx context.Context, tenant, connector, provider string) error
+	PutOAuthConnection(ctx context.Context, tenant, agent string, c roster.OAuthConnection) error
+	DeleteOAuthConnection(ctx context.Context, tenant, agent, connector, provider string) error
 }
 
 // Service handles the routes.

@@ -246,6 +246,12 @@ const RecipientSK = "R"
 // RecipientsByStatusPK is GSI1: an organization's recipients in a status.
 func RecipientsByStatusPK(org, status string) string { return orgKey(org, "RS", status) }
 
+// OrgSettingsPK is the partition of an organization's shares settings.
+func OrgSettingsPK(org string) string { return orgKey(org, "SETTINGS") }
+
+// OrgSettingsSK is the sort key of an organization's settings.
+const OrgSettingsSK = "SETTINGS"
+
 // EntityPK is the id registry item of a share-API id (global: a request
 // may name an id of another organization, which must answer 403, not 404).
 func EntityPK(id string) string { return "ID#" + id }
@@ -291,6 +297,7 @@ func RecipientsExpiryPK(status string, shard int) string {
 // Audit trail (append-only; a tenant's or an organization's).
 //
 //	audit entry   {scope}#AUDIT#{id}  AUDIT  GSI1 {scope}#AG#{agent}#AUDIT, GSI2 {scope}#AUDITT#{type}#{target}, GSI3 {scope}#AUDITA#{actor}, GSI4 {scope}#AUDIT (TTL expiresAt)
+//	  its copy per further agent      AUDIT#AG#{agent}  GSI1 {scope}#AG#{agent}#AUDIT only
 
 // TenantScope and OrgScope are the key prefix of an audit trail.
 func TenantScope(tenant string) string { return "T#" + tenant }
@@ -303,6 +310,10 @@ func AuditPK(scope, id string) string { return scope + "#AUDIT#" + id }
 
 // AuditSK is the sort key of an audit entry.
 const AuditSK = "AUDIT"
+
+// AuditAgentSK is the sort key of an entry's copy filed under one more
+// agent (GSI1 only).
+func AuditAgentSK(agent string) string { return "AUDIT#AG#" + agent }
 
 // AuditsPK is GSI4: a scope's audit entries.
 func AuditsPK(scope string) string { return scope + "#AUDIT" }
