@@ -527,5 +527,9 @@ func translate(err error) error {
 		return problem.Wrap(err, http.StatusBadRequest, "too-many",
 			"a participant has at most "+strconv.Itoa(roster.MaxChannels)+" channels and "+strconv.Itoa(roster.MaxAgents)+" agents")
 	}
+	if errors.Is(err, roster.ErrChangeTooLarge) {
+		return problem.Wrap(err, http.StatusBadRequest, "change-too-large",
+			"this change replaces too many channels and agents at once for one transaction; split it into two requests")
+	}
 	return err
 }

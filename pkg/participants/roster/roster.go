@@ -174,6 +174,11 @@ const (
 // ErrTooMany means a participant would exceed MaxChannels or MaxAgents.
 var ErrTooMany = errors.New("roster: too many channels or bindings")
 
+// ErrChangeTooLarge means one replace would need more writes than a
+// transaction holds (swapping most channels and agents at once, with the
+// audit entry's copy per agent); two smaller changes fit.
+var ErrChangeTooLarge = errors.New("roster: change too large for one transaction")
+
 // ChannelKey names a channel: connector and address.
 type ChannelKey struct{ IntegrationConfigID, Address string }
 
@@ -316,7 +321,7 @@ func (s *Repo) ReplaceParticipant(ctx context.Context, tenant string, cur Partic
 	// +2: the audit entry and the event; then the entry's copies for the
 	// other agents, removed ones included (their admins see the removal).
 	if n := plan.writes() + 2 + audit.AgentCopies(next.AgentIDs, plan.unbind); n > 100 {
-		return fmt.Errorf("%w: the change needs %d writes", ErrTooMany, n)
+		return fmt.Errorf("%w: it needs %d writes", ErrChangeTooLarge, n)
 	}
 	err = s.replaceTx(tenant, cur.ID, next.ModifiedAt, put, plan, bindingIDs).
 		Join(next.audit(ctx, tenant, audit.ParticipantUpdated, next.ModifiedAt, plan.unbind...)).Run(ctx)
