@@ -187,7 +187,7 @@ type authRequest struct {
 type authError struct{ code, desc string }
 
 var (
-	challengeRE = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)   // base64url(SHA-256), unpadded
+	challengeRE = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)       // base64url(SHA-256), unpadded
 	verifierRE  = regexp.MustCompile(`^[A-Za-z0-9._~-]{43,128}$`) // RFC 7636 §4.1
 )
 
