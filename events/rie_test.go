@@ -66,6 +66,7 @@ func templateParams(e *apikit.Env) map[string]string {
 		"AuditRetentionDays":   "400",
 		"ShareExpiryDays":      "30",
 		"AlertDigestMinutes":   "15",
+		"ConsoleClientId":      "gatehouse-console",
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package devserver runs every route of gatehouse in one process on
 // 127.0.0.1 for local development: DynamoDB Local (persistent under
-// .devstack/data), in-process S3 (gofakes3), a dev JWT issuer whose JWKS
-// is served by the same server, and demo data.
+// .devstack/data), in-process S3 (gofakes3), a dev OpenID Connect
+// provider served by the same server under /dev-issuer, and demo data.
 package devserver
 
 import (
@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/outbox/kinds"
@@ -27,13 +28,17 @@ import (
 
 // Options configure a dev run.
 type Options struct {
-	Root       string // repository root
-	Addr       string // default 127.0.0.1:3000
-	Reset      bool   // wipe .devstack/data first
-	Table      string // default "gatehouse"
-	Out        io.Writer
-	Logger     *slog.Logger
-	DynamoPort int // default 8000; 0 keeps the default
+	Root  string // repository root
+	Addr  string // default 127.0.0.1:3000; port 0 picks a free one
+	Data  string // data directory, default <Root>/.devstack/data
+	Reset bool   // wipe Data first
+	Table string // default "gatehouse"
+	Out   io.Writer
+	// Logger gets the request log and notices (default: text on stderr).
+	Logger *slog.Logger
+	// DynamoPort is DynamoDB Local's port on 127.0.0.1; 0 picks a free
+	// one (cmd/devserver's flag defaults to 8000).
+	DynamoPort int
 }
 
 // Run serves until ctx is done, then stops everything it started.
@@ -44,12 +49,12 @@ func Run(ctx context.Context, o Options) error {
 	var stops stopStack
 	defer stops.run()
 
-	data := filepath.Join(o.Root, ".devstack", "data")
+	data := o.Data
 	ln, err := listen(o, data)
 	if err != nil {
 		return err
 	}
-	base := "http://" + ln.Addr().String()
+	base := baseURL(ln.Addr())
 	endpoint, err := startDynamo(ctx, o, data, &stops)
 	if err != nil {
 		return err
@@ -63,7 +68,14 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	p, deps, outboxCfg, err := newDeps(o, endpoint, base, env)
+	// The issuer follows the address (the default one is
+	// issuerkit.DefaultIssuer, which `make token` mints for).
+	iss = iss.WithURL(base + "/dev-issuer")
+	oidc, consoleHandler, err := newConsole(o.Root, iss, env)
+	if err != nil {
+		return err
+	}
+	p, deps, outboxCfg, err := newDeps(o, endpoint, iss.URL(), env)
 	if err != nil {
 		return err
 	}
@@ -75,11 +87,18 @@ func Run(ctx context.Context, o Options) error {
 	if err := runAfter(ctx, deps, hook, &stops); err != nil {
 		return err
 	}
-	mux, err := newMux(p, deps, iss)
+	mux, err := newMux(p, deps, oidc, consoleHandler)
 	if err != nil {
 		return err
 	}
-	return serve(ctx, o, ln, mux, func() error { return printWelcome(o.Out, base, iss, demo) })
+	return serve(ctx, o, ln, mux, func() error {
+		if err := printWelcome(o.Out, base, iss, demo); err != nil {
+			return err
+		}
+		// One line a runner (the console's e2e tests) can wait for.
+		_, err := fmt.Fprintf(o.Out, "gatehouse dev: ready %s\n", base)
+		return err
+	})
 }
 
 func (o *Options) setDefaults() {
@@ -95,8 +114,8 @@ func (o *Options) setDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	if o.DynamoPort == 0 {
-		o.DynamoPort = 8000
+	if o.Data == "" {
+		o.Data = filepath.Join(o.Root, ".devstack", "data")
 	}
 }
 
@@ -123,6 +142,16 @@ func listen(o Options, data string) (net.Listener, error) {
 		return nil, fmt.Errorf("devserver: listen: %w", err)
 	}
 	return ln, nil
+}
+
+// baseURL is the server's own URL; on an unspecified address (-addr
+// :3000) that is loopback, which the issuer URL and the console's
+// redirect URIs must name.
+func baseURL(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok && t.IP.IsUnspecified() {
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(t.Port))
+	}
+	return "http://" + a.String()
 }
 
 // startDynamo starts DynamoDB Local on data, creates the table from
@@ -183,11 +212,11 @@ func runAfter(ctx context.Context, d *routes.Deps, h Hook, stops *stopStack) err
 
 // newDeps builds the platform and the routes' dependencies from the
 // hooks' settings in env.
-func newDeps(o Options, endpoint, base string, env map[string]string) (*platform.Platform, *routes.Deps, kinds.Config, error) {
+func newDeps(o Options, endpoint, issuer string, env map[string]string) (*platform.Platform, *routes.Deps, kinds.Config, error) {
 	awsCfg, _ := dynamokit.Config()
 	p, err := platform.New(platform.Config{
-		Table: o.Table, DynamoDBEndpoint: endpoint, JWTIssuer: issuerkit.DefaultIssuer, JWTAudience: issuerkit.DefaultAudience,
-		JWKSURL: base + "/dev-issuer/jwks.json",
+		Table: o.Table, DynamoDBEndpoint: endpoint, JWTIssuer: issuer, JWTAudience: issuerkit.DefaultAudience,
+		JWKSURL: issuer + "/jwks.json",
 	}, awsCfg)
 	if err != nil {
 		return nil, nil, kinds.Config{}, err
@@ -216,15 +245,18 @@ func newDeps(o Options, endpoint, base string, env map[string]string) (*platform
 	return p, deps, outboxCfg, nil
 }
 
-// newMux serves every route, the dev issuer's JWKS and the Extra handlers.
-func newMux(p *platform.Platform, deps *routes.Deps, iss *issuerkit.Issuer) (*http.ServeMux, error) {
+// newMux serves every route, the dev OpenID Connect provider, the console
+// and the Extra handlers.
+func newMux(p *platform.Platform, deps *routes.Deps, oidc *issuerkit.Provider, console http.Handler) (*http.ServeMux, error) {
 	all, err := routes.All(deps)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", p.Handler(all))
-	mux.Handle("GET /dev-issuer/jwks.json", iss.JWKSHandler())
+	mux.Handle("/dev-issuer/", oidc)
+	mux.Handle("/console", console)
+	mux.Handle("/console/", console)
 	for pattern, h := range Extra {
 		mux.Handle(pattern, h)
 	}
