@@ -15,13 +15,15 @@ import (
 
 func main() {
 	reset := flag.Bool("reset", false, "start from empty data")
-	addr := flag.String("addr", "127.0.0.1:3000", "listen address")
+	addr := flag.String("addr", "127.0.0.1:3000", "listen address (port 0 picks a free one)")
+	data := flag.String("data", "", "data directory (default <repo>/.devstack/data)")
+	dynamoPort := flag.Int("dynamo-port", 8000, "DynamoDB Local port on 127.0.0.1 (0 picks a free one)")
 	flag.Parse()
 	root, err := tabledef.RepoRoot()
 	if err == nil {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		defer stop()
-		err = devserver.Run(ctx, devserver.Options{Root: root, Addr: *addr, Reset: *reset})
+		err = devserver.Run(ctx, devserver.Options{Root: root, Addr: *addr, Data: *data, Reset: *reset, DynamoPort: *dynamoPort})
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "devserver:", err)

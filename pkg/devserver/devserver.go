@@ -27,13 +27,17 @@ import (
 
 // Options configure a dev run.
 type Options struct {
-	Root       string // repository root
-	Addr       string // default 127.0.0.1:3000
-	Reset      bool   // wipe .devstack/data first
-	Table      string // default "gatehouse"
-	Out        io.Writer
-	Logger     *slog.Logger
-	DynamoPort int // default 8000; 0 keeps the default
+	Root  string // repository root
+	Addr  string // default 127.0.0.1:3000; port 0 picks a free one
+	Data  string // data directory, default <Root>/.devstack/data
+	Reset bool   // wipe Data first
+	Table string // default "gatehouse"
+	Out   io.Writer
+	// Logger gets the request log and notices (default: text on stderr).
+	Logger *slog.Logger
+	// DynamoPort is DynamoDB Local's port on 127.0.0.1; 0 picks a free
+	// one (cmd/devserver's flag defaults to 8000).
+	DynamoPort int
 }
 
 // Run serves until ctx is done, then stops everything it started.
@@ -44,7 +48,7 @@ func Run(ctx context.Context, o Options) error {
 	var stops stopStack
 	defer stops.run()
 
-	data := filepath.Join(o.Root, ".devstack", "data")
+	data := o.Data
 	ln, err := listen(o, data)
 	if err != nil {
 		return err
@@ -79,7 +83,14 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, o, ln, mux, func() error { return printWelcome(o.Out, base, iss, demo) })
+	return serve(ctx, o, ln, mux, func() error {
+		if err := printWelcome(o.Out, base, iss, demo); err != nil {
+			return err
+		}
+		// One line a runner (the console's e2e tests) can wait for.
+		_, err := fmt.Fprintf(o.Out, "gatehouse dev: ready %s\n", base)
+		return err
+	})
 }
 
 func (o *Options) setDefaults() {
@@ -95,8 +106,8 @@ func (o *Options) setDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	if o.DynamoPort == 0 {
-		o.DynamoPort = 8000
+	if o.Data == "" {
+		o.Data = filepath.Join(o.Root, ".devstack", "data")
 	}
 }
 
