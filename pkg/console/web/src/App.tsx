@@ -65,6 +65,10 @@ export function App({ api, claims, um }: { api: Api; claims: Claims; um: UserMan
       live = false;
     };
   }, [api, tenant]);
+  // An organization admin without a tenant has only the Shares panel.
+  useEffect(() => {
+    if (sharesOnly && showShares && route.panel !== 'shares') navigate(href('shares'), true);
+  }, [sharesOnly, showShares, route.panel]);
   useEffect(() => {
     if (agent) rememberAgent(agent);
     if (agent && !agentParam && route.panel !== 'shares') navigate(withQuery(route, { agent }), true);

@@ -1,0 +1,230 @@
+// Browser tests of the console against a dev server of our own (see
+// lib.mjs): log in through the dev issuer's page, decide requests, find them
+// on their tabs, watch a new one arrive, a Viewer without buttons, an API
+// error in words, a share decline, and an axe-core scan of every panel.
+// `node e2e/run.mjs --docs` also rewrites docs/access-requests.png.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { axeScan, dist, expect, forget, launch, signIn, startDevServer, StepFailed, steps, web } from './lib.mjs';
+
+const docs = process.argv.includes('--docs');
+if (!existsSync(join(dist, 'index.html'))) {
+  console.error(`no built console in ${dist}: run "npm run build" first`);
+  process.exit(1);
+}
+
+const server = await startDevServer();
+const browser = await launch();
+const { page } = browser;
+const { step, results } = steps();
+const axe = [];
+const agent = 'support-bot';
+const row = (name) => page.locator('#requests-panel tbody tr', { hasText: name });
+const tab = (name) => page.getByRole('tab', { name: new RegExp(`^${name}`) });
+
+async function decide(who, action, note) {
+  await row(who).getByRole('button', { name: new RegExp(`^Review request from ${who}`) }).click();
+  const dialog = page.getByRole('dialog', { name: `Request from ${who}` });
+  await dialog.getByRole('button', { name: action, exact: true }).click();
+  if (note !== undefined) await dialog.getByLabel(/^Note/).fill(note);
+  await dialog.getByRole('button', { name: `Confirm ${action.toLowerCase()}` }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
+/** The signed-in user's access token, as the console keeps it. */
+const token = () =>
+  page.evaluate(() => {
+    for (let i = 0; i < sessionStorage.length; i++) {
+      const k = sessionStorage.key(i);
+      if (k.startsWith('oidc.user:')) return JSON.parse(sessionStorage.getItem(k)).access_token;
+    }
+    return null;
+  });
+
+let webhookUrl = '';
+let code = 0;
+try {
+  await step('alice signs in through the dev issuer and sees the Pending tab', page, async () => {
+    await signIn(page, server.base, 'alice', `/console/?agent=${agent}&tab=pending`);
+    await page.getByRole('heading', { name: 'Access Requests' }).waitFor();
+    expect((await tab('Pending').getAttribute('aria-selected')) === 'true', 'the Pending tab is not selected');
+    await row('Dana Scully').waitFor();
+    const n = await page.locator('#requests-panel tbody tr').count();
+    expect(n === 4, `want the 4 seeded pending requests, got ${n} rows`);
+    for (const col of ['User Name', 'Identifier', 'Provider', 'Connector', 'Conversation', 'Status', 'Created At', 'Processed By', 'Processing Note']) {
+      expect(await page.getByRole('columnheader', { name: col }).isVisible(), `column ${col} is missing`);
+    }
+    expect(await row('Dana Scully').getByText('Support bot on SLACK').isVisible(), 'the Connector column does not show the connector display name');
+    expect(await page.getByText('Tenant admin · demo').isVisible(), "the header does not show alice's tenant role");
+    if (docs) await page.screenshot({ path: join(web, 'docs/access-requests.png') });
+  });
+  await step('axe: Access Requests', page, async () => axe.push(['Access Requests', await axeScan(page, 'Access Requests')]));
+
+  await step('alice rotates the Telegram webhook URL (shown once, with a copy button)', page, async () => {
+    await page.getByRole('link', { name: 'Connectors' }).click();
+    await page.getByRole('heading', { name: 'Connectors' }).waitFor();
+    await page.getByRole('button', { name: 'Open Support bot on TELEGRAM' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Support bot on TELEGRAM' });
+    await dialog.getByRole('button', { name: /^(Rotate|Generate) URL$/ }).click();
+    const input = dialog.getByLabel('Webhook URL');
+    await input.waitFor();
+    webhookUrl = await input.inputValue();
+    expect(/\/v1\/hooks\/telegram\/\S+/.test(webhookUrl), `not a webhook URL: ${webhookUrl}`);
+    expect(await dialog.getByRole('button', { name: 'Copy' }).isVisible(), 'no copy button');
+    await axeScan(page, 'Connectors (dialog)');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+  await step('axe: Connectors', page, async () => axe.push(['Connectors', await axeScan(page, 'Connectors')]));
+
+  await step('alice sees participants with health and bindings', page, async () => {
+    await page.getByRole('link', { name: 'Participants' }).click();
+    const r = page.locator('tbody tr', { hasText: 'Walter Skinner' });
+    await r.waitFor();
+    expect(await r.getByText(/reachable/).isVisible(), 'no health shown');
+    expect(await r.getByText(agent).isVisible(), 'no binding shown');
+  });
+  await step('axe: Participants', page, async () => axe.push(['Participants', await axeScan(page, 'Participants')]));
+
+  await step("alice sees collaborators' roles and erin's request", page, async () => {
+    await page.getByRole('link', { name: 'Collaborators' }).click();
+    await page.locator('tbody tr', { hasText: 'erin' }).getByText('asks for Editor').waitFor();
+    expect(await page.getByRole('combobox', { name: /Role of Carol/ }).inputValue() === 'EDITOR', "carol's role is not shown as Editor");
+  });
+  await step('axe: Collaborators', page, async () => axe.push(['Collaborators', await axeScan(page, 'Collaborators')]));
+
+  await step('alice signs out through the issuer; carol signs in', page, async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in as carol', exact: true }).click();
+    await page.waitForURL((u) => u.pathname.startsWith('/console/') && !u.pathname.includes('callback'));
+    await page.getByText(`Editor on ${agent}`).waitFor();
+  });
+
+  await step('carol approves Dana Scully with a note', page, async () => {
+    await page.getByRole('link', { name: /^Access Requests/ }).click();
+    await row('Dana Scully').waitFor();
+    await decide('Dana Scully', 'Approve', 'Welcome aboard, Dana');
+    await page.getByText('Approved Dana Scully.').first().waitFor();
+    await row('Dana Scully').waitFor({ state: 'detached' });
+  });
+
+  await step('carol rejects Fox Mulder with a note', page, async () => {
+    await decide('Fox Mulder', 'Reject', 'Not this quarter');
+    await page.getByText('Rejected Fox Mulder.').first().waitFor();
+    await row('Fox Mulder').waitFor({ state: 'detached' });
+  });
+
+  await step('the Approved and Rejected tabs show them with status, note and operator', page, async () => {
+    await tab('Approved').click();
+    const d = row('Dana Scully');
+    await d.waitFor();
+    for (const t of ['approved', 'Welcome aboard, Dana', 'carol']) expect(await d.getByText(t, { exact: true }).isVisible(), `Dana's row lacks "${t}"`);
+    await tab('Rejected').click();
+    const f = row('Fox Mulder');
+    await f.waitFor();
+    for (const t of ['rejected', 'Not this quarter', 'carol']) expect(await f.getByText(t, { exact: true }).isVisible(), `Fox's row lacks "${t}"`);
+    expect(new URL(page.url()).searchParams.get('tab') === 'rejected', 'the tab is not in the URL');
+  });
+
+  await step('a new PENDING request appears without a reload, with the badge', page, async () => {
+    await tab('Pending').click();
+    await row('Monica Reyes').waitFor();
+    const res = await fetch(webhookUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': 'dev-telegram-secret-token' },
+      body: JSON.stringify({
+        update_id: 9001,
+        message: { message_id: 1, from: { id: 5550001, is_bot: false, first_name: 'Jeffrey', last_name: 'Spender' }, chat: { id: 5550001, type: 'private', first_name: 'Jeffrey' }, date: 1700000000, text: 'hello?' },
+      }),
+    });
+    expect(res.ok, `the Telegram webhook answered ${res.status}`);
+    const t0 = Date.now();
+    await row('Jeffrey Spender').waitFor({ timeout: 20_000 }).catch(() => {
+      throw new Error('the new request did not appear within 20 s (the poll is every 15 s)');
+    });
+    console.log(`  appeared after ${Date.now() - t0} ms without a reload`);
+    expect(await row('Jeffrey Spender').getByText('new').isVisible(), 'the new row is not marked new');
+    expect((await tab('Pending').textContent()).includes('3'), 'the Pending badge does not count 3');
+  });
+
+  await step('carol blocks the new sender and lifts the block again', page, async () => {
+    await decide('Jeffrey Spender', 'Block', 'spam');
+    await tab('Blocked').click();
+    await row('Jeffrey Spender').getByRole('button', { name: /^Review/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Request from Jeffrey Spender' });
+    await dialog.getByRole('button', { name: 'Unblock' }).click();
+    await dialog.getByRole('button', { name: 'Confirm unblock' }).click();
+    await page.getByText('Lifted the block on Jeffrey Spender').first().waitFor();
+  });
+
+  await step('an API error is shown in words (a request decided meanwhile)', page, async () => {
+    await tab('Pending').click();
+    await row('Monica Reyes').getByRole('button', { name: /^Review/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Request from Monica Reyes' });
+    await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
+    // Another operator rejects it first (carol's own token, straight to the API).
+    const id = await page.evaluate(() => new URL(location.href).searchParams.get('request'));
+    const res = await fetch(`${server.base}/v1/tenants/demo/participantAccessRequests/${id}:reject`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${await token()}`, 'Content-Type': 'application/json' },
+      body: '{"note":"decided elsewhere"}',
+    });
+    expect(res.ok, `rejecting through the API answered ${res.status}`);
+    await dialog.getByRole('button', { name: 'Confirm approve' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? '';
+    expect(text.includes('This request was already decided: it is rejected now.'), `the error is not in words: ${text}`);
+    expect(!text.includes('{') && !text.includes('https://gatehouse.dev/problems'), `the error dumps the body: ${text}`);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  await step('usable at 390×844: the Pending list as cards, no sideways scrolling', page, async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.reload();
+    await row('+15557654321').waitFor();
+    const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(over <= 1, `the page scrolls sideways by ${over}px at 390 px`);
+    await axeScan(page, 'Access Requests at 390×844');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await step('dave, a Viewer, sees the requests and no decision buttons', page, async () => {
+    await forget(page, server.base);
+    await signIn(page, server.base, 'dave', `/console/?agent=${agent}`);
+    await row('+15557654321').waitFor();
+    for (const name of ['Approve', 'Reject', 'Block', 'Unblock', /^Review/]) {
+      const n = await page.getByRole('button', { name }).count();
+      expect(n === 0, `a Viewer sees ${n} "${name}" buttons`);
+    }
+    await row('+15557654321').getByRole('button', { name: /^View request/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Deciding it needs the Editor role on this agent.').waitFor();
+    expect((await dialog.getByRole('button', { name: /^(Approve|Reject|Block)$/ }).count()) === 0, 'the detail view offers decisions to a Viewer');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  await step('olivia, an organization admin, declines a share after confirming', page, async () => {
+    await forget(page, server.base);
+    await signIn(page, server.base, 'olivia', '/console/shares');
+    await page.getByRole('heading', { name: 'Shares' }).waitFor();
+    const card = page.locator('li.card', { hasText: 'Walter White' });
+    await card.waitFor();
+    expect(await card.getByText('Product data sheet').isVisible(), 'the shared document is not listed');
+    axe.push(['Shares', await axeScan(page, 'Shares')]);
+    await card.getByRole('button', { name: 'Decline Walter White' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Decline Walter White?' });
+    await dialog.getByRole('button', { name: 'Yes, decline' }).click();
+    await page.getByText('Declined Walter White.').first().waitFor();
+    await page.getByText('Nobody is waiting for a decision.').waitFor();
+  });
+} catch (e) {
+  code = 1;
+  if (!(e instanceof StepFailed)) console.log(`not ok - ${e?.stack ?? e}`);
+} finally {
+  await browser.close().catch(() => {});
+  await server.stop();
+}
+const passed = results.filter((r) => r.ok).length;
+console.log(`axe: ${axe.map(([p, r]) => `${p} ${r.serious} serious/critical, ${r.other} other`).join('; ')}`);
+console.log(`${passed} passed, ${results.length - passed} failed`);
+process.exit(code);
