@@ -1,7 +1,7 @@
 // Package devserver runs every route of gatehouse in one process on
 // 127.0.0.1 for local development: DynamoDB Local (persistent under
-// .devstack/data), in-process S3 (gofakes3), a dev JWT issuer whose JWKS
-// is served by the same server, and demo data.
+// .devstack/data), in-process S3 (gofakes3), a dev OpenID Connect
+// provider served by the same server under /dev-issuer, and demo data.
 package devserver
 
 import (
@@ -67,7 +67,14 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	p, deps, outboxCfg, err := newDeps(o, endpoint, base, env)
+	// The issuer follows the address (the default one is
+	// issuerkit.DefaultIssuer, which `make token` mints for).
+	iss = iss.WithURL(base + "/dev-issuer")
+	oidc, err := newDevIssuer(iss, iss.URL())
+	if err != nil {
+		return err
+	}
+	p, deps, outboxCfg, err := newDeps(o, endpoint, iss.URL(), env)
 	if err != nil {
 		return err
 	}
@@ -79,7 +86,7 @@ func Run(ctx context.Context, o Options) error {
 	if err := runAfter(ctx, deps, hook, &stops); err != nil {
 		return err
 	}
-	mux, err := newMux(p, deps, iss)
+	mux, err := newMux(p, deps, oidc)
 	if err != nil {
 		return err
 	}
@@ -194,11 +201,11 @@ func runAfter(ctx context.Context, d *routes.Deps, h Hook, stops *stopStack) err
 
 // newDeps builds the platform and the routes' dependencies from the
 // hooks' settings in env.
-func newDeps(o Options, endpoint, base string, env map[string]string) (*platform.Platform, *routes.Deps, kinds.Config, error) {
+func newDeps(o Options, endpoint, issuer string, env map[string]string) (*platform.Platform, *routes.Deps, kinds.Config, error) {
 	awsCfg, _ := dynamokit.Config()
 	p, err := platform.New(platform.Config{
-		Table: o.Table, DynamoDBEndpoint: endpoint, JWTIssuer: issuerkit.DefaultIssuer, JWTAudience: issuerkit.DefaultAudience,
-		JWKSURL: base + "/dev-issuer/jwks.json",
+		Table: o.Table, DynamoDBEndpoint: endpoint, JWTIssuer: issuer, JWTAudience: issuerkit.DefaultAudience,
+		JWKSURL: issuer + "/jwks.json",
 	}, awsCfg)
 	if err != nil {
 		return nil, nil, kinds.Config{}, err
@@ -223,15 +230,16 @@ func newDeps(o Options, endpoint, base string, env map[string]string) (*platform
 	return p, deps, outboxCfg, nil
 }
 
-// newMux serves every route, the dev issuer's JWKS and the Extra handlers.
-func newMux(p *platform.Platform, deps *routes.Deps, iss *issuerkit.Issuer) (*http.ServeMux, error) {
+// newMux serves every route, the dev OpenID Connect provider and the
+// Extra handlers.
+func newMux(p *platform.Platform, deps *routes.Deps, oidc *issuerkit.Provider) (*http.ServeMux, error) {
 	all, err := routes.All(deps)
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", p.Handler(all))
-	mux.Handle("GET /dev-issuer/jwks.json", iss.JWKSHandler())
+	mux.Handle("/dev-issuer/", oidc)
 	for pattern, h := range Extra {
 		mux.Handle(pattern, h)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -90,14 +89,12 @@ func Seed(ctx context.Context, deps *routes.Deps) (*Demo, error) {
 			return nil, err
 		}
 		// The profile the users' tokens would bring, so requests e-mail bob.
-		prof := collaborators.Profile{Email: sub + "@demo.example", FirstName: strings.ToUpper(sub[:1]) + sub[1:], LastName: "Demo"}
-		if err := collaborators.NewRepo(p.Store).RefreshProfile(ctx, DemoTenant, DemoAgent, sub, prof); err != nil {
+		if err := collaborators.NewRepo(p.Store).RefreshProfile(ctx, DemoTenant, DemoAgent, sub, demoProfile(sub)); err != nil {
 			return nil, err
 		}
 	}
 	// erin asks to be EDITOR (seeded without the e-mail to bob).
-	erin := collaborators.Request{AgentID: DemoAgent, UserID: "erin", Role: authz.RoleEditor,
-		Profile: collaborators.Profile{Email: "erin@demo.example", FirstName: "Erin", LastName: "Demo"}, At: now}
+	erin := demoCollaboratorRequest(now)
 	noMail := func(collaborators.Collaborator) ([]store.TxAction, error) { return nil, nil }
 	if _, err := collaborators.NewRepo(p.Store).RequestAccess(ctx, DemoTenant, erin, noMail); err != nil {
 		return nil, err
@@ -121,6 +118,11 @@ func Seed(ctx context.Context, deps *routes.Deps) (*Demo, error) {
 		return nil, fmt.Errorf("devserver: seed participant: %w", err)
 	}
 	return d, runSeeders(ctx, deps, d)
+}
+
+// demoCollaboratorRequest is erin's request for a role, made at at.
+func demoCollaboratorRequest(at int64) collaborators.Request {
+	return collaborators.Request{AgentID: DemoAgent, UserID: "erin", Role: authz.RoleEditor, Profile: demoProfile("erin"), At: at}
 }
 
 func runSeeders(ctx context.Context, deps *routes.Deps, d *Demo) error {

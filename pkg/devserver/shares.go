@@ -209,9 +209,10 @@ func seedShares(ctx context.Context, deps *routes.Deps, d *Demo) error {
 }
 
 func welcomeShares(w io.Writer, base string, iss *issuerkit.Issuer, d *Demo) {
-	mint := func(sub, name, role string) string {
-		tok, err := iss.Mint(issuerkit.Claims{Subject: sub, Organization: DemoOrg, RealmRoles: []string{role},
-			Name: name, Email: sub + "@demo.example"})
+	mint := func(i int) string {
+		u := DemoShareUsers[i]
+		tok, err := iss.Mint(issuerkit.Claims{Subject: u.Subject, Organization: DemoOrg, RealmRoles: []string{u.RealmRole},
+			Name: u.Name, Email: u.Subject + "@demo.example"})
 		if err != nil {
 			return "(mint failed: " + err.Error() + ")"
 		}
@@ -246,7 +247,7 @@ curl -s -i -X POST -H "Authorization: Bearer $OLIVIA" %[1]s/api/storage/v1/share
 curl -s -i -X POST -H "Authorization: Bearer $OLIVIA" -H "Content-Type: application/json" %[1]s/api/storage/v1/shares/$USER_ID/accept -d '{"marketplaceRole":"buyer"}'
 # 5. the e-mails, as .eml files:
 ls -l %[7]s
-`, base, DemoOrg, kc, mint("olivia", "Olivia Admin", "admin"), mint("paul", "Paul Producer", "producer-user"),
+`, base, DemoOrg, kc, mint(0), mint(1),
 		DemoDocuments["Price list 2027"], sharesDev.mailDir, DemoAsset)
 }
 

@@ -38,6 +38,7 @@ type Issuer struct {
 	key  *ecdsa.PrivateKey
 	kid  string
 	jwks []byte
+	url  string // iss of tokens whose Claims leave it empty
 }
 
 // NewEphemeral returns an Issuer with a fresh in-memory key, for tests.
@@ -127,11 +128,25 @@ func newIssuer(key *ecdsa.PrivateKey) (*Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Issuer{key: key, kid: kid, jwks: jwks}, nil
+	return &Issuer{key: key, kid: kid, jwks: jwks, url: DefaultIssuer}, nil
 }
 
 // KeyID returns the kid of the signing key.
 func (i *Issuer) KeyID() string { return i.kid }
+
+// PublicKey is the verification key, for tests.
+func (i *Issuer) PublicKey() *ecdsa.PublicKey { return &i.key.PublicKey }
+
+// URL is the iss of tokens whose Claims leave Issuer empty.
+func (i *Issuer) URL() string { return i.url }
+
+// WithURL returns an Issuer with the same key whose tokens default to iss
+// url: the dev server on another address is its own issuer.
+func (i *Issuer) WithURL(url string) *Issuer {
+	c := *i
+	c.url = url
+	return &c
+}
 
 // JWKSHandler serves the public JWK set.
 func (i *Issuer) JWKSHandler() http.Handler {
@@ -148,7 +163,7 @@ func (i *Issuer) JWKSHandler() http.Handler {
 }
 
 // Claims describes a dev token. Zero Issuer, Audience and TTL take the
-// defaults; a negative TTL mints an already expired token (for tests).
+// defaults (Issuer: the Issuer's URL); a negative TTL mints an already expired token (for tests).
 type Claims struct {
 	Subject      string
 	Tenants      map[string]string // tenant id -> "ADMIN" | "MEMBER"
@@ -184,7 +199,7 @@ func (i *Issuer) Mint(c Claims) (string, error) {
 		return "", errors.New("issuerkit: subject is required")
 	}
 	if c.Issuer == "" {
-		c.Issuer = DefaultIssuer
+		c.Issuer = i.url
 	}
 	if c.Audience == "" {
 		c.Audience = DefaultAudience
@@ -215,7 +230,11 @@ func (i *Issuer) Mint(c Claims) (string, error) {
 	if len(c.RealmRoles) > 0 {
 		tc.RealmAccess = &realmAccess{Roles: c.RealmRoles}
 	}
-	tok := jwt.NewWithClaims(jwt.SigningMethodES256, tc)
+	return i.sign(tc)
+}
+
+func (i *Issuer) sign(c jwt.Claims) (string, error) {
+	tok := jwt.NewWithClaims(jwt.SigningMethodES256, c)
 	tok.Header["kid"] = i.kid
 	return tok.SignedString(i.key)
 }
