@@ -63,10 +63,10 @@ try {
   await step('alice rotates the Telegram webhook URL (shown once, with a copy button)', page, async () => {
     await page.getByRole('link', { name: 'Connectors' }).click();
     await page.getByRole('heading', { name: 'Connectors' }).waitFor();
-    await page.getByRole('button', { name: 'Open Support bot on TELEGRAM' }).click();
+    await page.getByRole('button', { name: 'Manage Support bot on TELEGRAM' }).click();
     const dialog = page.getByRole('dialog', { name: 'Support bot on TELEGRAM' });
     await dialog.getByRole('button', { name: /^(Rotate|Generate) URL$/ }).click();
-    const input = dialog.getByLabel('Webhook URL');
+    const input = dialog.getByRole('textbox', { name: 'Webhook URL' });
     await input.waitFor();
     webhookUrl = await input.inputValue();
     expect(/\/v1\/hooks\/telegram\/\S+/.test(webhookUrl), `not a webhook URL: ${webhookUrl}`);

@@ -68,6 +68,7 @@ function Fatal({ message, um }: { message: string; um?: UserManager }) {
 }
 
 async function boot(root: HTMLElement) {
+  root.textContent = ''; // the static "Loading…" placeholder of index.html
   let cfg: ConsoleConfig;
   try {
     cfg = await loadConfig();

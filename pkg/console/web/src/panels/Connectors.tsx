@@ -77,7 +77,7 @@ export default function Connectors() {
                 <br />
                 Credentials: {c.hasAuth ? 'complete' : <span class="status bad">incomplete</span>}
               </p>
-              <button type="button" onClick={() => setOpen(c)} aria-label={`Open ${c.displayName}`}>
+              <button type="button" onClick={() => setOpen(c)} aria-label={`${allowed.manageConnectors ? 'Manage' : 'Inspect'} ${c.displayName}`}>
                 {allowed.manageConnectors ? 'Manage' : 'Inspect'}
               </button>
             </li>
