@@ -5,7 +5,7 @@
 // `node e2e/run.mjs --docs` also rewrites docs/access-requests.png.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { axeScan, dist, expect, forget, launch, signIn, startDevServer, StepFailed, steps, web } from './lib.mjs';
+import { axeScan, dist, expect, forget, launch, shots, signIn, startDevServer, StepFailed, steps, web } from './lib.mjs';
 
 const docs = process.argv.includes('--docs');
 if (!existsSync(join(dist, 'index.html'))) {
@@ -175,6 +175,7 @@ try {
     const text = (await alert.textContent()) ?? '';
     expect(text.includes('This request was already decided: it is rejected now.'), `the error is not in words: ${text}`);
     expect(!text.includes('{') && !text.includes('https://gatehouse.dev/problems'), `the error dumps the body: ${text}`);
+    await page.screenshot({ path: join(shots, 'error-in-words.png') });
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
@@ -185,6 +186,7 @@ try {
     const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(over <= 1, `the page scrolls sideways by ${over}px at 390 px`);
     await axeScan(page, 'Access Requests at 390×844');
+    await page.screenshot({ path: join(shots, 'mobile-390x844.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 

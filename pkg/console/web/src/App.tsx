@@ -157,9 +157,9 @@ export function App({ api, claims, um }: { api: Api; claims: Claims; um: UserMan
       </a>
       <header class="top">
         <div class="brand">
-          <span class="logo" aria-hidden="true">
-            ⛩
-          </span>{' '}
+          <svg class="logo" aria-hidden="true" viewBox="0 0 24 24" width="22" height="22">
+            <path d="M3 5h18M5 9h14M7 5v15M17 5v15" stroke="currentColor" stroke-width="2.4" fill="none" stroke-linecap="round" />
+          </svg>{' '}
           gatehouse <span class="muted">console</span>
         </div>
         <div class="who">
