@@ -83,6 +83,17 @@ try {
     expect(await r.getByText(/reachable/).isVisible(), 'no health shown');
     expect(await r.getByText(agent).isVisible(), 'no binding shown');
   });
+  await step("alice asks for Walter Skinner's avatar from Teams and is told in words why not", page, async () => {
+    // The dev server's Teams connector has no Graph credentials: the refusal must read as a sentence.
+    await page.getByRole('button', { name: 'Sync avatar of Walter Skinner' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Sync the avatar of Walter Skinner' });
+    await dialog.getByRole('button', { name: 'Sync avatar' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? '';
+    expect(/^gatehouse cannot read the picture through this connector: .+\./.test(text), `not a sentence: ${text}`);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
   await step('axe: Participants', page, async () => axe.push(['Participants', await axeScan(page, 'Participants')]));
 
   await step("alice sees collaborators' roles and erin's request", page, async () => {
@@ -99,29 +110,29 @@ try {
     await page.getByText(`Editor on ${agent}`).waitFor();
   });
 
-  await step('carol approves Dana Scully with a note', page, async () => {
+  await step('carol approves Fox Mulder with a note', page, async () => {
     await page.getByRole('link', { name: /^Access Requests/ }).click();
-    await row('Dana Scully').waitFor();
-    await decide('Dana Scully', 'Approve', 'Welcome aboard, Dana');
-    await page.getByText('Approved Dana Scully.').first().waitFor();
-    await row('Dana Scully').waitFor({ state: 'detached' });
+    await row('Fox Mulder').waitFor();
+    await decide('Fox Mulder', 'Approve', 'Welcome aboard, Fox');
+    await page.getByText('Approved Fox Mulder.').first().waitFor();
+    await row('Fox Mulder').waitFor({ state: 'detached' });
   });
 
-  await step('carol rejects Fox Mulder with a note', page, async () => {
-    await decide('Fox Mulder', 'Reject', 'Not this quarter');
-    await page.getByText('Rejected Fox Mulder.').first().waitFor();
-    await row('Fox Mulder').waitFor({ state: 'detached' });
+  await step('carol rejects Dana Scully with a note', page, async () => {
+    await decide('Dana Scully', 'Reject', 'Not this quarter');
+    await page.getByText('Rejected Dana Scully.').first().waitFor();
+    await row('Dana Scully').waitFor({ state: 'detached' });
   });
 
   await step('the Approved and Rejected tabs show them with status, note and operator', page, async () => {
     await tab('Approved').click();
-    const d = row('Dana Scully');
-    await d.waitFor();
-    for (const t of ['approved', 'Welcome aboard, Dana', 'carol']) expect(await d.getByText(t, { exact: true }).isVisible(), `Dana's row lacks "${t}"`);
-    await tab('Rejected').click();
     const f = row('Fox Mulder');
     await f.waitFor();
-    for (const t of ['rejected', 'Not this quarter', 'carol']) expect(await f.getByText(t, { exact: true }).isVisible(), `Fox's row lacks "${t}"`);
+    for (const t of ['approved', 'Welcome aboard, Fox', 'carol']) expect(await f.getByText(t, { exact: true }).isVisible(), `Fox's row lacks "${t}"`);
+    await tab('Rejected').click();
+    const d = row('Dana Scully');
+    await d.waitFor();
+    for (const t of ['rejected', 'Not this quarter', 'carol']) expect(await d.getByText(t, { exact: true }).isVisible(), `Dana's row lacks "${t}"`);
     expect(new URL(page.url()).searchParams.get('tab') === 'rejected', 'the tab is not in the URL');
   });
 
@@ -144,6 +155,20 @@ try {
     console.log(`  appeared after ${Date.now() - t0} ms without a reload`);
     expect(await row('Jeffrey Spender').getByText('new').isVisible(), 'the new row is not marked new');
     expect((await tab('Pending').textContent()).includes('3'), 'the Pending badge does not count 3');
+  });
+
+  await step("Fox Mulder is a participant now, with the avatar his approval synced from Telegram", page, async () => {
+    await page.getByRole('link', { name: 'Participants' }).click();
+    const r = page.locator('tbody tr', { hasText: 'Fox Mulder' });
+    await r.waitFor();
+    // The approval queued the sync through the outbox; reload until it is delivered.
+    for (let i = 0; i < 15 && (await r.locator('img.avatar').count()) === 0; i++) {
+      await page.waitForTimeout(1000);
+      await page.reload();
+      await r.waitFor();
+    }
+    expect((await r.locator('img.avatar').count()) === 1, 'no avatar image for Fox Mulder after 15 s');
+    await page.getByRole('link', { name: /^Access Requests/ }).click();
   });
 
   await step('carol blocks the new sender and lifts the block again', page, async () => {
@@ -203,6 +228,22 @@ try {
     await dialog.getByText('Deciding it needs the Editor role on this agent.').waitFor();
     expect((await dialog.getByRole('button', { name: /^(Approve|Reject|Block)$/ }).count()) === 0, 'the detail view offers decisions to a Viewer');
     await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  await step('carol approves the SMS sender into an existing participant found by search', page, async () => {
+    await forget(page, server.base);
+    await signIn(page, server.base, 'carol', `/console/?agent=${agent}`);
+    await row('+15557654321').getByRole('button', { name: /^Review/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Request from +15557654321' });
+    await dialog.getByRole('button', { name: 'Approve', exact: true }).click();
+    await dialog.getByLabel('Add to an existing participant').check();
+    expect(await dialog.getByRole('button', { name: 'Confirm approve' }).isDisabled(), 'approve is possible before a participant is picked');
+    await dialog.getByLabel('Search participants').fill('skinner');
+    await dialog.getByRole('list', { name: 'Matching participants' }).getByLabel(/Walter Skinner/).check();
+    await dialog.getByRole('button', { name: 'Confirm approve' }).click();
+    await page.getByText('Approved +15557654321.').first().waitFor();
+    await page.getByRole('link', { name: 'Participants' }).click();
+    await page.locator('tbody tr', { hasText: 'Walter Skinner' }).getByText('+15557654321').waitFor();
   });
 
   await step('olivia, an organization admin, declines a share after confirming', page, async () => {

@@ -53,6 +53,7 @@ describe('sentence', () => {
     { name: 'unknown 400 uses the detail as a sentence', status: 400, body: { ...problem(400, 'note-too-long'), detail: 'note is longer than 4000 characters' }, action: 'decide', want: 'Note is longer than 4000 characters.' },
     { name: 'shares NoPermission', status: 403, body: { errors: [{ errorCode: 'NoPermission', message: 'x' }] }, action: 'decide-share', want: 'You need to be an admin of this organization to accept or decline shares.' },
     { name: 'shares 422', status: 422, body: { errors: [{ errorCode: 'UnprocessableEntity', message: 'Recipient has not registered yet' }] }, action: 'decide-share', want: 'The share cannot be changed in its current state: Recipient has not registered yet' },
+    { name: 'oauth-not-connected keeps the reason', status: 400, body: { ...problem(400, 'oauth-not-connected'), detail: 'Slack workspace is not connected' }, action: 'edit-participant', want: 'gatehouse cannot read the picture through this connector: slack workspace is not connected.' },
     { name: 'title only', status: 418, body: { title: "I'm a teapot" }, want: "I'm a teapot." },
     { name: 'nothing at all', status: 418, body: null, want: 'The request failed (HTTP 418).' },
   ];

@@ -93,7 +93,9 @@ export function sentence(f: ApiFailure, action: Action = 'read'): string {
     case 'no-avatar-source':
       return 'WhatsApp and SMS have no profile pictures to sync from.';
     case 'oauth-not-connected':
-      return "This Slack connector is not connected with OAuth yet, so gatehouse cannot read the user's picture.";
+      return f.detail
+        ? `gatehouse cannot read the picture through this connector: ${lowerFirst(sentenceCase(f.detail))}`
+        : "gatehouse cannot read the picture through this connector: connect its Slack workspace with OAuth, or check the connector's credentials.";
     case 'no-image':
       return 'The user has no profile picture on that channel.';
     case 'NoPermission':
@@ -132,6 +134,10 @@ function sentenceCase(s: string): string {
   const t = s.trim();
   const u = t.charAt(0).toUpperCase() + t.slice(1);
   return /[.!?]$/.test(u) ? u : u + '.';
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 function str(v: unknown): string {
