@@ -136,6 +136,23 @@ try {
     expect(new URL(page.url()).searchParams.get('tab') === 'rejected', 'the tab is not in the URL');
   });
 
+  await step('the tabs and the detail view work from the keyboard', page, async () => {
+    await tab('Rejected').focus();
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => document.activeElement?.id === 'tab-approved');
+    expect((await tab('Approved').getAttribute('aria-selected')) === 'true', 'ArrowLeft did not select Approved');
+    await page.keyboard.press('Home');
+    await page.waitForFunction(() => document.activeElement?.id === 'tab-pending');
+    await row('Monica Reyes').getByRole('button', { name: /^Review/ }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Request from Monica Reyes' });
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    const back = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+    expect(back.startsWith('Review request from Monica Reyes'), `focus did not return to the row's button (it is on "${back}")`);
+  });
+
   await step('a new PENDING request appears without a reload, with the badge', page, async () => {
     await tab('Pending').click();
     await row('Monica Reyes').waitFor();

@@ -49,10 +49,15 @@ export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void 
 export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
+    // Remember the opener before showModal moves focus into the dialog.
+    const prev = document.activeElement as HTMLElement | null;
     const d = ref.current;
     if (d && !d.open) d.showModal?.();
-    const prev = document.activeElement as HTMLElement | null;
-    return () => prev?.focus?.();
+    return () => {
+      // While the modal is open the page behind it is inert: close it first.
+      if (d?.open) d.close();
+      prev?.focus?.();
+    };
   }, []);
   return (
     <dialog
