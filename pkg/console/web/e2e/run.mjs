@@ -245,6 +245,8 @@ try {
     await dialog.getByText('Deciding it needs the Editor role on this agent.').waitFor();
     expect((await dialog.getByRole('button', { name: /^(Approve|Reject|Block)$/ }).count()) === 0, 'the detail view offers decisions to a Viewer');
     await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.goto(`${server.base}/console/?agent=area-51`);
+    await page.getByRole('alert').getByText('You hold no role on the agent “area-51”, or it does not exist.').waitFor();
   });
 
   await step('carol approves the SMS sender into an existing participant found by search', page, async () => {

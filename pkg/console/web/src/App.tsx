@@ -3,7 +3,7 @@
 import { lazy, Suspense } from 'preact/compat';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { UserManager } from 'oidc-client-ts';
-import { call, type AccessRequest, type Api } from './api/client';
+import { ApiError, call, type AccessRequest, type Api } from './api/client';
 import type { Claims } from './lib/claims';
 import { arrivals, badge, browserDeps, startPolling } from './lib/poll';
 import { allowed as allowedFor, canDecideShares, effectiveRole, roleLabel, type AgentRole } from './lib/roles';
@@ -214,6 +214,10 @@ export function App({ api, claims, um }: { api: Api; claims: Claims; um: UserMan
           <p class="state empty">Pick an agent above to see its access requests, participants, connectors and collaborators.</p>
         ) : needsAgent && roleLoading ? (
           <Loading what="your role on this agent" />
+        ) : needsAgent && roleError instanceof ApiError && roleError.failure.status === 404 ? (
+          <p class="state error" role="alert">
+            You hold no role on the agent “{agent}”, or it does not exist. Pick another agent above, or ask one of its admins for access.
+          </p>
         ) : needsAgent && roleError ? (
           <ErrorBox error={roleError} />
         ) : (
