@@ -70,7 +70,6 @@ export function App({ api, claims, um }: { api: Api; claims: Claims; um: UserMan
     if (sharesOnly && showShares && route.panel !== 'shares') navigate(href('shares'), true);
   }, [sharesOnly, showShares, route.panel]);
   useEffect(() => {
-    if (agent) rememberAgent(agent);
     if (agent && !agentParam && route.panel !== 'shares') navigate(withQuery(route, { agent }), true);
   }, [agent, agentParam]);
 
@@ -91,6 +90,7 @@ export function App({ api, claims, um }: { api: Api; claims: Claims; um: UserMan
     call(api.GET('/v1/tenants/{tenant}/agents/{agentId}/collaborators', { params: { path: { tenant, agentId: agent } } }))
       .then((list) => {
         if (!live) return;
+        rememberAgent(agent); // only agents the user may open go into the picker
         const me = (list ?? []).find((c) => c.userId === claims.sub && c.status === 'ACTIVE');
         setAgentRole((me?.role as AgentRole | undefined) ?? null);
       })
