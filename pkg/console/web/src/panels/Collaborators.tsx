@@ -181,8 +181,7 @@ function AddCollaborator({ onDone }: { onDone: (m: string) => void }) {
   const act = useAction();
   return (
     <form
-      class="card"
-      style="margin-top: 1rem"
+      class="card spaced"
       onSubmit={(e) => {
         e.preventDefault();
         act.run(async () => {

@@ -42,7 +42,7 @@ export default function Connectors() {
   const [notice, setNotice] = useState('');
   return (
     <section aria-labelledby="panel-title">
-      <div class="panel-head row" style="justify-content: space-between">
+      <div class="panel-head row spread">
         <div>
           <h1 id="panel-title">Connectors</h1>
           <p class="muted">Where senders reach {agent}: one connector per chat workspace, bot or number.</p>

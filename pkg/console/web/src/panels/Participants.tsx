@@ -61,6 +61,12 @@ export default function Participants() {
                       <div>
                         <strong>{p.displayName}</strong>
                         <div class="muted small">{p.email ?? p.kind.toLowerCase()}</div>
+                        {p.avatarSource && (
+                          <div class="muted small">
+                            Avatar {p.avatarSource === 'UPLOADED' ? 'uploaded' : `from ${providerName(p.avatarSource)}`}
+                            {p.avatarSyncedAt ? `, ${dateTime(p.avatarSyncedAt)}` : ''}
+                          </div>
+                        )}
                       </div>
                     </div>
                   </td>
