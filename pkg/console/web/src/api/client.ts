@@ -27,8 +27,8 @@ export class ApiError extends Error {
   }
 }
 
-export function makeApi(apiBase: string, token: () => string | null, onUnauthorized: () => void): Api {
-  const api = createClient<paths>({ baseUrl: apiBase || location.origin });
+export function makeApi(apiBase: string, token: () => string | null, onUnauthorized: () => void, fetcher?: typeof fetch): Api {
+  const api = createClient<paths>({ baseUrl: apiBase || location.origin, ...(fetcher ? { fetch: fetcher } : {}) });
   const auth: Middleware = {
     onRequest({ request }) {
       const t = token();
