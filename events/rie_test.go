@@ -65,6 +65,7 @@ func templateParams(e *apikit.Env) map[string]string {
 		"AvatarBucket":         "gatehouse-avatars",
 		"AuditRetentionDays":   "400",
 		"ShareExpiryDays":      "30",
+		"ConsoleClientId":      "gatehouse-console",
 	}
 }
 

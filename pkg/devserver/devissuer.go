@@ -2,11 +2,14 @@ package devserver
 
 import (
 	"maps"
+	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/pkg/collaborators"
+	"github.com/gatehouse/gatehouse/pkg/console"
 	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
 )
 
@@ -51,8 +54,26 @@ func DemoUsers() []issuerkit.User {
 	return users
 }
 
-// newDevIssuer is the dev OpenID Connect provider at url (base +
-// /dev-issuer), for the console's client id (CONSOLE_CLIENT_ID).
-func newDevIssuer(iss *issuerkit.Issuer, url string) (*issuerkit.Provider, error) {
-	return issuerkit.NewProvider(iss, issuerkit.ProviderConfig{URL: url, ClientID: os.Getenv("CONSOLE_CLIENT_ID"), Users: DemoUsers()})
+// newConsole is the dev OpenID Connect provider at iss's URL (base +
+// /dev-issuer) and the console trusting it, serving the build in
+// pkg/console/dist from disk (a rebuild needs no restart). env holds the
+// hooks' settings.
+func newConsole(root string, iss *issuerkit.Issuer, env map[string]string) (*issuerkit.Provider, http.Handler, error) {
+	cfg, err := console.ConfigFromEnv(func(k string) string {
+		if k == "JWT_ISSUER" {
+			return iss.URL()
+		}
+		if v, ok := env[k]; ok { // the hooks' settings, e.g. the local S3
+			return v
+		}
+		return os.Getenv(k)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	oidc, err := issuerkit.NewProvider(iss, issuerkit.ProviderConfig{URL: iss.URL(), ClientID: cfg.ClientID, Users: DemoUsers()})
+	if err != nil {
+		return nil, nil, err
+	}
+	return oidc, console.New(os.DirFS(filepath.Join(root, "pkg", "console", "dist")), cfg), nil
 }

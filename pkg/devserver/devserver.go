@@ -70,7 +70,7 @@ func Run(ctx context.Context, o Options) error {
 	// The issuer follows the address (the default one is
 	// issuerkit.DefaultIssuer, which `make token` mints for).
 	iss = iss.WithURL(base + "/dev-issuer")
-	oidc, err := newDevIssuer(iss, iss.URL())
+	oidc, consoleHandler, err := newConsole(o.Root, iss, env)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func Run(ctx context.Context, o Options) error {
 	if err := runAfter(ctx, deps, hook, &stops); err != nil {
 		return err
 	}
-	mux, err := newMux(p, deps, oidc)
+	mux, err := newMux(p, deps, oidc, consoleHandler)
 	if err != nil {
 		return err
 	}
@@ -230,9 +230,9 @@ func newDeps(o Options, endpoint, issuer string, env map[string]string) (*platfo
 	return p, deps, outboxCfg, nil
 }
 
-// newMux serves every route, the dev OpenID Connect provider and the
-// Extra handlers.
-func newMux(p *platform.Platform, deps *routes.Deps, oidc *issuerkit.Provider) (*http.ServeMux, error) {
+// newMux serves every route, the dev OpenID Connect provider, the console
+// and the Extra handlers.
+func newMux(p *platform.Platform, deps *routes.Deps, oidc *issuerkit.Provider, console http.Handler) (*http.ServeMux, error) {
 	all, err := routes.All(deps)
 	if err != nil {
 		return nil, err
@@ -240,6 +240,8 @@ func newMux(p *platform.Platform, deps *routes.Deps, oidc *issuerkit.Provider) (
 	mux := http.NewServeMux()
 	mux.Handle("/", p.Handler(all))
 	mux.Handle("/dev-issuer/", oidc)
+	mux.Handle("/console", console)
+	mux.Handle("/console/", console)
 	for pattern, h := range Extra {
 		mux.Handle(pattern, h)
 	}

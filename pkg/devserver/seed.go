@@ -153,6 +153,7 @@ func printWelcome(w io.Writer, base string, iss *issuerkit.Issuer, d *Demo) erro
 	api := base + "/v1/tenants/" + DemoTenant
 	fmt.Fprintf(w, `
 gatehouse dev server on %[1]s  (Ctrl-C stops everything it started)
+Console: %[1]s/console/ (sign in as any demo user on the dev issuer's page, %[1]s/dev-issuer)
 tenant %[2]q, agent %[3]q; alice = tenant ADMIN, bob = agent ADMIN, carol = EDITOR, dave = VIEWER, erin asks for EDITOR.
 More tokens: make token SUB=carol TENANT=demo TENANT_ROLE=MEMBER
 

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/gatehouse/gatehouse/pkg/console"
 	"github.com/gatehouse/gatehouse/pkg/routes"
 	"github.com/gatehouse/gatehouse/pkg/tabledef"
 )
@@ -86,6 +87,9 @@ func TestTemplateMatchesRouteTable(t *testing.T) {
 	}
 	for _, r := range all {
 		want[r.Function+" "+r.Method+" "+r.Path] = true
+	}
+	for _, r := range console.GatewayRoutes {
+		want["ConsoleFunction "+r.Method+" "+r.Path] = true
 	}
 	got := map[string]bool{}
 	functions := map[string]bool{}
