@@ -110,6 +110,24 @@ try {
     await page.getByText(`Editor on ${agent}`).waitFor();
   });
 
+  await step("an expired session renews silently (no sign-in page)", page, async () => {
+    await page.evaluate(() => {
+      for (let i = 0; i < sessionStorage.length; i++) {
+        const k = sessionStorage.key(i);
+        if (!k.startsWith('oidc.user:')) continue;
+        const u = JSON.parse(sessionStorage.getItem(k));
+        u.expires_at = Math.floor(Date.now() / 1000) - 60;
+        sessionStorage.setItem(k, JSON.stringify(u));
+      }
+    });
+    const before = await token();
+    await page.reload();
+    await page.getByText(`Editor on ${agent}`).waitFor();
+    expect(new URL(page.url()).pathname.startsWith('/console/'), `left the console: ${page.url()}`);
+    const after = await token();
+    expect(after && after !== before, 'the access token was not renewed');
+  });
+
   await step('carol approves Fox Mulder with a note', page, async () => {
     await page.getByRole('link', { name: /^Access Requests/ }).click();
     await row('Fox Mulder').waitFor();

@@ -98,7 +98,8 @@ async function boot(root: HTMLElement) {
     render(<SignedIn cfg={cfg} um={um} initial={user} />, root);
     return;
   }
-  if (user?.refresh_token) {
+  if (user) {
+    // Expired: renew without a page (refresh token, else prompt=none in an iframe).
     const renewed = await um.signinSilent().catch(() => null);
     if (renewed) {
       render(<SignedIn cfg={cfg} um={um} initial={renewed} />, root);
