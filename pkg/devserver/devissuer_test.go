@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"net"
 	"reflect"
 	"testing"
 )
@@ -29,5 +30,22 @@ func TestDemoUsers(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("DemoUsers() =\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestBaseURL(t *testing.T) {
+	tests := []struct {
+		addr net.Addr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 3000}, "http://127.0.0.1:3000"},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 3000}, "http://127.0.0.1:3000"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 4000}, "http://127.0.0.1:4000"},
+		{&net.TCPAddr{IP: net.ParseIP("192.168.1.5"), Port: 3000}, "http://192.168.1.5:3000"},
+	}
+	for _, tt := range tests {
+		if got := baseURL(tt.addr); got != tt.want {
+			t.Errorf("baseURL(%v) = %q, want %q", tt.addr, got, tt.want)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/outbox/kinds"
@@ -53,7 +54,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	base := "http://" + ln.Addr().String()
+	base := baseURL(ln.Addr())
 	endpoint, err := startDynamo(ctx, o, data, &stops)
 	if err != nil {
 		return err
@@ -141,6 +142,16 @@ func listen(o Options, data string) (net.Listener, error) {
 		return nil, fmt.Errorf("devserver: listen: %w", err)
 	}
 	return ln, nil
+}
+
+// baseURL is the server's own URL; on an unspecified address (-addr
+// :3000) that is loopback, which the issuer URL and the console's
+// redirect URIs must name.
+func baseURL(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok && t.IP.IsUnspecified() {
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(t.Port))
+	}
+	return "http://" + a.String()
 }
 
 // startDynamo starts DynamoDB Local on data, creates the table from
