@@ -23,6 +23,9 @@ export default defineConfig({
     assetsDir: 'assets',
     target: 'es2022',
     sourcemap: false,
+    // No preload helper: it would request lazy chunks at /console/assets/…
+    // even behind a stage (/prod/console/); plain relative import() works.
+    modulePreload: false,
   },
   test: {
     environment: 'happy-dom',

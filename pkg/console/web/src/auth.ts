@@ -3,6 +3,7 @@
 // through the issuer's end_session_endpoint.
 import { UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
 import type { ConsoleConfig } from './config';
+import { base } from './lib/router';
 
 export function userManager(cfg: ConsoleConfig): UserManager {
   const origin = location.origin;
@@ -10,9 +11,9 @@ export function userManager(cfg: ConsoleConfig): UserManager {
     authority: cfg.authority,
     client_id: cfg.clientId,
     scope: cfg.scope,
-    redirect_uri: origin + '/console/callback',
-    silent_redirect_uri: origin + '/console/silent-callback',
-    post_logout_redirect_uri: origin + '/console/',
+    redirect_uri: origin + base + 'callback',
+    silent_redirect_uri: origin + base + 'silent-callback',
+    post_logout_redirect_uri: origin + base,
     response_type: 'code',
     automaticSilentRenew: true,
     userStore: new WebStorageStateStore({ store: window.sessionStorage }),
@@ -33,6 +34,6 @@ export async function finishSignIn(um: UserManager): Promise<{ user: User; to: s
   const user = await um.signinCallback();
   if (!user) throw new Error('no user from the sign-in callback');
   const st = user.state as ReturnState | undefined;
-  const to = st && typeof st.to === 'string' && st.to.startsWith('/console') && !st.to.startsWith('/console/callback') ? st.to : '/console/';
+  const to = st && typeof st.to === 'string' && st.to.startsWith(base) && !st.to.startsWith(base + 'callback') ? st.to : base;
   return { user, to };
 }

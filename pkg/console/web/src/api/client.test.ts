@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, call, makeApi } from './client';
+import { ApiError, apiBaseUrl, call, makeApi } from './client';
+
+describe('apiBaseUrl', () => {
+  it.each([
+    ['', 'https://gh.example', 'https://gh.example'],
+    ['/prod', 'https://gh.example', 'https://gh.example/prod'],
+    ['/prod/', 'https://gh.example', 'https://gh.example/prod'],
+    ['https://api.example/', 'https://gh.example', 'https://api.example'],
+  ])('apiBaseUrl(%j, %s) = %s', (b, o, want) => expect(apiBaseUrl(b, o)).toBe(want));
+});
 
 const json = (status: number, body: unknown, type = 'application/json') => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': type } });
 

@@ -27,8 +27,14 @@ export class ApiError extends Error {
   }
 }
 
+/** config.json's apiBase: "" (this origin), a path ("/prod") or an absolute URL. */
+export function apiBaseUrl(apiBase: string, origin: string): string {
+  if (/^https?:\/\//.test(apiBase)) return apiBase.replace(/\/+$/, '');
+  return origin + apiBase.replace(/\/+$/, '');
+}
+
 export function makeApi(apiBase: string, token: () => string | null, onUnauthorized: () => void, fetcher?: typeof fetch): Api {
-  const api = createClient<paths>({ baseUrl: apiBase || location.origin, ...(fetcher ? { fetch: fetcher } : {}) });
+  const api = createClient<paths>({ baseUrl: apiBaseUrl(apiBase, location.origin), ...(fetcher ? { fetch: fetcher } : {}) });
   const auth: Middleware = {
     onRequest({ request }) {
       const t = token();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { href, parse, withQuery } from './router';
+import { basePath, href, parse, withQuery } from './router';
 
 describe('router', () => {
   it.each([
@@ -17,6 +17,15 @@ describe('router', () => {
     expect(r.query.get('agent')).toBe(agent);
     expect(r.query.get('tab')).toBe(tab);
   });
+
+  it.each([
+    ['/console/', '/console/'],
+    ['/console', '/console/'],
+    ['/console/participants', '/console/'],
+    ['/prod/console/callback', '/prod/console/'],
+    ['/api/v2/console/shares', '/api/v2/console/'],
+    ['/elsewhere', '/console/'],
+  ])('basePath(%s) = %s', (p, want) => expect(basePath(p)).toBe(want));
 
   it('href drops empty values', () => {
     expect(href('connectors', { agent: 'a b', tab: null })).toBe('/console/connectors?agent=a+b');

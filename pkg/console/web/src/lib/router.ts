@@ -4,7 +4,19 @@
 
 import { useEffect, useState } from 'preact/hooks';
 
-export const base = '/console/';
+/**
+ * Where the console is mounted: /console/, or /prod/console/ behind a named
+ * API Gateway stage or a mapped path (the handler rewrites index.html's
+ * asset URLs the same way).
+ */
+export function basePath(pathname: string): string {
+  const i = pathname.indexOf('/console/');
+  if (i >= 0) return pathname.slice(0, i) + '/console/';
+  if (pathname.endsWith('/console')) return pathname + '/';
+  return '/console/';
+}
+
+export const base = basePath(typeof location === 'undefined' ? '/console/' : location.pathname);
 
 export const panels = [
   { id: 'requests', path: '', label: 'Access Requests' },
@@ -23,7 +35,7 @@ export interface Route {
 
 export function parse(pathname: string, search: string): Route {
   const query = new URLSearchParams(search);
-  let rest = pathname.startsWith(base) ? pathname.slice(base.length) : pathname === '/console' ? '' : null;
+  let rest = pathname.startsWith(base) ? pathname.slice(base.length) : pathname + '/' === base ? '' : null;
   if (rest === null) return { panel: 'notfound', query };
   rest = rest.replace(/\/+$/, '');
   if (rest === 'callback') return { panel: 'callback', query };
