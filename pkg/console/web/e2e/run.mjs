@@ -3,11 +3,22 @@
 // on their tabs, watch a new one arrive, a Viewer without buttons, an API
 // error in words, a share decline, and an axe-core scan of every panel.
 // `node e2e/run.mjs --docs` also rewrites docs/access-requests.png.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { axeScan, dist, expect, forget, launch, shots, signIn, startDevServer, StepFailed, steps, web } from './lib.mjs';
 
 const docs = process.argv.includes('--docs');
+
+/** The dev seed's ids: UUID v5 (SHA-1) of a name in devserver's namespace. */
+function uuidv5(name) {
+  const ns = Buffer.from('6f1c3c568a4e4e599a530d2f8f3c1a11', 'hex');
+  const h = createHash('sha1').update(ns).update(name).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
 if (!existsSync(join(dist, 'index.html'))) {
   console.error(`no built console in ${dist}: run "npm run build" first`);
   process.exit(1);
@@ -74,6 +85,22 @@ try {
     await axeScan(page, 'Connectors (dialog)');
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
+  await step('alice creates a Telegram connector with onboarding on', page, async () => {
+    await page.getByRole('button', { name: 'New connector' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New connector' });
+    await dialog.getByLabel('Provider').selectOption('telegram');
+    await dialog.getByLabel('Display name').fill('Sales on Telegram');
+    await dialog.getByLabel('Bot token').fill('987654321:DEV-sales-bot-token_0123456789');
+    await dialog.getByLabel('Secret token (for setWebhook)').fill('dev-sales-secret-token');
+    await dialog.getByLabel('Ask unknown senders to wait for approval').check();
+    await dialog.getByLabel(/^Onboarding message/).fill('Hi! Sales will get back to you.');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const created = page.getByRole('dialog', { name: 'Sales on Telegram' });
+    await created.getByRole('button', { name: 'Generate URL' }).click();
+    expect(/\/v1\/hooks\/telegram\//.test(await created.getByRole('textbox', { name: 'Webhook URL' }).inputValue()), 'no webhook URL for the new connector');
+    await created.getByRole('button', { name: 'Close' }).click();
+    await page.locator('li.card', { hasText: 'Sales on Telegram' }).getByText('on', { exact: true }).waitFor();
+  });
   await step('axe: Connectors', page, async () => axe.push(['Connectors', await axeScan(page, 'Connectors')]));
 
   await step('alice sees participants with health and bindings', page, async () => {
@@ -100,6 +127,14 @@ try {
     await page.getByRole('link', { name: 'Collaborators' }).click();
     await page.locator('tbody tr', { hasText: 'erin' }).getByText('asks for Editor').waitFor();
     expect(await page.getByRole('combobox', { name: /Role of Carol/ }).inputValue() === 'EDITOR', "carol's role is not shown as Editor");
+  });
+  await step("alice turns off carol's access-request alerts", page, async () => {
+    const box = page.locator('tbody tr', { hasText: 'carol' }).getByLabel('Access requests');
+    const was = await box.isChecked();
+    await box.setChecked(!was);
+    await page.getByText("Saved Carol Demo's alert preferences.").first().waitFor();
+    await page.reload();
+    expect((await page.locator('tbody tr', { hasText: 'carol' }).getByLabel('Access requests').isChecked()) === !was, 'the preference did not stick');
   });
   await step('axe: Collaborators', page, async () => axe.push(['Collaborators', await axeScan(page, 'Collaborators')]));
 
@@ -300,6 +335,23 @@ try {
     await dialog.getByRole('button', { name: 'Yes, decline' }).click();
     await page.getByText('Declined Walter White.').first().waitFor();
     await page.getByText('Nobody is waiting for a decision.').waitFor();
+  });
+
+  await step('olivia accepts a recipient who just registered, as a seller', page, async () => {
+    // rita, invited but not registered (seed), completes her profile through the public API.
+    const rita = uuidv5('recipient/rita');
+    const res = await fetch(`${server.base}/v1/shares/complete-profile/${rita}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ firstname: 'Rita', lastname: 'Skeeter', language: 'en' }),
+    });
+    expect(res.ok, `complete-profile answered ${res.status}: ${await res.text()}`);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const card = page.locator('li.card', { hasText: 'Rita Skeeter' });
+    await card.waitFor();
+    await card.getByLabel('Marketplace role').selectOption('seller');
+    await card.getByRole('button', { name: 'Accept Rita Skeeter' }).click();
+    await page.getByText('Accepted Rita Skeeter as seller').first().waitFor();
   });
 } catch (e) {
   code = 1;

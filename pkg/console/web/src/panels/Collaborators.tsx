@@ -71,11 +71,20 @@ function CollaboratorRow({ c, canManage, self, onDone }: { c: Collaborator; canM
   const act = useAction();
   const who = [c.firstName, c.lastName].filter(Boolean).join(' ') || c.userId;
   const path = { tenant, agentId: agent };
-  const put = (role: string, alertPreferences: Prefs, msg: string) =>
-    act.run(async () => {
-      await call(api.PUT('/v1/tenants/{tenant}/agents/{agentId}/collaborators', { params: { path }, body: { userId: c.userId, role, alertPreferences } }), 'manage-collaborators');
+  // Shown at once, put back if the save fails.
+  const [prefs, setPrefs] = useState<Prefs>(c.alertPreferences);
+  const put = (role: string, alertPreferences: Prefs, msg: string) => {
+    setPrefs(alertPreferences);
+    return act.run(async () => {
+      try {
+        await call(api.PUT('/v1/tenants/{tenant}/agents/{agentId}/collaborators', { params: { path }, body: { userId: c.userId, role, alertPreferences } }), 'manage-collaborators');
+      } catch (e) {
+        setPrefs(c.alertPreferences);
+        throw e;
+      }
       onDone(msg);
     });
+  };
   return (
     <tr>
       <td data-label="User">
@@ -94,7 +103,7 @@ function CollaboratorRow({ c, canManage, self, onDone }: { c: Collaborator; canM
         ) : canManage ? (
           <label class="inline">
             <span class="sr-only">Role of {who}</span>
-            <select value={c.role} disabled={act.busy} onChange={(e) => put((e.target as HTMLSelectElement).value, c.alertPreferences, `${who} is now ${roleLabel((e.target as HTMLSelectElement).value)}.`)}>
+            <select value={c.role} disabled={act.busy} onChange={(e) => put((e.target as HTMLSelectElement).value, prefs, `${who} is now ${roleLabel((e.target as HTMLSelectElement).value)}.`)}>
               {roles.map((r) => (
                 <option key={r} value={r}>
                   {roleLabel(r)}
@@ -112,9 +121,9 @@ function CollaboratorRow({ c, canManage, self, onDone }: { c: Collaborator; canM
             <label class="check" key={k}>
               <input
                 type="checkbox"
-                checked={c.alertPreferences[k]}
+                checked={prefs[k]}
                 disabled={!canManage || c.status === 'PENDING' || act.busy}
-                onChange={(e) => put(c.role, { ...c.alertPreferences, [k]: (e.target as HTMLInputElement).checked }, `Saved ${who}'s alert preferences.`)}
+                onChange={(e) => put(c.role, { ...prefs, [k]: (e.target as HTMLInputElement).checked }, `Saved ${who}'s alert preferences.`)}
               />{' '}
               {l}
             </label>

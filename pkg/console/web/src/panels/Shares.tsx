@@ -31,9 +31,14 @@ export default function Shares() {
   };
   return (
     <section aria-labelledby="panel-title">
-      <div class="panel-head">
-        <h1 id="panel-title">Shares</h1>
-        <p class="muted">People outside {org} who registered after a document was shared with them, waiting for your decision.</p>
+      <div class="panel-head row spread">
+        <div>
+          <h1 id="panel-title">Shares</h1>
+          <p class="muted">People outside {org} who registered after a document was shared with them, waiting for your decision.</p>
+        </div>
+        <button type="button" onClick={list.reload} disabled={list.loading}>
+          Refresh
+        </button>
       </div>
       <p role="status" class={notice ? 'notice' : 'sr-only'}>
         {notice}
