@@ -103,6 +103,7 @@ export async function launch({ width = 1280, height = 800 } = {}) {
 
 /** Runs named steps in order; a failure stops the run with the step's name. */
 export function steps() {
+  rmSync(shots, { recursive: true, force: true }); // only this run's pictures
   mkdirSync(shots, { recursive: true });
   let n = 0;
   const results = [];
