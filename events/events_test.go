@@ -70,6 +70,9 @@ var expect = map[string]expectation{
 	"collaborators-approve.json":       {status: 200, fields: map[string]any{"userId": "erin", "role": "EDITOR", "status": "ACTIVE"}},
 	"collaborators-reject.json":        {status: 204},
 	"collaborators-delete.json":        {status: 204},
+	// The agent's alert settings (pkg/alerts): the demo Slack connector's channel.
+	"collaborators-alertsettingsget.json": {status: 200, fields: map[string]any{"agentId": "support-bot", "slack": nil}},
+	"collaborators-alertsettingsput.json": {status: 200, fields: map[string]any{"agentId": "support-bot", "modifiedBy": "alice"}},
 
 	// Participants on the demo data: Walter Skinner (Teams) bound to support-bot.
 	"participants-create.json":  {status: 201, fields: map[string]any{"displayName": "Dana Scully", "kind": "PERSON"}},
@@ -98,6 +101,9 @@ var expect = map[string]expectation{
 	"shares-share.json":           {claims: &sharesAdmin, config: sharesConfig, status: 201, fields: map[string]any{"data": map[string]any{}}},
 	"shares-checkrecipient.json":  {claims: &sharesAdmin, config: sharesConfig, status: 200},
 	"shares-pendingrequests.json": {claims: &sharesAdmin, status: 200},
+	"shares-auditevents.json":     {claims: &sharesAdmin, status: 200},
+	"shares-getsettings.json":     {claims: &sharesAdmin, status: 200},
+	"shares-putsettings.json":     {claims: &sharesAdmin, status: 200},
 	"shares-state.json":           {status: 200},
 	"shares-sharestate.json":      {status: 200},
 	"shares-completeprofile.json": {config: sharesConfig, status: 200},

@@ -66,6 +66,7 @@ func templateParams(e *apikit.Env) map[string]string {
 		"AuditRetentionDays":   "400",
 		"ShareExpiryDays":      "30",
 		"ConsoleClientId":      "gatehouse-console",
+		"AlertDigestMinutes":   "15",
 	}
 }
 

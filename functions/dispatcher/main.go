@@ -1,6 +1,6 @@
 // Command dispatcher is the DispatcherFunction Lambda: it delivers the
 // messaging kinds of outbox messages (messaging.Kinds: chat.send,
-// event.put, mail.send) from the table's stream and reports partial batch
+// event.put, mail.send, alert.pending) from the table's stream and reports partial batch
 // failures.
 package main
 
@@ -18,7 +18,10 @@ import (
 )
 
 func main() {
-	cfg := messaging.ConfigFromEnv(os.Getenv)
+	cfg, err := messaging.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		log.Fatal(err)
+	}
 	p, err := platform.FromEnv(context.Background())
 	if err != nil {
 		log.Fatal(err)

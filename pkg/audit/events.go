@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
@@ -93,18 +94,34 @@ type ParticipantDetail struct {
 }
 
 // Participant returns the actions of a participant's change. The entry is
-// filed under each of its agents' admins' view through the first agent
-// (an entry has one agent); with none it is tenant-wide only.
-func Participant(ctx context.Context, detailType string, d ParticipantDetail) store.TxAction {
+// filed under each of its agents (and also, e.g. agents a change removed)
+// so that every one of their admins finds it with agentId; with none it is
+// tenant-wide only.
+func Participant(ctx context.Context, detailType string, d ParticipantDetail, also ...string) store.TxAction {
 	if d.AgentIDs == nil {
 		d.AgentIDs = []string{}
 	}
-	var agent string
-	if len(d.AgentIDs) > 0 {
-		agent = d.AgentIDs[0]
+	agents := append(append([]string{}, d.AgentIDs...), also...)
+	var first string
+	if len(agents) > 0 {
+		first = agents[0]
 	}
-	return withEvent(ctx, Change{Scope: store.TenantScope(d.Tenant), AgentID: agent, Action: detailType,
+	return withEvent(ctx, Change{Scope: store.TenantScope(d.Tenant), AgentID: first, AgentIDs: agents, Action: detailType,
 		TargetType: TargetParticipant, TargetID: d.ParticipantID, At: d.At}, d.Tenant, newEvent(detailType, d))
+}
+
+// AgentCopies is how many more writes than one an entry filed under
+// agents takes (Participant's copies), for transaction budgets.
+func AgentCopies(agents ...[]string) int {
+	var all []string
+	for _, as := range agents {
+		for _, a := range as {
+			if a != "" && !slices.Contains(all, a) {
+				all = append(all, a)
+			}
+		}
+	}
+	return max(len(all)-1, 0)
 }
 
 // ShareDetail is the detail of the Share* events.

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,9 +19,11 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
 	"github.com/gatehouse/gatehouse/pkg/audit"
+	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/participants/roster"
 	"github.com/gatehouse/gatehouse/pkg/shares"
+	"github.com/gatehouse/gatehouse/pkg/testkit/apikit"
 	"github.com/gatehouse/gatehouse/pkg/testkit/dynamokit"
 )
 
@@ -41,6 +47,52 @@ func events(t *testing.T, tbl *dynamokit.Table) []audit.Event {
 	return out
 }
 
+// inboundEvents sends Telegram webhooks through the API: a message on a
+// connector with onboarding off (InboundMessageAccepted) and two new
+// senders on one with floodLimitPerHour 1 (AccessRequestFloodGuardTripped).
+func inboundEvents(t *testing.T, e *apikit.Env) {
+	t.Helper()
+	admin := e.Token(t, "admin", map[string]string{tenant: "ADMIN"})
+	configs := "/v1/tenants/" + tenant + "/integrations/" + connectors.IntegrationID(connectors.Telegram) + "/configs"
+	const secret = "tg_secret-token-0123456789"
+	connector := func(onboarding bool, flood int) string {
+		b, _ := json.Marshal(map[string]any{"agentId": agent, "displayName": "Telegram", "floodLimitPerHour": flood,
+			"onboarding": map[string]any{"enabled": onboarding, "message": "Welcome."},
+			"parameters": map[string]string{"botToken": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "secretToken": secret}})
+		res := e.Do(t, http.MethodPost, configs, admin, string(b))
+		var v connectors.View
+		if res.Status != http.StatusCreated || json.Unmarshal([]byte(res.Body), &v) != nil {
+			t.Fatalf("create connector: %d %s", res.Status, res.Body)
+		}
+		res = e.Do(t, http.MethodPost, configs+"/"+v.ID+":generateWebhookUrl", admin, "")
+		var minted connectors.WebhookURL
+		if res.Status != http.StatusOK || json.Unmarshal([]byte(res.Body), &minted) != nil {
+			t.Fatalf("generate webhook URL: %d %s", res.Status, res.Body)
+		}
+		u, err := url.Parse(minted.WebhookURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Path
+	}
+	send := func(hook string, sender, update int) {
+		body := fmt.Sprintf(`{"update_id":%d,"message":{"message_id":7,"from":{"id":%d,"is_bot":false,"first_name":"Fox"},`+
+			`"chat":{"id":%d,"type":"private","first_name":"Fox"},"date":1700000000,"text":"hello"}}`, update, sender, sender)
+		req := httptest.NewRequest(http.MethodPost, hook, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		rec := httptest.NewRecorder()
+		e.Handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("webhook %s: %d %s", hook, rec.Code, rec.Body)
+		}
+	}
+	send(connector(false, 100), 1001, 1)
+	flooded := connector(true, 1)
+	send(flooded, 2001, 2)
+	send(flooded, 2002, 3)
+}
+
 func newRequest(t *testing.T, repo *accessrequests.Repo, now int64) accessrequests.AccessRequest {
 	t.Helper()
 	ar := accessrequests.AccessRequest{ID: uuid.NewString(), IntegrationConfigID: connector, Provider: "SLACK",
@@ -55,7 +107,8 @@ func newRequest(t *testing.T, repo *accessrequests.Repo, now int64) accessreques
 // Every state change that emits an event emits a detail its schema
 // (schemas/<detailType>.json) accepts, and every schema is exercised.
 func TestEventDetailsMatchSchemas(t *testing.T) {
-	tbl := dynamokit.NewTable(t)
+	e := apikit.New(t)
+	tbl := e.Table
 	ctx := context.Background()
 	repo, people, shareStore := accessrequests.NewRepo(tbl.Store), roster.NewRepo(tbl.Store), shares.NewStore(tbl.Store)
 	now := time.Now().UnixMilli()
@@ -120,6 +173,9 @@ func TestEventDetailsMatchSchemas(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+
+	// Webhooks: a message let in, and a connector's flooded hour.
+	inboundEvents(t, e)
 
 	compiler := jsonschema.NewCompiler()
 	schemas := map[string]*jsonschema.Schema{}

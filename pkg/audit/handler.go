@@ -39,24 +39,33 @@ func Routes(p *platform.Platform) ([]httpapi.Route, error) {
 
 // View is an audit entry as the API shows it; unset fields are null.
 type View struct {
-	ID           string  `json:"id"`
-	TenantID     string  `json:"tenantId"`
-	AgentID      *string `json:"agentId"`
-	Actor        string  `json:"actor"`
-	Action       string  `json:"action"`
-	TargetType   string  `json:"targetType"`
-	TargetID     string  `json:"targetId"`
-	StatusBefore *string `json:"statusBefore"`
-	StatusAfter  *string `json:"statusAfter"`
-	Note         *string `json:"note"`
-	RequestID    *string `json:"requestId"`
-	SourceIP     *string `json:"sourceIp"`
-	UserAgent    *string `json:"userAgent"`
-	CreatedAt    int64   `json:"createdAt"`
+	ID       string  `json:"id"`
+	TenantID string  `json:"tenantId"`
+	AgentID  *string `json:"agentId"`
+	// AgentIDs are all the agents the entry is filed under ([] for none).
+	AgentIDs     []string `json:"agentIds"`
+	Actor        string   `json:"actor"`
+	Action       string   `json:"action"`
+	TargetType   string   `json:"targetType"`
+	TargetID     string   `json:"targetId"`
+	StatusBefore *string  `json:"statusBefore"`
+	StatusAfter  *string  `json:"statusAfter"`
+	Note         *string  `json:"note"`
+	RequestID    *string  `json:"requestId"`
+	SourceIP     *string  `json:"sourceIp"`
+	UserAgent    *string  `json:"userAgent"`
+	CreatedAt    int64    `json:"createdAt"`
 }
 
 func viewOf(tenant string, e Entry) View {
-	return View{ID: e.ID, TenantID: tenant, AgentID: optional(e.AgentID), Actor: e.Actor, Action: e.Action,
+	agents := e.AgentIDs
+	if agents == nil {
+		agents = []string{}
+		if e.AgentID != "" {
+			agents = []string{e.AgentID}
+		}
+	}
+	return View{ID: e.ID, TenantID: tenant, AgentID: optional(e.AgentID), AgentIDs: agents, Actor: e.Actor, Action: e.Action,
 		TargetType: e.TargetType, TargetID: e.TargetID, StatusBefore: optional(e.StatusBefore), StatusAfter: optional(e.StatusAfter),
 		Note: optional(e.Note), RequestID: optional(e.RequestID), SourceIP: optional(e.SourceIP), UserAgent: optional(e.UserAgent),
 		CreatedAt: e.At}
@@ -81,7 +90,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := Filter{AgentID: lp.AgentID, Actor: lp.Query.Get("actor"), PageSize: lp.PageSize, PageToken: lp.PageToken}
-	if f.TargetType, err = httpapi.Enum("targetType", lp.Query.Get("targetType"), TargetAccessRequest, TargetParticipant, TargetCollaborator); err != nil {
+	if f.TargetType, err = httpapi.Enum("targetType", lp.Query.Get("targetType"), TargetAccessRequest, TargetParticipant, TargetCollaborator, TargetIntegrationConfig); err != nil {
 		return err
 	}
 	if v := lp.Query.Get("targetId"); v != "" {
@@ -102,13 +111,13 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	if len(f.Actor) > 256 {
 		return problem.BadRequest("invalid-actor", "actor must be at most 256 characters")
 	}
-	if f.From, err = parseTime("from", lp.Query.Get("from")); err != nil {
+	if f.From, err = ParseTime("from", lp.Query.Get("from")); err != nil {
 		return err
 	}
-	if f.To, err = parseTime("to", lp.Query.Get("to")); err != nil {
+	if f.To, err = ParseTime("to", lp.Query.Get("to")); err != nil {
 		return err
 	}
-	jsonl, err := wantsJSONLines(r, lp.Query.Get("format"))
+	jsonl, err := WantsJSONLines(r, lp.Query.Get("format"))
 	if err != nil {
 		return err
 	}
@@ -135,6 +144,12 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 	if !jsonl {
 		return httpapi.WriteList(w, r, views, next)
 	}
+	return WriteJSONLines(w, r, views, next)
+}
+
+// WriteJSONLines answers one page of views as JSON Lines, with the next
+// page's Link.
+func WriteJSONLines[T any](w http.ResponseWriter, r *http.Request, views []T, next string) error {
 	if next != "" {
 		w.Header().Set("Link", "<"+httpapi.NextPageURL(r, next)+`>; rel="next"`)
 	}
@@ -151,7 +166,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 }
 
 // wantsJSONLines reads ?format=jsonl|json or, without it, the Accept header.
-func wantsJSONLines(r *http.Request, format string) (bool, error) {
+func WantsJSONLines(r *http.Request, format string) (bool, error) {
 	switch strings.ToLower(format) {
 	case "jsonl", "ndjson":
 		return true, nil
@@ -164,7 +179,7 @@ func wantsJSONLines(r *http.Request, format string) (bool, error) {
 }
 
 // parseTime reads epoch milliseconds or an RFC 3339 time.
-func parseTime(field, v string) (int64, error) {
+func ParseTime(field, v string) (int64, error) {
 	if v == "" {
 		return 0, nil
 	}

@@ -25,6 +25,10 @@ type Filter struct {
 	PageToken                            string
 }
 
+// agentCond matches an entry of the agent: its first agent or one it is
+// also filed under (a participant's other agents).
+const agentCond = "agentId = ? OR contains(agentIds, ?)"
+
 // List returns one page of entries, newest first, and the next page's
 // token. The narrowest index serves the query (target, actor, agent,
 // then the whole scope); the time range is a key condition, the other
@@ -33,20 +37,20 @@ type Filter struct {
 func (r *Repo) List(ctx context.Context, scope string, f Filter) ([]Entry, string, error) {
 	var index, pkAttr, skAttr, pk string
 	var conds []string
-	var args []any
+	var args [][]any
 	switch {
 	case f.TargetID != "":
 		index, pkAttr, skAttr, pk = store.GSI2, "GSI2PK", "GSI2SK", store.AuditsByTargetPK(scope, f.TargetType, f.TargetID)
 		if f.Actor != "" {
-			conds, args = append(conds, "actor = ?"), append(args, f.Actor)
+			conds, args = append(conds, "actor = ?"), append(args, []any{f.Actor})
 		}
 		if f.AgentID != "" {
-			conds, args = append(conds, "agentId = ?"), append(args, f.AgentID)
+			conds, args = append(conds, agentCond), append(args, []any{f.AgentID, f.AgentID})
 		}
 	case f.Actor != "":
 		index, pkAttr, skAttr, pk = store.GSI3, "GSI3PK", "GSI3SK", store.AuditsByActorPK(scope, f.Actor)
 		if f.AgentID != "" {
-			conds, args = append(conds, "agentId = ?"), append(args, f.AgentID)
+			conds, args = append(conds, agentCond), append(args, []any{f.AgentID, f.AgentID})
 		}
 	case f.AgentID != "":
 		index, pkAttr, skAttr, pk = store.GSI1, "GSI1PK", "GSI1SK", store.AuditsByAgentPK(scope, f.AgentID)
@@ -54,7 +58,7 @@ func (r *Repo) List(ctx context.Context, scope string, f Filter) ([]Entry, strin
 		index, pkAttr, skAttr, pk = store.GSI4, "GSI4PK", "GSI4SK", store.AuditsPK(scope)
 	}
 	if f.TargetType != "" && f.TargetID == "" {
-		conds, args = append(conds, "targetType = ?"), append(args, f.TargetType)
+		conds, args = append(conds, "targetType = ?"), append(args, []any{f.TargetType})
 	}
 	q := r.table.Get(pkAttr, pk).Index(index).Order(dynamo.Descending)
 	if f.From > 0 || f.To > 0 {
@@ -68,7 +72,7 @@ func (r *Repo) List(ctx context.Context, scope string, f Filter) ([]Entry, strin
 	}
 	for i, c := range conds {
 		// Successive Filter calls are ANDed.
-		q = q.Filter(c, args[i])
+		q = q.Filter(c, args[i]...)
 	}
 	if len(conds) == 0 {
 		items, next, err := store.QueryPage[entryItem](ctx, q, pkAttr, pk, f.PageSize, f.PageToken)

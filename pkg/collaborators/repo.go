@@ -224,16 +224,34 @@ func (r *Repo) write(ctx context.Context, tenant, agent, user string, cur *item,
 // auditChange is the audit entry of a collaborator write; the status is
 // "{status} {role}" (e.g. "ACTIVE EDITOR"), "" for none.
 func auditChange(ctx context.Context, tenant, agent, user string, cur *item, next *Collaborator) store.TxAction {
-	c := audit.Change{Scope: store.TenantScope(tenant), AgentID: agent, Action: audit.CollaboratorRemoved,
-		TargetType: audit.TargetCollaborator, TargetID: user}
+	c := audit.Change{Scope: store.TenantScope(tenant), AgentID: agent, TargetType: audit.TargetCollaborator, TargetID: user}
+	var before Collaborator
 	if cur != nil {
-		cc := cur.collaborator()
-		c.StatusBefore = cc.Status + " " + cc.Role
+		before = cur.collaborator()
+		c.StatusBefore = before.Status + " " + before.Role
 	}
 	if next != nil {
-		c.Action, c.StatusAfter, c.At = audit.CollaboratorChanged, next.Status+" "+next.Role, next.ModifiedAt
+		c.StatusAfter, c.At = next.Status+" "+next.Role, next.ModifiedAt
 	}
+	c.Action = collaboratorAction(cur != nil, before.Status, next)
 	return audit.Record(ctx, c)
+}
+
+// collaboratorAction names a write by the states it joins.
+func collaboratorAction(existed bool, before string, next *Collaborator) string {
+	switch {
+	case next == nil && before == StatusPending:
+		return audit.CollaboratorRejected
+	case next == nil:
+		return audit.CollaboratorRevoked
+	case next.Status == StatusPending:
+		return audit.CollaboratorAccessRequested
+	case !existed:
+		return audit.CollaboratorGranted
+	case before == StatusPending:
+		return audit.CollaboratorApproved // :approve, or a PUT granting the request
+	}
+	return audit.CollaboratorChanged
 }
 
 // Grant applies a PUT and returns the collaborator as stored. It fails

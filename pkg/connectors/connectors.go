@@ -212,7 +212,7 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	next.ModifiedAt = s.now().UnixMilli()
-	if next, err = s.repo.Update(r.Context(), t, next); err != nil {
+	if next, err = s.repo.Update(r.Context(), t, cur, next); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, s.view(r, next))

@@ -1,14 +1,19 @@
 package connectors
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/guregu/dynamo/v2"
 
+	"github.com/gatehouse/gatehouse/pkg/audit"
 	"github.com/gatehouse/gatehouse/pkg/problem"
 	"github.com/gatehouse/gatehouse/pkg/store"
 )
@@ -93,6 +98,7 @@ func (r *Repo) Create(ctx context.Context, tenant string, c Connector) error {
 		tx.Put(actHook, r.table.Put(newHook(tenant, c, c.CreatedAt)).If("attribute_not_exists(PK)"))
 	}
 	tx.Put(actConnector, r.table.Put(newItem(tenant, c)).If("attribute_not_exists(PK)"))
+	tx.Join(auditEntry(ctx, tenant, c, audit.IntegrationConfigCreated, "", "", c.Provider+" "+c.DisplayName, c.CreatedAt))
 	if err := tx.Run(ctx); err != nil {
 		if store.ConditionFailed(err, actConnector) || store.ConditionFailed(err, actHook) {
 			return store.ErrConflict
@@ -128,14 +134,17 @@ func (r *Repo) touchHook(tx *store.Tx, next Connector) {
 		Set("version", next.Version).If("connectorId = ?", next.ID))
 }
 
-// Update replaces a connector if nobody changed it since it was read
-// (version check); its webhook key stays. It returns the stored connector.
-func (r *Repo) Update(ctx context.Context, tenant string, next Connector) (Connector, error) {
-	prev := next.Version
-	next.Version++
+// Update replaces cur by next if nobody changed it since it was read
+// (version check), with an IntegrationConfigUpdated audit entry naming the
+// changed fields (never values); its webhook key stays. It returns the
+// stored connector.
+func (r *Repo) Update(ctx context.Context, tenant string, cur, next Connector) (Connector, error) {
+	prev := cur.Version
+	next.Version = prev + 1
 	tx := r.st.Tx()
 	tx.Put(actConnector, r.table.Put(newItem(tenant, next)).If("version = ?", prev))
 	r.touchHook(tx, next)
+	tx.Join(auditEntry(ctx, tenant, next, audit.IntegrationConfigUpdated, "", "", "changed: "+strings.Join(changedFields(cur, next), ", "), next.ModifiedAt))
 	if err := tx.Run(ctx); err != nil {
 		if store.ConditionFailed(err, actConnector) || store.ConditionFailed(err, actHook) {
 			return Connector{}, store.ErrConflict
@@ -152,6 +161,7 @@ func (r *Repo) Delete(ctx context.Context, tenant string, c Connector) error {
 	if c.HasWebhookKey() {
 		tx.Delete(actHook, r.table.Delete("PK", store.HookPK(c.WebhookKeyHash)).Range("SK", store.MarkerSK))
 	}
+	tx.Join(auditEntry(ctx, tenant, c, audit.IntegrationConfigDeleted, "", "", c.Provider+" "+c.DisplayName, 0))
 	err := tx.Run(ctx)
 	if store.ConditionFailed(err, actConnector) {
 		return store.ErrConflict
@@ -182,6 +192,12 @@ func (r *Repo) BindKey(ctx context.Context, tenant string, cur Connector, key st
 		tx.Delete(actOldHook, r.table.Delete("PK", store.HookPK(cur.WebhookKeyHash)).Range("SK", store.MarkerSK))
 	}
 	tx.Put(actHook, r.table.Put(newHook(tenant, next, at)).If("attribute_not_exists(PK)"))
+	action := audit.WebhookURLGenerated
+	if mustBeBound {
+		action = audit.WebhookURLRotated
+	}
+	// The statuses are the key prefixes: which URL stopped and which began.
+	tx.Join(auditEntry(ctx, tenant, next, action, cur.WebhookKeyPrefix, next.WebhookKeyPrefix, "", at))
 	if err := tx.Run(ctx); err != nil {
 		if store.ConditionFailed(err, actConnector) || store.ConditionFailed(err, actHook) {
 			return Connector{}, store.ErrConflict
@@ -189,6 +205,51 @@ func (r *Repo) BindKey(ctx context.Context, tenant string, cur Connector, key st
 		return Connector{}, fmt.Errorf("connectors: bind webhook key: %w", err)
 	}
 	return next, nil
+}
+
+// auditEntry is the audit entry of an administrative change to c.
+func auditEntry(ctx context.Context, tenant string, c Connector, action, before, after, note string, at int64) store.TxAction {
+	return audit.Record(ctx, AuditChange(tenant, c, action, before, after, note, at))
+}
+
+// AuditChange is the audit change of an action on c, filed under its agent.
+func AuditChange(tenant string, c Connector, action, before, after, note string, at int64) audit.Change {
+	return audit.Change{Scope: store.TenantScope(tenant), AgentID: c.AgentID, Action: action,
+		TargetType: audit.TargetIntegrationConfig, TargetID: c.ID, StatusBefore: before, StatusAfter: after, Note: note, At: at}
+}
+
+// changedFields names the API fields in which next differs from cur, and
+// the parameters (credentials) by name, secrets included: names only.
+func changedFields(cur, next Connector) []string {
+	var out []string
+	a, b := fieldMap(ViewOf(cur, "")), fieldMap(ViewOf(next, ""))
+	for k, v := range b {
+		if k != "modifiedAt" && k != "parameters" && k != "hasAuth" && !bytes.Equal(a[k], v) {
+			out = append(out, k)
+		}
+	}
+	for k, v := range next.Credentials {
+		if cv, ok := cur.Credentials[k]; !ok || cv != v {
+			out = append(out, "parameters."+k)
+		}
+	}
+	for k := range cur.Credentials {
+		if _, ok := next.Credentials[k]; !ok {
+			out = append(out, "parameters."+k)
+		}
+	}
+	sort.Strings(out)
+	if len(out) == 0 {
+		return []string{"nothing"}
+	}
+	return out
+}
+
+func fieldMap(v View) map[string]json.RawMessage {
+	b, _ := json.Marshal(v)
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(b, &m) // a View always marshals to an object
+	return m
 }
 
 // List returns one page of a tenant's connectors of provider (agent "" =

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/pkg/audit"
 	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/chatsend"
 	"github.com/gatehouse/gatehouse/pkg/httpapi"
@@ -75,7 +76,7 @@ func (s *Service) applyWebhookToProvider(w http.ResponseWriter, r *http.Request,
 	if err := httpapi.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	_, c, err := s.load(r, authz.Admin, idv)
+	t, c, err := s.load(r, authz.Admin, idv)
 	if err != nil {
 		return err
 	}
@@ -99,6 +100,14 @@ func (s *Service) applyWebhookToProvider(w http.ResponseWriter, r *http.Request,
 		out.ProviderResponse, out.ErrorMessage = ptr(reply.Raw), ptr(reply.Description)
 	default:
 		out.Applied, out.ProviderResponse = true, ptr(reply.Raw)
+	}
+	// The provider changed, gatehouse did not: the entry is written alone.
+	note, after := "applied", "APPLIED"
+	if !out.Applied {
+		note, after = "failed: "+*out.ErrorMessage, "FAILED"
+	}
+	if err := audit.Append(r.Context(), s.repo.st, AuditChange(t, c, audit.WebhookURLApplied, "", after, note, s.now().UnixMilli())); err != nil {
+		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, out)
 }

@@ -237,7 +237,11 @@ func newDeps(o Options, endpoint, issuer string, env map[string]string) (*platfo
 	}
 	p.Config.PublicBaseURL = cfg.PublicBaseURL
 	deps := routes.NewDeps(p, cfg)
-	outboxCfg := kinds.Config{Messaging: messaging.ConfigFromEnv(getenv), Avatars: cfg.Participants}
+	mc, err := messaging.ConfigFromEnv(getenv)
+	if err != nil {
+		return nil, nil, kinds.Config{}, err
+	}
+	outboxCfg := kinds.Config{Messaging: mc, Avatars: cfg.Participants}
 	return p, deps, outboxCfg, nil
 }
 

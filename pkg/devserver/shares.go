@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/keycloak"
+	"github.com/gatehouse/gatehouse/pkg/mail"
 	"github.com/gatehouse/gatehouse/pkg/mail/delivery"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
 	"github.com/gatehouse/gatehouse/pkg/routes"
@@ -19,11 +20,13 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/testkit/issuerkit"
 	"github.com/gatehouse/gatehouse/pkg/testkit/keycloakkit"
 	"github.com/gatehouse/gatehouse/pkg/testkit/s3kit"
+	"github.com/gatehouse/gatehouse/pkg/testkit/seskit"
 )
 
 // The document-shares demo: organization DemoOrg with two documents, a
 // Keycloak stand-in on loopback unless KEYCLOAK_URL is set, and e-mails
-// written as .eml files under .devstack/data/mail unless MAIL_DIR is set.
+// sent through the real SES v2 client to an SES stand-in that writes them as
+// .eml files under .devstack/data/mail, or MAIL_DIR when set.
 const (
 	DemoOrg   = "org-demo"
 	DemoRealm = "gatehouse"
@@ -55,6 +58,7 @@ var sharesDev struct {
 	mailDir  string
 	keycloak string              // base URL in use
 	standin  *keycloakkit.Server // nil with a real Keycloak
+	ses      *seskit.Server
 }
 
 func init() {
@@ -70,32 +74,33 @@ func startShares(ctx context.Context, h Hook) (func(), error) {
 	sharesDev.mailDir = os.Getenv("MAIL_DIR")
 	if sharesDev.mailDir == "" {
 		sharesDev.mailDir = filepath.Join(h.Data, "mail")
-		h.Env["MAIL_DIR"] = sharesDev.mailDir
 	}
 	if abs, err := filepath.Abs(sharesDev.mailDir); err == nil {
 		sharesDev.mailDir = abs
 	}
-	if err := os.MkdirAll(sharesDev.mailDir, 0o755); err != nil {
-		return nil, fmt.Errorf("devserver: mail folder: %w", err)
+	stopSES, err := startSES(h)
+	if err != nil {
+		return nil, err
 	}
-	h.Logger.Info("share e-mails are written as .eml files", "dir", sharesDev.mailDir)
 	if os.Getenv("SHARE_STATE_BASE_URL") == "" {
 		h.Env["SHARE_STATE_BASE_URL"] = h.Base
 	}
 	stopS3, err := documentBucket(ctx, h)
 	if err != nil {
+		stopSES()
 		return nil, err
 	}
+	stop := func() { stopS3(); stopSES() }
 	if u := os.Getenv("KEYCLOAK_URL"); u != "" {
 		sharesDev.keycloak = u
 		h.Logger.Info("shares use Keycloak", "url", u, "realm", os.Getenv("KEYCLOAK_REALM"))
-		return stopS3, nil
+		return stop, nil
 	}
 	kc := keycloakkit.NewServer(DemoRealm, func(format string, args ...any) {
 		h.Logger.Info(fmt.Sprintf(format, args...))
 	})
 	if err := kc.Start(); err != nil {
-		stopS3()
+		stop()
 		return nil, err
 	}
 	sharesDev.standin, sharesDev.keycloak = kc, kc.URL
@@ -104,7 +109,30 @@ func startShares(ctx context.Context, h Hook) (func(), error) {
 	h.Env["KEYCLOAK_CLIENT_ID"] = kc.ClientID
 	h.Env["KEYCLOAK_CLIENT_SECRET"] = kc.ClientSecret
 	h.Logger.Info("Keycloak stand-in (in memory; set KEYCLOAK_URL for a real one)", "url", kc.URL, "realm", DemoRealm)
-	return func() { kc.Close(); stopS3() }, nil
+	return func() { kc.Close(); stop() }, nil
+}
+
+// startSES starts the SES v2 stand-in writing into the mail folder and
+// points the mail.send handler at it: e-mail takes the production path
+// (the SES client, its errors and retries) and the fault switches can
+// take SES down (/dev/faults).
+func startSES(h Hook) (func(), error) {
+	dir, err := mail.NewDir(sharesDev.mailDir)
+	if err != nil {
+		return nil, fmt.Errorf("devserver: mail folder: %w", err)
+	}
+	s := seskit.New(dir, h.Logger)
+	if err := s.Start(); err != nil {
+		return nil, err
+	}
+	sharesDev.ses = s
+	h.Env["MAIL_DIR"] = "" // deliver through SES; the stand-in writes the folder
+	h.Env["SES_ENDPOINT"] = s.URL
+	if os.Getenv("MAIL_FROM") == "" {
+		h.Env["MAIL_FROM"] = mail.DefaultDirFrom
+	}
+	h.Logger.Info("share e-mails go through the SES stand-in, which writes them as .eml files", "ses", s.URL, "dir", sharesDev.mailDir)
+	return func() { _ = s.Close() }, nil
 }
 
 // documentBucket creates the document bucket on the in-memory S3 the

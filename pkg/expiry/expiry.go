@@ -2,7 +2,8 @@
 // access requests older than their connector's requestExpiryDays become
 // REJECTED by gatehouse:expiry (the reject path, so the sender's next
 // message opens a fresh request), and share recipients still waiting
-// after ShareDays are declined as by an admin (pkg/shares' decline).
+// after their organization's recipientExpiryDays (ShareDays when it set
+// none) are declined as by an admin (pkg/shares' decline).
 //
 // It reads store.ExpiryIndex, a sparse cross-tenant index (never a Scan),
 // shard by shard in bounded pages, and stops early when its time runs
@@ -32,7 +33,8 @@ import (
 
 // Config is the sweep's configuration.
 type Config struct {
-	// ShareDays is how long a share recipient may wait (0 = never).
+	// ShareDays is how long a share recipient may wait (0 = never) in an
+	// organization without its own recipientExpiryDays.
 	ShareDays int
 }
 
@@ -97,7 +99,7 @@ func FromPlatform(p *platform.Platform, cfg Config, sharesCfg shares.Config) (*S
 func (s *Sweeper) Handle(ctx context.Context) (Result, error) {
 	res, err := s.Run(ctx)
 	s.log().InfoContext(ctx, "expiry sweep", "requestsExpired", res.RequestsExpired, "requestsPostponed", res.RequestsPostponed,
-		"recipientsDeclined", res.RecipientsDeclined, "skipped", res.Skipped, "failed", res.Failed, "incomplete", res.Incomplete)
+		"recipientsDeclined", res.RecipientsDeclined, "recipientsPostponed", res.RecipientsPostponed, "skipped", res.Skipped, "failed", res.Failed, "incomplete", res.Incomplete)
 	return res, err
 }
 
@@ -110,6 +112,9 @@ type Result struct {
 	RequestsPostponed int `json:"requestsPostponed"`
 	// Recipients declined by gatehouse:expiry.
 	RecipientsDeclined int `json:"recipientsDeclined"`
+	// Recipients not due yet under their organization's current setting
+	// (or never due), moved to be looked at again then.
+	RecipientsPostponed int `json:"recipientsPostponed"`
 	// Candidates decided meanwhile (an operator, an overlapping sweep).
 	Skipped int `json:"skipped"`
 	// Failures, retried by the next sweep (logged).
@@ -129,12 +134,14 @@ func (s *Sweeper) Run(ctx context.Context) (Result, error) {
 			return res, err
 		}
 	}
-	if s.Shares == nil || s.Config.ShareDays == 0 {
+	if s.Shares == nil {
 		return res, nil
 	}
+	// Swept even when ShareDays is 0: an organization may set its own.
+	orgDays := map[string]int{} // organization settings, read once per run
 	for _, status := range shares.WaitingStatuses {
 		for shard := range store.ExpiryShards {
-			if err := s.sweepRecipients(ctx, status, shard, &res); err != nil {
+			if err := s.sweepRecipients(ctx, status, shard, orgDays, &res); err != nil {
 				return res, err
 			}
 		}
@@ -234,34 +241,61 @@ func (s *Sweeper) expiryDays(ctx context.Context, tenant, connector string, cach
 	return d, nil
 }
 
-func (s *Sweeper) sweepRecipients(ctx context.Context, status string, shard int, res *Result) error {
-	before := s.Now().Add(-time.Duration(s.Config.ShareDays) * day).UnixMilli()
+func (s *Sweeper) sweepRecipients(ctx context.Context, status string, shard int, orgDays map[string]int, res *Result) error {
+	now := s.Now().UnixMilli()
 	var from dynamo.PagingKey
 	for {
 		if !timeLeft(ctx) {
 			res.Incomplete = true
 			return nil
 		}
-		page, next, err := s.Shares.Store().WaitingSince(ctx, status, shard, before, pageSize, from)
+		page, next, err := s.Shares.Store().WaitingSince(ctx, status, shard, now+1, pageSize, from)
 		if err != nil {
 			return err
 		}
 		for _, rec := range page {
-			switch err := s.Shares.Expire(ctx, rec); {
-			case err == nil:
-				res.RecipientsDeclined++
-				s.log().InfoContext(ctx, "share recipient expired", "organizationId", rec.OrganizationID, "userId", rec.UserID,
-					"status", status, "days", s.Config.ShareDays)
-			case errors.Is(err, shares.ErrNotExpirable):
-				res.Skipped++
-			default:
-				s.fail(ctx, res, "expire share recipient", err, "organizationId", rec.OrganizationID, "userId", rec.UserID)
-			}
+			s.recipient(ctx, rec, orgDays, now, res)
 		}
 		if next == nil {
 			return nil
 		}
 		from = next
+	}
+}
+
+// recipient declines one waiting candidate or moves it to when it is due.
+func (s *Sweeper) recipient(ctx context.Context, rec shares.Recipient, orgDays map[string]int, now int64, res *Result) {
+	d, ok := orgDays[rec.OrganizationID]
+	if !ok {
+		var err error
+		if d, err = s.Shares.Store().ExpiryDays(ctx, rec.OrganizationID, s.Config.ShareDays); err != nil {
+			s.fail(ctx, res, "organization settings", err, "organizationId", rec.OrganizationID, "userId", rec.UserID)
+			return
+		}
+		orgDays[rec.OrganizationID] = d
+	}
+	due := rec.CreatedAt + int64(d)*day.Milliseconds()
+	if d == 0 || due > now {
+		at := due
+		if d == 0 {
+			at = now + day.Milliseconds() // never: look again in a day, in case the setting changes
+		}
+		if err := s.Shares.Store().PostponeExpiry(ctx, rec, at); err != nil {
+			s.fail(ctx, res, "postpone", err, "organizationId", rec.OrganizationID, "userId", rec.UserID)
+			return
+		}
+		res.RecipientsPostponed++
+		return
+	}
+	switch err := s.Shares.Expire(ctx, rec); {
+	case err == nil:
+		res.RecipientsDeclined++
+		s.log().InfoContext(ctx, "share recipient expired", "organizationId", rec.OrganizationID, "userId", rec.UserID,
+			"status", rec.Status, "days", d)
+	case errors.Is(err, shares.ErrNotExpirable):
+		res.Skipped++
+	default:
+		s.fail(ctx, res, "expire share recipient", err, "organizationId", rec.OrganizationID, "userId", rec.UserID)
 	}
 }
 

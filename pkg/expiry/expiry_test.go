@@ -52,6 +52,7 @@ func sweepTwice(t *testing.T, s expiry.Sweeper, now time.Time) expiry.Result {
 		sum.RequestsExpired += r.RequestsExpired
 		sum.RequestsPostponed += r.RequestsPostponed
 		sum.RecipientsDeclined += r.RecipientsDeclined
+		sum.RecipientsPostponed += r.RecipientsPostponed
 		sum.Failed += r.Failed
 		sum.Skipped += r.Skipped
 	}
@@ -215,11 +216,14 @@ func TestExpireShareRecipients(t *testing.T) {
 	}
 
 	s := expiry.Sweeper{Requests: accessrequests.NewRepo(tbl.Store), Connectors: connectors.NewRepo(tbl.Store), Shares: svc}
-	if got := sweepTwice(t, s, now); got != (expiry.Result{}) {
-		t.Errorf("with share expiry off (0 days): %+v, want nothing done", got)
+	// Off (0 days): the four waiting ones are looked at and put off a day.
+	if got := sweepTwice(t, s, now); got.RecipientsDeclined != 0 || got.Failed != 0 || got.RecipientsPostponed < 4 {
+		t.Errorf("with share expiry off (0 days): %+v, want the 4 waiting postponed, none declined", got)
 	}
 
+	// A day later, with 30 days, the setting is seen.
 	s.Config.ShareDays = 30
+	now = now.Add(day + time.Minute)
 	got := sweepTwice(t, s, now)
 	if got.RecipientsDeclined != 2 || got.Failed != 0 {
 		t.Errorf("two concurrent sweeps: %+v, want 2 declined, none failed", got)
@@ -326,4 +330,89 @@ func declineMails(t *testing.T, tbl *dynamokit.Table) map[string]int {
 		}
 	}
 	return out
+}
+
+// An organization's recipientExpiryDays overrides SHARE_EXPIRY_DAYS: with
+// 0 its recipients never expire, with 1 they do after a day; one without
+// the setting keeps the default.
+func TestOrganizationExpirySetting(t *testing.T) {
+	tbl := dynamokit.NewTable(t)
+	ctx := context.Background()
+	const realm = "gatehouse"
+	kc := keycloakkit.NewServer(realm, nil)
+	if err := kc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { kc.Close() })
+	dir, err := keycloak.New(keycloak.Config{BaseURL: kc.URL, Realm: realm, ClientID: keycloakkit.DefaultClientID, ClientSecret: keycloakkit.DefaultClientSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := shares.NewStore(tbl.Store)
+	now := time.Now()
+	tests := []struct {
+		org          string
+		days         *int // nil: no setting
+		age          time.Duration
+		wantDeclined bool
+	}{
+		{"org-never", days(0), 400 * day, false},
+		{"org-one-day", days(1), 2 * day, true},
+		{"org-one-day-young", days(1), time.Hour, false},
+		{"org-default", nil, 2 * day, false},
+		{"org-default-old", nil, 31 * day, true},
+	}
+	ids := map[string]string{}
+	for _, tt := range tests {
+		if tt.days != nil {
+			cur, err := st.GetSettings(ctx, tt.org)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.PutSettings(ctx, cur, shares.Settings{RecipientExpiryDays: tt.days, UpdatedBy: "org-admin", UpdatedAt: now.UnixMilli()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		email := tt.org + "@example.com"
+		id := kc.AddUser(keycloakkit.User{Username: email, Email: email, Attributes: map[string][]string{"organization": {tt.org}}})
+		at := now.Add(-tt.age).UnixMilli()
+		if err := st.CreateRecipient(ctx, shares.Recipient{UserID: id, OrganizationID: tt.org, Email: email, Status: shares.StatusWaiting,
+			CreatedAt: at, ModifiedAt: at, Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+		ids[tt.org] = id
+	}
+	s := expiry.Sweeper{Requests: accessrequests.NewRepo(tbl.Store), Connectors: connectors.NewRepo(tbl.Store),
+		Shares: shares.New(st, dir, nil, nil), Config: expiry.Config{ShareDays: 30}}
+	status := func(org string) shares.Recipient {
+		t.Helper()
+		rec, err := st.GetRecipient(ctx, org, ids[org])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rec
+	}
+	if got := sweepTwice(t, s, now); got.RecipientsDeclined != 2 || got.Failed != 0 {
+		t.Errorf("sweep: %+v, want 2 declined", got)
+	}
+	for _, tt := range tests {
+		rec := status(tt.org)
+		if declined := rec.Status == shares.StatusDeclined && rec.DecidedBy == shares.ExpiredBy; declined != tt.wantDeclined {
+			t.Errorf("%s: status %s by %q, want declined by the sweep %v", tt.org, rec.Status, rec.DecidedBy, tt.wantDeclined)
+		}
+	}
+	// A year on, every recipient but the never-expiring organization's is
+	// declined.
+	if got := sweepTwice(t, s, now.Add(365*day)); got.RecipientsDeclined != 2 || got.Failed != 0 {
+		t.Errorf("sweep a year later: %+v, want the 2 others declined", got)
+	}
+	for _, tt := range tests {
+		want := shares.StatusDeclined
+		if tt.org == "org-never" {
+			want = shares.StatusWaiting
+		}
+		if got := status(tt.org).Status; got != want {
+			t.Errorf("%s a year later: %s, want %s", tt.org, got, want)
+		}
+	}
 }

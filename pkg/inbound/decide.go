@@ -16,6 +16,7 @@ import (
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
+	"github.com/gatehouse/gatehouse/pkg/alertmsg"
 	"github.com/gatehouse/gatehouse/pkg/chatmsg"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
 	"github.com/gatehouse/gatehouse/pkg/outbox"
@@ -307,7 +308,9 @@ func (s *Service) openRequest(ctx context.Context, rc connectors.Resolved, m web
 		ID: "onboarding-" + ar.ID, Kind: KindChatSend, Tenant: t, Payload: string(payload),
 		CreatedAt: now.UnixMilli(), ModifiedAt: now.UnixMilli(),
 	}
-	extra, out := []store.TxAction{s.dedupe(t, c.ID, m, now)}, Rerequested
+	// The approvers' alert (pkg/alerts): one more write, no read here.
+	alert := alertmsg.Enqueue(alertmsg.Payload{Tenant: t, AgentID: c.AgentID, RequestID: ar.ID, CreatedAt: ar.CreatedAt})
+	extra, out := []store.TxAction{s.dedupe(t, c.ID, m, now), alert}, Rerequested
 	if !held.onboarded {
 		mk := onboardedMarker{PK: store.OnboardedPK(t, c.ID, m.SenderAddress), SK: store.MarkerSK, RequestID: ar.ID, CreatedAt: now.UnixMilli()}
 		extra = append(extra, outbox.Enqueue(onboarding), func(tx *store.Tx) {

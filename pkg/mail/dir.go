@@ -235,3 +235,16 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails
 	return hex.EncodeToString(b)
 }
+
+// WriteRaw writes an already rendered RFC 5322 message as a new .eml file
+// (a stand-in for SES's Raw content uses it); nothing is checked.
+func (d *Dir) WriteRaw(ctx context.Context, raw []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
+	name := filepath.Join(d.path, d.now().UTC().Format("20060102T150405.000000000Z")+"-"+randomHex(8)+".eml")
+	if err := writeFileAtomic(name, raw); err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
+	return nil
+}

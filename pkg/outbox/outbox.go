@@ -17,16 +17,18 @@
 // (Poller). For every PENDING change the dispatcher:
 //
 //  1. waits until the message's nextAttemptAt (a bounded sleep inside the
-//     Lambda's time; beyond it the record is reported as a batch item
-//     failure and redelivered by the event source mapping);
+//     Lambda's time; beyond it, it waits out that bound and reports the
+//     record as a batch item failure, so the event source mapping's
+//     redeliveries, which come at once, each cover MaxWait of the backoff);
 //  2. claims it with one conditional update: status PENDING → SENDING with
 //     a lease and a claim token, only if attempts still equals the
 //     change's (a stale or duplicate record claims nothing), or taking over
 //     a SENDING message whose lease expired (a crashed dispatcher);
 //  3. runs the kind's handler and records the outcome, conditioned on its
 //     claim token: SENT (with a TTL), FAILED at once for ErrPermanent
-//     or after MaxAttempts, or back to PENDING with attempts+1, lastError
-//     and nextAttemptAt = now + exponential backoff. That MODIFY is a new
+//     or once the message is MaxAge old (or after MaxAttempts), or back to
+//     PENDING with attempts+1, lastError and nextAttemptAt = now +
+//     exponential backoff. That MODIFY is a new
 //     stream record, which is how the retry comes back to step 1.
 //
 // Handlers must be idempotent: a crash between a handler's success and
@@ -54,9 +56,13 @@ import (
 // SENDING is the status of a claimed message (the store defines the others).
 const statusSending = "SENDING"
 
-// Defaults of a Dispatcher.
+// Defaults of a Dispatcher. A message is retried for a day: a provider
+// outage of up to 24 hours delays it, a longer one fails it.
 const (
-	DefaultMaxAttempts = 8
+	DefaultMaxAge = 24 * time.Hour
+	// DefaultMaxAttempts only bounds a message without createdAt (MaxAge
+	// needs one); the backoff reaches a day after about 290 attempts.
+	DefaultMaxAttempts = 400
 	DefaultLease       = 30 * time.Second
 	DefaultSendTimeout = 20 * time.Second
 	DefaultMaxWait     = 90 * time.Second
@@ -64,13 +70,19 @@ const (
 	DefaultFailedTTL   = 30 * 24 * time.Hour
 )
 
-// DefaultBackoff is 2 s doubling per attempt up to 60 s, with ±20 %
-// jitter: eight attempts span about four minutes.
+// DefaultBackoff is 2 s doubling per attempt up to DefaultMaxBackoff,
+// with ±20 % jitter: the first eight retries span about 8.5 minutes, then
+// one attempt every five minutes. The cap (6 minutes with jitter) stays
+// within what the stream's event source mapping redelivers: 10 retries of
+// a record (template.yaml), each invocation waiting DefaultMaxWait.
 func DefaultBackoff(attempt int) time.Duration {
-	d := 2 * time.Second << min(max(attempt-1, 0), 5)
-	d = min(d, 60*time.Second)
+	d := 2 * time.Second << min(max(attempt-1, 0), 8)
+	d = min(d, DefaultMaxBackoff)
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
 }
+
+// DefaultMaxBackoff is DefaultBackoff's cap.
+const DefaultMaxBackoff = 5 * time.Minute
 
 // ErrRetryLater means the change could not be finished now (its time has
 // not come within this invocation, or the store failed): report it as a
@@ -84,6 +96,9 @@ type Dispatcher struct {
 	log      *slog.Logger
 
 	MaxAttempts int
+	// MaxAge ends retries: a transient failure of a message created
+	// longer ago marks it FAILED. 0 means no age limit.
+	MaxAge      time.Duration
 	Backoff     func(attempt int) time.Duration
 	Lease       time.Duration // how long a claim excludes others; longer than SendTimeout
 	SendTimeout time.Duration // per handler call
@@ -100,7 +115,7 @@ func New(st *store.Store, handlers map[string]Handler, log *slog.Logger) *Dispat
 	}
 	return &Dispatcher{
 		table: st.Table(), handlers: handlers, log: log,
-		MaxAttempts: DefaultMaxAttempts, Backoff: DefaultBackoff, Lease: DefaultLease, SendTimeout: DefaultSendTimeout,
+		MaxAttempts: DefaultMaxAttempts, MaxAge: DefaultMaxAge, Backoff: DefaultBackoff, Lease: DefaultLease, SendTimeout: DefaultSendTimeout,
 		MaxWait: DefaultMaxWait, SentTTL: DefaultSentTTL, FailedTTL: DefaultFailedTTL, now: time.Now,
 	}
 }
@@ -222,23 +237,32 @@ func (d *Dispatcher) retryAt(ctx context.Context, c Change) (next int64, done bo
 	}
 }
 
-// waitUntil sleeps until t unless t is past the deadline (ErrRetryLater).
+// waitUntil sleeps until t. A t past the deadline is ErrRetryLater after
+// sleeping until the deadline: a redelivery comes at once, and without
+// the wait a backoff longer than MaxWait would use up the event source
+// mapping's retries (10) in seconds and strand the message PENDING.
 func (d *Dispatcher) waitUntil(ctx context.Context, t, deadline time.Time) error {
 	wait := t.Sub(d.now())
 	if wait <= 0 {
 		return nil
 	}
-	if t.After(deadline) {
+	later := t.After(deadline)
+	if later {
+		wait = deadline.Sub(d.now())
+	}
+	if wait > 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %v", ErrRetryLater, ctx.Err())
+		case <-timer.C:
+		}
+	}
+	if later {
 		return fmt.Errorf("%w: next attempt at %s", ErrRetryLater, t.UTC().Format(time.RFC3339))
 	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %v", ErrRetryLater, ctx.Err())
-	case <-timer.C:
-		return nil
-	}
+	return nil
 }
 
 func (d *Dispatcher) key(id string) *dynamo.Update {
@@ -281,7 +305,7 @@ func (d *Dispatcher) deliver(ctx context.Context, it item, tok string) error {
 	case herr == nil:
 		outcome = StatusSent
 		u.Set("status", StatusSent).Set("sentAt", now.UnixMilli()).Set("expiresAt", now.Add(d.SentTTL).Unix()).Remove("lastError", "nextAttemptAt")
-	case errors.Is(herr, ErrPermanent) || attempts >= d.MaxAttempts:
+	case errors.Is(herr, ErrPermanent) || attempts >= d.MaxAttempts || d.tooOld(m, now):
 		outcome = StatusFailed
 		u.Set("status", StatusFailed).Set("lastError", errText(herr)).Set("expiresAt", now.Add(d.FailedTTL).Unix()).Remove("nextAttemptAt")
 	default:
@@ -306,6 +330,12 @@ func (d *Dispatcher) deliver(ctx context.Context, it item, tok string) error {
 		d.log.InfoContext(ctx, "outbox delivered", attrs...)
 	}
 	return nil
+}
+
+// tooOld reports whether m has been retried for MaxAge; a message without
+// createdAt is bounded by MaxAttempts alone.
+func (d *Dispatcher) tooOld(m Message, now time.Time) bool {
+	return d.MaxAge > 0 && m.CreatedAt > 0 && now.Sub(time.UnixMilli(m.CreatedAt)) >= d.MaxAge
 }
 
 // release gives back a claim on a message of a kind this dispatcher has

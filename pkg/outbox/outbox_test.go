@@ -85,10 +85,13 @@ func (e *env) poll(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done })
 }
 
-func (e *env) enqueue(t *testing.T, id, kind string) {
+func (e *env) enqueue(t *testing.T, id, kind string) { e.enqueueAged(t, id, kind, 0) }
+
+// enqueueAged enqueues a message created age ago.
+func (e *env) enqueueAged(t *testing.T, id, kind string, age time.Duration) {
 	t.Helper()
 	now := time.Now().UnixMilli()
-	tx := e.tbl.Store.Tx().Join(outbox.Enqueue(outbox.Message{ID: id, Kind: kind, Tenant: "acme", Payload: `{}`, CreatedAt: now, ModifiedAt: now}))
+	tx := e.tbl.Store.Tx().Join(outbox.Enqueue(outbox.Message{ID: id, Kind: kind, Tenant: "acme", Payload: `{}`, CreatedAt: now - age.Milliseconds(), ModifiedAt: now}))
 	if err := tx.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -130,15 +133,18 @@ func TestDelivery(t *testing.T) {
 	tests := []struct {
 		name      string
 		kind      string
+		age       time.Duration // since the message was created
 		answers   []error
 		status    string
 		calls     int
 		lastError string
 	}{
-		{"first try", "test.kind", nil, outbox.StatusSent, 1, ""},
-		{"retry with backoff then success", "test.kind", []error{errTransient, errTransient}, outbox.StatusSent, 3, ""},
-		{"permanent failure is not retried", "test.kind", []error{fmt.Errorf("%w: chat not found", outbox.ErrPermanent)}, outbox.StatusFailed, 1, "chat not found"},
-		{"attempts are bounded", "test.kind", []error{errTransient, errTransient, errTransient, errTransient, errTransient, errTransient}, outbox.StatusFailed, 4, "503"},
+		{"first try", "test.kind", 0, nil, outbox.StatusSent, 1, ""},
+		{"retry with backoff then success", "test.kind", 0, []error{errTransient, errTransient}, outbox.StatusSent, 3, ""},
+		{"permanent failure is not retried", "test.kind", 0, []error{fmt.Errorf("%w: chat not found", outbox.ErrPermanent)}, outbox.StatusFailed, 1, "chat not found"},
+		{"attempts are bounded", "test.kind", 0, []error{errTransient, errTransient, errTransient, errTransient, errTransient, errTransient}, outbox.StatusFailed, 4, "503"},
+		{"a message older than MaxAge fails on its next transient failure", "test.kind", 25 * time.Hour, []error{errTransient, errTransient}, outbox.StatusFailed, 1, "503"},
+		{"a message younger than MaxAge is retried", "test.kind", 23 * time.Hour, []error{errTransient}, outbox.StatusSent, 2, ""},
 	}
 	e := newEnv(t)
 	e.poll(t)
@@ -149,7 +155,7 @@ func TestDelivery(t *testing.T) {
 			e.script.answers[id] = tt.answers
 			e.script.mu.Unlock()
 			start := time.Now()
-			e.enqueue(t, id, tt.kind)
+			e.enqueueAged(t, id, tt.kind, tt.age)
 			m := e.wait(t, id)
 			time.Sleep(3 * backoff) // a further attempt would show now
 			if m.Status != tt.status || !strings.Contains(m.LastError, tt.lastError) || (tt.lastError == "" && m.LastError != "") {
@@ -383,15 +389,69 @@ func FuzzChangeFromLambda(f *testing.F) {
 
 func TestDefaultBackoff(t *testing.T) {
 	prev := time.Duration(0)
-	for a := 1; a <= outbox.DefaultMaxAttempts; a++ {
+	for a := 1; a <= 12; a++ {
 		d := outbox.DefaultBackoff(a)
-		if d < time.Second || d > 72*time.Second || d > outbox.DefaultMaxWait {
-			t.Errorf("backoff(%d) = %v, outside 1 s..72 s or beyond the in-Lambda wait", a, d)
+		if d < time.Second || d > outbox.DefaultMaxBackoff*6/5 {
+			t.Errorf("backoff(%d) = %v, outside 1 s..6 min", a, d)
 		}
-		if a <= 4 && d < prev/2 {
+		// Doubling beats ±20 % jitter until the cap.
+		if a <= 8 && d < prev {
 			t.Errorf("backoff(%d) = %v does not grow (previous %v)", a, d, prev)
 		}
 		prev = d
+	}
+}
+
+// The default policy: a ten-minute outage uses a handful of attempts, and
+// even at the shortest jitter MaxAttempts lasts beyond MaxAge, so the age
+// (a day) is what ends retries.
+func TestDefaultRetrySpan(t *testing.T) {
+	shortest := func(attempt int) time.Duration {
+		return min(2*time.Second<<min(attempt-1, 8), outbox.DefaultMaxBackoff) * 4 / 5
+	}
+	var span time.Duration
+	inTenMinutes := 0
+	for a := 1; a < outbox.DefaultMaxAttempts; a++ {
+		span += shortest(a)
+		if span <= 10*time.Minute {
+			inTenMinutes = a + 1
+		}
+	}
+	if inTenMinutes >= outbox.DefaultMaxAttempts || inTenMinutes > 12 {
+		t.Errorf("%d attempts within ten minutes", inTenMinutes)
+	}
+	if span < outbox.DefaultMaxAge {
+		t.Errorf("%d attempts span %v at the shortest jitter, less than MaxAge %v", outbox.DefaultMaxAttempts, span, outbox.DefaultMaxAge)
+	}
+	// The longest backoff is waited out within the event source mapping's
+	// 10 retries (template.yaml MaximumRetryAttempts), each waiting MaxWait.
+	if longest := outbox.DefaultMaxBackoff * 6 / 5; longest >= 10*outbox.DefaultMaxWait {
+		t.Errorf("backoff up to %v outlasts 10 redeliveries of %v", longest, outbox.DefaultMaxWait)
+	}
+}
+
+// A change whose next attempt lies beyond what one call may wait uses up
+// that wait before it is handed back for redelivery: redeliveries come at
+// once, and they are bounded (the event source mapping's 10, the
+// poller's Retries), so each must cover MaxWait of the backoff.
+func TestFarRetryWaitsOutMaxWait(t *testing.T) {
+	e := newEnv(t)
+	e.d.MaxWait = 400 * time.Millisecond
+	e.enqueue(t, "far", "test.kind")
+	far := time.Now().Add(time.Hour).UnixMilli()
+	if err := e.tbl.Store.Table().Update("PK", store.OutboxPK("far")).Range("SK", store.OutboxSK).Set("nextAttemptAt", far).Set("attempts", 1).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err := e.d.Process(context.Background(), outbox.Change{MessageID: "far", Status: outbox.StatusPending, Attempts: 1, NextAttemptAt: far})
+	if !errors.Is(err, outbox.ErrRetryLater) {
+		t.Fatalf("Process = %v, want ErrRetryLater", err)
+	}
+	if waited := time.Since(start); waited < e.d.MaxWait {
+		t.Errorf("handed back after %v, before MaxWait %v", waited, e.d.MaxWait)
+	}
+	if e.script.count("far") != 0 {
+		t.Error("delivered before its time")
 	}
 }
 

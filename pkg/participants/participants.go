@@ -60,8 +60,8 @@ type Store interface {
 	ListParticipants(ctx context.Context, tenant, agent string, pageSize int, pageToken string) ([]roster.Participant, string, error)
 	LoadParticipantDetails(ctx context.Context, tenant string, ps []roster.Participant, bindings bool) (roster.ParticipantDetails, error)
 	GetOAuthConnection(ctx context.Context, tenant, connector, provider string) (roster.OAuthConnection, error)
-	PutOAuthConnection(ctx context.Context, tenant string, c roster.OAuthConnection) error
-	DeleteOAuthConnection(ctx context.Context, tenant, connector, provider string) error
+	PutOAuthConnection(ctx context.Context, tenant, agent string, c roster.OAuthConnection) error
+	DeleteOAuthConnection(ctx context.Context, tenant, agent, connector, provider string) error
 }
 
 // Service handles the routes.
@@ -526,6 +526,10 @@ func translate(err error) error {
 	if errors.Is(err, roster.ErrTooMany) {
 		return problem.Wrap(err, http.StatusBadRequest, "too-many",
 			"a participant has at most "+strconv.Itoa(roster.MaxChannels)+" channels and "+strconv.Itoa(roster.MaxAgents)+" agents")
+	}
+	if errors.Is(err, roster.ErrChangeTooLarge) {
+		return problem.Wrap(err, http.StatusBadRequest, "change-too-large",
+			"this change replaces too many channels and agents at once for one transaction; split it into two requests")
 	}
 	return err
 }

@@ -184,7 +184,7 @@ func (s *Service) oauthDisconnect(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteOAuthConnection(r.Context(), tenant, c.ID, avatar.ProviderSlack); err != nil {
+	if err := s.store.DeleteOAuthConnection(r.Context(), tenant, c.AgentID, c.ID, avatar.ProviderSlack); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -228,7 +228,7 @@ func (s *Service) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	oc := roster.OAuthConnection{IntegrationConfigID: c.ID, Provider: avatar.ProviderSlack, Token: token, TeamID: team,
 		ConnectedBy: st.Subject, ConnectedAt: s.now().UnixMilli()}
-	if err := s.store.PutOAuthConnection(r.Context(), st.Tenant, oc); err != nil {
+	if err := s.store.PutOAuthConnection(r.Context(), st.Tenant, c.AgentID, oc); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, statusOf(c.ID, oc, true))

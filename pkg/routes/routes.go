@@ -4,6 +4,7 @@ package routes
 
 import (
 	"github.com/gatehouse/gatehouse/pkg/accessrequests"
+	"github.com/gatehouse/gatehouse/pkg/alertsettings"
 	"github.com/gatehouse/gatehouse/pkg/audit"
 	"github.com/gatehouse/gatehouse/pkg/collaborators"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
@@ -67,6 +68,7 @@ func All(d *Deps) ([]httpapi.Route, error) {
 		func() ([]httpapi.Route, error) { return accessrequests.Routes(p) },
 		func() ([]httpapi.Route, error) { return audit.Routes(p) },
 		func() ([]httpapi.Route, error) { return collaborators.Routes(p) },
+		func() ([]httpapi.Route, error) { return alertsettings.Routes(p) },
 		func() ([]httpapi.Route, error) { return participants.Routes(p, conns, cfg.Participants) },
 		func() ([]httpapi.Route, error) { return shares.Routes(p, cfg.Shares) },
 		func() ([]httpapi.Route, error) { return connectors.Routes(p, conns, cfg.Connectors) },

@@ -18,7 +18,7 @@ import (
 
 // optionalEnv are variables the code reads that production need not set:
 // local endpoints and provider base-URL overrides with public defaults.
-var optionalEnv = regexp.MustCompile(`^(DYNAMODB_ENDPOINT|S3_ENDPOINT|AWS_.*|[A-Z]+_API_URL|.*_BASE_URL|MICROSOFT_LOGIN_URL|BOTFRAMEWORK_.*|AVATAR_ALLOW_LOOPBACK|AVATAR_CA_PEM|KEYCLOAK_.*|MAIL_DIR|JWT_AUDIENCE|SLACK_OAUTH_.*|OPENID_.*|TEAMS_OPENID_.*)$`)
+var optionalEnv = regexp.MustCompile(`^(DYNAMODB_ENDPOINT|S3_ENDPOINT|SES_ENDPOINT|AWS_.*|[A-Z]+_API_URL|.*_BASE_URL|MICROSOFT_LOGIN_URL|BOTFRAMEWORK_.*|AVATAR_ALLOW_LOOPBACK|AVATAR_CA_PEM|KEYCLOAK_.*|MAIL_DIR|JWT_AUDIENCE|SLACK_OAUTH_.*|OPENID_.*|TEAMS_OPENID_.*)$`)
 
 type template struct {
 	Globals struct {

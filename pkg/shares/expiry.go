@@ -29,9 +29,10 @@ func expiryPK(status, userID string) string {
 }
 
 // WaitingSince returns up to limit recipients of one index shard waiting
-// in status since before the given time (epoch ms), oldest first, and the
-// key to go on from (nil when none remain). The index is eventually
-// consistent: the decline re-checks the status under its claim.
+// in status whose look-at time (the first share's time, or where
+// PostponeExpiry moved it) is before the given time (epoch ms), oldest
+// first, and the key to go on from (nil when none remain). The index is
+// eventually consistent: the decline re-checks the status under its claim.
 func (s *Store) WaitingSince(ctx context.Context, status string, shard int, before int64, limit int, from dynamo.PagingKey) ([]Recipient, dynamo.PagingKey, error) {
 	var items []recipientItem
 	q := s.table.Get("EXPPK", store.RecipientsExpiryPK(status, shard)).Index(store.ExpiryIndex).
@@ -49,6 +50,33 @@ func (s *Store) WaitingSince(ctx context.Context, status string, shard int, befo
 		out = append(out, it.Recipient)
 	}
 	return out, next, nil
+}
+
+// PostponeExpiry moves a waiting recipient's look-at time to at (its due
+// time under its organization's current setting, or a day later for one
+// that never expires, so a changed setting is still seen). A recipient
+// that moved on meanwhile is left alone.
+func (s *Store) PostponeExpiry(ctx context.Context, rec Recipient, at int64) error {
+	err := s.table.Update("PK", store.RecipientPK(rec.OrganizationID, rec.UserID)).Range("SK", store.RecipientSK).
+		Set("EXPSK", store.SortKey(at, rec.UserID)).
+		If("$ = ? AND attribute_exists(EXPPK)", "status", rec.Status).
+		Run(ctx)
+	if err != nil && !dynamo.IsCondCheckFailed(err) {
+		return fmt.Errorf("shares: postpone expiry: %w", err)
+	}
+	return nil
+}
+
+// ExpiryDays is org's recipientExpiryDays, or def when it set none.
+func (s *Store) ExpiryDays(ctx context.Context, org string, def int) (int, error) {
+	st, err := s.GetSettings(ctx, org)
+	if err != nil {
+		return 0, err
+	}
+	if st.RecipientExpiryDays == nil {
+		return def, nil
+	}
+	return *st.RecipientExpiryDays, nil
 }
 
 // Store returns the Service's store (the expiry sweep reads candidates

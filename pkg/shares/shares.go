@@ -20,6 +20,9 @@
 //	POST   /v1/shares/complete-profile/{userId}        public: {firstname, lastname, language}: the registration step
 //	POST   /v1/shares/{userId}/accept                  {marketplaceRole}: enable, UPDATE_PASSWORD, role, two e-mails
 //	POST   /v1/shares/{userId}/decline                 delete the Keycloak user, revoke, decline e-mail
+//	GET    /v1/shares/{organizationId}/audit-events    the organization's audit trail (extension; JSON Lines export)
+//	GET    /v1/shares/{organizationId}/settings        the organization's settings (extension): recipientExpiryDays
+//	PUT    /v1/shares/{organizationId}/settings        {"recipientExpiryDays": 0..3650 | null}
 //
 // In template.yaml (and the route table) the segment after /v1/shares/ is
 // named {id} on every route: API Gateway refuses sibling path variables
@@ -219,6 +222,9 @@ func (s *Service) Routes() []httpapi.Route {
 		public(shared(rt(http.MethodGet, "/v1/shares/state/{userId}", s.state))),
 		shared(rt(http.MethodGet, "/v1/shares/check-recipient/{email}", s.checkRecipient)),
 		shared(rt(http.MethodGet, "/v1/shares/{id}/pending-requests", s.pending)),
+		shared(rt(http.MethodGet, "/v1/shares/{id}/audit-events", s.auditEvents)),
+		shared(rt(http.MethodGet, "/v1/shares/{id}/settings", s.getSettings)),
+		rt(http.MethodPut, "/v1/shares/{id}/settings", s.putSettings),
 		public(rt(http.MethodGet, "/v1/shares/state/{userId}/{shareId}", s.shareState)),
 		public(shared(rt(http.MethodPost, "/v1/shares/complete-profile/{userId}", s.completeProfile))),
 		shared(rt(http.MethodPost, "/v1/shares/{id}/accept", s.accept)),

@@ -475,35 +475,62 @@ func TestDeclineConcurrently(t *testing.T) {
 	}
 }
 
-// Keycloak fails mid-decline: 502 with nothing changed; the retry
-// completes the decline with one e-mail.
+// Keycloak fails mid-decline: 502 with nothing changed (recipient still
+// waiting, its user kept, no e-mail queued); the retry completes the
+// decline with one e-mail. "after a renewed token": the decline's first
+// delete meets a revoked token (401), the token endpoint answers, and the
+// repeated delete fails, so Keycloak failed after a call of that decline
+// had succeeded.
 func TestDeclineKeycloakDown(t *testing.T) {
-	w := newWorld(t)
-	rec := w.registered(t, "hal@example.com")
-	path := "/v1/shares/" + rec.UserID + "/decline"
-	before := w.items(t)
-	w.kc.FailNext(1, http.StatusInternalServerError)
-	wantError(t, w.Do(t, "POST", path, w.tokens["admin"], ""), 502, "BadGateway", nil)
-	if got := w.recipient(t, orgA, rec.UserID); got.Status != shares.StatusWaiting || got.Decision != "" {
-		t.Errorf("after 502: recipient = %+v, want WAITING and no claim", got)
+	tests := []struct {
+		name   string
+		fault  func(kc *keycloakkit.Server)
+		tokens int // token fetches the failed decline makes
+	}{
+		{"500 on the delete", func(kc *keycloakkit.Server) { kc.FailNext(1, http.StatusInternalServerError) }, 0},
+		{"503 on the delete", func(kc *keycloakkit.Server) { kc.FailNext(1, http.StatusServiceUnavailable) }, 0},
+		{"500 after a renewed token", func(kc *keycloakkit.Server) {
+			kc.ExpireTokens()
+			kc.FailAfter(1, 1, http.StatusInternalServerError)
+		}, 1},
 	}
-	if _, ok := w.kc.User(rec.UserID); !ok {
-		t.Error("Keycloak user deleted despite the failure")
-	}
-	if n := w.items(t); n != before {
-		t.Errorf("items %d -> %d after 502", before, n)
-	}
-	if r := w.Do(t, "POST", path, w.tokens["admin"], ""); r.Status != 204 {
-		t.Fatalf("retry: %d %s", r.Status, r.Body)
-	}
-	if got := w.recipient(t, orgA, rec.UserID); got.Status != shares.StatusDeclined {
-		t.Errorf("after retry: status %s", got.Status)
-	}
-	if _, ok := w.kc.User(rec.UserID); ok {
-		t.Error("Keycloak user survives the retry")
-	}
-	if n := len(w.mails(t, rec.Email, declineSubject)); n != 1 {
-		t.Errorf("%d decline e-mails, want 1", n)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			rec := w.registered(t, "hal@example.com")
+			path := "/v1/shares/" + rec.UserID + "/decline"
+			before := w.items(t)
+			tokensBefore := w.kc.Calls("POST", w.kc.TokenPath())
+			tt.fault(w.kc)
+			wantError(t, w.Do(t, "POST", path, w.tokens["admin"], ""), 502, "BadGateway", nil)
+			if n := w.kc.Calls("POST", w.kc.TokenPath()) - tokensBefore; n != tt.tokens {
+				t.Errorf("%d token fetches in the failed decline, want %d", n, tt.tokens)
+			}
+			if got := w.recipient(t, orgA, rec.UserID); got.Status != shares.StatusWaiting || got.Decision != "" {
+				t.Errorf("after 502: recipient = %+v, want WAITING and no claim", got)
+			}
+			if _, ok := w.kc.User(rec.UserID); !ok {
+				t.Error("Keycloak user deleted despite the failure")
+			}
+			if n := w.items(t); n != before {
+				t.Errorf("items %d -> %d after 502", before, n)
+			}
+			if n := len(w.mails(t, rec.Email, declineSubject)); n != 0 {
+				t.Errorf("%d decline e-mails queued after 502, want 0", n)
+			}
+			if r := w.Do(t, "POST", path, w.tokens["admin"], ""); r.Status != 204 {
+				t.Fatalf("retry: %d %s", r.Status, r.Body)
+			}
+			if got := w.recipient(t, orgA, rec.UserID); got.Status != shares.StatusDeclined {
+				t.Errorf("after retry: status %s", got.Status)
+			}
+			if _, ok := w.kc.User(rec.UserID); ok {
+				t.Error("Keycloak user survives the retry")
+			}
+			if n := len(w.mails(t, rec.Email, declineSubject)); n != 1 {
+				t.Errorf("%d decline e-mails, want 1", n)
+			}
+		})
 	}
 }
 

@@ -431,7 +431,7 @@ func (s *Store) Registered(ctx context.Context, cur Recipient, now int64, extra 
 		Add("version", 1).
 		If("$ = ? AND (attribute_not_exists(decision) OR decisionUntil < ?)", "status", StatusRegistration, now)
 	// The recipient registers: an audit entry, no event.
-	entry := audit.Record(ctx, audit.Change{Scope: store.OrgScope(cur.OrganizationID), Action: "ShareRegistered",
+	entry := audit.Record(ctx, audit.Change{Scope: store.OrgScope(cur.OrganizationID), Action: audit.ShareRegistered,
 		TargetType: audit.TargetShareRecipient, TargetID: cur.UserID, StatusBefore: StatusRegistration, StatusAfter: StatusWaiting,
 		Actor: cur.UserID, At: now})
 	return runCond(ctx, s.st.Tx().Update(actRecipient, u).Join(entry).Join(extra...), "register")

@@ -28,6 +28,8 @@ import (
 //	channel index        T#t#CH#{connector}#{address}         M             -   (one participant per channel)
 //	oauth connection     T#t#OAUTH#{connector}                {provider}    -   (write-only provider OAuth token)
 //	agent member         T#t#AG#{agent}#M                     S#{subject}   -
+//	agent alert settings T#t#AG#{agent}#ALERTS                M             -   (the agent's Slack alert channel)
+//	alert digest         T#t#DIGEST#{agent}#{recipient}       M             ExpiryIndex DIGEST#{shard} (until sent)
 //	connector            T#t#CFG#{id}                         CFG           GSI1 T#t#AG#{agent}#CFG, GSI4 T#t#CFG (sort keys {PROVIDER}#…)
 //	webhook key          HOOK#{sha256(key)}                   M             -   (inbound URL key → tenant + connector; no plaintext key)
 //	inbound dedupe       T#t#DEDUPE#{connector}#{sha256(eid)} M             -   (provider event id seen; TTL expiresAt)
@@ -159,6 +161,20 @@ func AgentMemberPK(tenant, agent string) string { return tenantKey(tenant, "AG",
 // MemberSK is the sort key of one member.
 func MemberSK(subject string) string { return "S#" + subject }
 
+// AgentAlertsPK is the item of an agent's alert settings (pkg/alerts).
+func AgentAlertsPK(tenant, agent string) string { return tenantKey(tenant, "AG", agent, "ALERTS") }
+
+// DigestPK is the pending-requests digest of one alert recipient of an
+// agent (recipient is "U#{subject}" or "SLACK"): the requests since its
+// last alert, until the digest sweep sends and deletes it.
+func DigestPK(tenant, agent, recipient string) string {
+	return tenantKey(tenant, "DIGEST", agent, recipient)
+}
+
+// DigestsDuePK is the ExpiryIndex partition of waiting digests; the sort
+// key is SortKey(due time, digest PK).
+func DigestsDuePK(shard int) string { return fmt.Sprintf("DIGEST#%d", shard) }
+
 // Connectors and inbound webhooks.
 
 // ConnectorPK is the partition of one connector.
@@ -230,6 +246,12 @@ const RecipientSK = "R"
 // RecipientsByStatusPK is GSI1: an organization's recipients in a status.
 func RecipientsByStatusPK(org, status string) string { return orgKey(org, "RS", status) }
 
+// OrgSettingsPK is the partition of an organization's shares settings.
+func OrgSettingsPK(org string) string { return orgKey(org, "SETTINGS") }
+
+// OrgSettingsSK is the sort key of an organization's settings.
+const OrgSettingsSK = "SETTINGS"
+
 // EntityPK is the id registry item of a share-API id (global: a request
 // may name an id of another organization, which must answer 403, not 404).
 func EntityPK(id string) string { return "ID#" + id }
@@ -275,6 +297,7 @@ func RecipientsExpiryPK(status string, shard int) string {
 // Audit trail (append-only; a tenant's or an organization's).
 //
 //	audit entry   {scope}#AUDIT#{id}  AUDIT  GSI1 {scope}#AG#{agent}#AUDIT, GSI2 {scope}#AUDITT#{type}#{target}, GSI3 {scope}#AUDITA#{actor}, GSI4 {scope}#AUDIT (TTL expiresAt)
+//	  its copy per further agent      AUDIT#AG#{agent}  GSI1 {scope}#AG#{agent}#AUDIT only
 
 // TenantScope and OrgScope are the key prefix of an audit trail.
 func TenantScope(tenant string) string { return "T#" + tenant }
@@ -287,6 +310,10 @@ func AuditPK(scope, id string) string { return scope + "#AUDIT#" + id }
 
 // AuditSK is the sort key of an audit entry.
 const AuditSK = "AUDIT"
+
+// AuditAgentSK is the sort key of an entry's copy filed under one more
+// agent (GSI1 only).
+func AuditAgentSK(agent string) string { return "AUDIT#AG#" + agent }
 
 // AuditsPK is GSI4: a scope's audit entries.
 func AuditsPK(scope string) string { return scope + "#AUDIT" }

@@ -15,6 +15,7 @@
 //	keycloakkit  Keycloak's token and admin endpoints
 //	prismkit     Stoplight Prism as a validating proxy (a checker, not a stand-in)
 //	s3kit        S3 (gofakes3, in memory)
+//	seskit       Amazon SES v2 SendEmail (writes .eml files; failure switches)
 //
 // The "kit" suffix, rather than a name of its own or a "test" suffix,
 // keeps a kit apart from the production package it pairs with (keycloak

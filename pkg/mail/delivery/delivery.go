@@ -1,5 +1,6 @@
 // Package delivery delivers "mail.send" outbox messages: through SES
-// (pkg/mail/ses) in AWS, into .eml files with MAIL_DIR. Only
+// (pkg/mail/ses) in AWS and on the dev server (its SES stand-in, at
+// SES_ENDPOINT), into .eml files directly with MAIL_DIR. Only
 // DispatcherFunction links it; the features that write e-mails enqueue
 // them with pkg/mail and pkg/outbox.
 package delivery
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/gatehouse/gatehouse/pkg/mail"
 	"github.com/gatehouse/gatehouse/pkg/mail/ses"
@@ -30,11 +32,14 @@ type Config struct {
 	Dir string
 	// From is the sender: a verified SES identity (required for SES).
 	From string
+	// SESEndpoint, when set, replaces SES's endpoint (the dev server's
+	// SES stand-in).
+	SESEndpoint string
 }
 
-// ConfigFromEnv reads MAIL_DIR and MAIL_FROM.
+// ConfigFromEnv reads MAIL_DIR, MAIL_FROM and SES_ENDPOINT.
 func ConfigFromEnv(getenv func(string) string) Config {
-	return Config{Dir: getenv("MAIL_DIR"), From: getenv("MAIL_FROM")}
+	return Config{Dir: getenv("MAIL_DIR"), From: getenv("MAIL_FROM"), SESEndpoint: getenv("SES_ENDPOINT")}
 }
 
 // OutboxHandlers returns the handler of "mail.send": it
@@ -60,7 +65,11 @@ func OutboxHandlers(p *platform.Platform, cfg Config) (map[string]outbox.Handler
 			if cfg.From == "" {
 				return nil, errors.New("delivery: MAIL_FROM is not set")
 			}
-			client := sesv2.NewFromConfig(awsCfg)
+			client := sesv2.NewFromConfig(awsCfg, func(o *sesv2.Options) {
+				if cfg.SESEndpoint != "" {
+					o.BaseEndpoint = aws.String(cfg.SESEndpoint)
+				}
+			})
 			return ses.New(client, cfg.From), nil
 		})
 	}

@@ -3,66 +3,45 @@ package ses_test
 import (
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync/atomic"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/gatehouse/gatehouse/pkg/mail"
 	"github.com/gatehouse/gatehouse/pkg/mail/ses"
+	"github.com/gatehouse/gatehouse/pkg/testkit/seskit"
 )
 
-// sesStub speaks the SES v2 SendEmail wire format on 127.0.0.1.
-type sesStub struct {
-	srv      *httptest.Server
-	requests atomic.Int32
-	bodies   chan map[string]any
-	status   int    // answer status; 0 means 200
-	errType  string // X-Amzn-ErrorType for errors
+// newSESStub is the SES stand-in and a client for it that does not retry
+// (error tests must not back off).
+func newSESStub(t *testing.T) (*seskit.Server, *sesv2.Client) {
+	t.Helper()
+	s := seskit.New(nil, nil)
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, s.Client(1)
 }
 
-func newSESStub(t *testing.T) (*sesStub, *sesv2.Client) {
+// lastBody is the JSON body of the stand-in's last request.
+func lastBody(t *testing.T, s *seskit.Server) map[string]any {
 	t.Helper()
-	s := &sesStub{bodies: make(chan map[string]any, 10)}
-	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.requests.Add(1)
-		if r.Method != http.MethodPost || r.URL.Path != "/v2/email/outbound-emails" {
-			t.Errorf("request %s %s, want POST /v2/email/outbound-emails", r.Method, r.URL.Path)
-		}
-		if auth := r.Header.Get("Authorization"); !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=AKIDTEST/") || !strings.Contains(auth, "/us-east-1/ses/aws4_request") {
-			t.Errorf("Authorization = %q, want a SigV4 signature for ses in us-east-1", auth)
-		}
-		raw, _ := io.ReadAll(r.Body)
-		var body map[string]any
-		if err := json.Unmarshal(raw, &body); err != nil {
-			t.Errorf("body is not JSON: %v: %s", err, raw)
-		}
-		s.bodies <- body
-		w.Header().Set("Content-Type", "application/json")
-		if s.status != 0 {
-			w.Header().Set("X-Amzn-ErrorType", s.errType)
-			w.WriteHeader(s.status)
-			io.WriteString(w, `{"message":"stub error"}`)
-			return
-		}
-		io.WriteString(w, `{"MessageId":"0100018f-stub"}`)
-	}))
-	t.Cleanup(s.srv.Close)
-	client := sesv2.New(sesv2.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(s.srv.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		HTTPClient:       s.srv.Client(),
-		RetryMaxAttempts: 1, // error tests must not back off
-	})
-	return s, client
+	reqs := s.Requests()
+	if len(reqs) == 0 {
+		t.Fatal("SES got no request")
+	}
+	r := reqs[len(reqs)-1]
+	if !strings.Contains(r.Authorization, "/us-east-1/ses/aws4_request") {
+		t.Errorf("Authorization = %q, want a SigV4 signature for ses in us-east-1", r.Authorization)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(r.Body, &body); err != nil {
+		t.Fatalf("body is not JSON: %v: %s", err, r.Body)
+	}
+	return body
 }
 
 func TestSESSend(t *testing.T) {
@@ -101,7 +80,7 @@ func TestSESSend(t *testing.T) {
 			if err := json.Unmarshal([]byte(tt.want), &want); err != nil {
 				t.Fatal(err)
 			}
-			if got := <-stub.bodies; !reflect.DeepEqual(got, want) {
+			if got := lastBody(t, stub); !reflect.DeepEqual(got, want) {
 				gotJSON, _ := json.Marshal(got)
 				t.Errorf("request body\n got %s\nwant %s", gotJSON, tt.want)
 			}
@@ -125,7 +104,7 @@ func TestSESErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.errType, func(t *testing.T) {
 			stub, client := newSESStub(t)
-			stub.status, stub.errType = tt.status, tt.errType
+			stub.FailNext(1, tt.status, tt.errType)
 			err := ses.New(client, "no-reply@example.org").
 				Send(t.Context(), mail.Message{To: "ann@example.com", Subject: "s", Text: "t"})
 			if err == nil {
@@ -154,7 +133,7 @@ func TestSESRefusesInvalid(t *testing.T) {
 			if err := ses.New(client, "no-reply@example.org").Send(t.Context(), tt.msg); !errors.Is(err, mail.ErrInvalid) {
 				t.Errorf("Send = %v, want ErrInvalid", err)
 			}
-			if n := stub.requests.Load(); n != 0 {
+			if n := len(stub.Requests()); n != 0 {
 				t.Errorf("SES got %d requests, want 0", n)
 			}
 		})

@@ -3,7 +3,7 @@
 // them (DynamoDB streams allow two readers per shard), each in its own
 // package so that its binary links only its kinds' SDKs:
 //
-//	DispatcherFunction        pkg/outbox/kinds/messaging: chat.send, event.put, mail.send
+//	DispatcherFunction        pkg/outbox/kinds/messaging: chat.send, event.put, mail.send, alert.pending
 //	AvatarDispatcherFunction  pkg/outbox/kinds/avatars: avatar.sync
 //
 // The dev server and tests run every kind in one dispatcher (Handlers).

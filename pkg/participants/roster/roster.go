@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -134,8 +135,12 @@ func (e *ChannelTakenError) Problem() *problem.Error {
 
 // GetParticipant reads one participant.
 func (s *Repo) GetParticipant(ctx context.Context, tenant, id string) (Participant, error) {
+	return s.getParticipant(ctx, tenant, id, false)
+}
+
+func (s *Repo) getParticipant(ctx context.Context, tenant, id string, consistent bool) (Participant, error) {
 	var it participantItem
-	err := s.table.Get("PK", store.ParticipantPK(tenant, id)).Range("SK", dynamo.Equal, store.ParticipantSK).One(ctx, &it)
+	err := s.table.Get("PK", store.ParticipantPK(tenant, id)).Range("SK", dynamo.Equal, store.ParticipantSK).Consistent(consistent).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
 		return Participant{}, store.ErrNotFound
 	}
@@ -168,6 +173,11 @@ const (
 
 // ErrTooMany means a participant would exceed MaxChannels or MaxAgents.
 var ErrTooMany = errors.New("roster: too many channels or bindings")
+
+// ErrChangeTooLarge means one replace would need more writes than a
+// transaction holds (swapping most channels and agents at once, with the
+// audit entry's copy per agent); two smaller changes fit.
+var ErrChangeTooLarge = errors.New("roster: change too large for one transaction")
 
 // ChannelKey names a channel: connector and address.
 type ChannelKey struct{ IntegrationConfigID, Address string }
@@ -308,12 +318,13 @@ func (s *Repo) ReplaceParticipant(ctx context.Context, tenant string, cur Partic
 	if err != nil {
 		return err
 	}
-	// +2: the audit entry and the event.
-	if n := plan.writes() + 2; n > 100 {
-		return fmt.Errorf("%w: the change needs %d writes", ErrTooMany, n)
+	// +2: the audit entry and the event; then the entry's copies for the
+	// other agents, removed ones included (their admins see the removal).
+	if n := plan.writes() + 2 + audit.AgentCopies(next.AgentIDs, plan.unbind); n > 100 {
+		return fmt.Errorf("%w: it needs %d writes", ErrChangeTooLarge, n)
 	}
 	err = s.replaceTx(tenant, cur.ID, next.ModifiedAt, put, plan, bindingIDs).
-		Join(next.audit(ctx, tenant, audit.ParticipantUpdated, next.ModifiedAt)).Run(ctx)
+		Join(next.audit(ctx, tenant, audit.ParticipantUpdated, next.ModifiedAt, plan.unbind...)).Run(ctx)
 	if err == nil {
 		return nil
 	}
@@ -464,10 +475,12 @@ func (s *Repo) DeleteParticipant(ctx context.Context, tenant string, cur Partici
 			If("attribute_not_exists(PK) OR participantId = ?", cur.ID))
 		n++
 	}
-	if n+2 > 100 {
-		return fmt.Errorf("%w: deleting needs %d writes", ErrTooMany, n+2)
+	also := slices.Collect(maps.Keys(agents))
+	slices.Sort(also)
+	if n += 2 + audit.AgentCopies(cur.AgentIDs, also); n > 100 {
+		return fmt.Errorf("%w: deleting needs %d writes", ErrTooMany, n)
 	}
-	err := tx.Join(cur.audit(ctx, tenant, audit.ParticipantDeleted, time.Now().UnixMilli())).Run(ctx)
+	err := tx.Join(cur.audit(ctx, tenant, audit.ParticipantDeleted, time.Now().UnixMilli(), also...)).Run(ctx)
 	if failedAny(err) {
 		return fmt.Errorf("%w: %w", store.ErrConflict, err)
 	}
@@ -477,27 +490,52 @@ func (s *Repo) DeleteParticipant(ctx context.Context, tenant string, cur Partici
 	return nil
 }
 
-// SetDisabled sets (disabled) or removes disabledAt. Setting it on a
-// disabled participant or removing it from an enabled one changes nothing
-// and returns the participant as it is.
+// SetDisabled sets (disabled) or removes disabledAt, with its audit entry
+// (ParticipantDisabled / ParticipantEnabled) in the same transaction.
+// Setting it on a disabled participant or removing it from an enabled one
+// changes nothing, records nothing and returns the participant as it is.
 func (s *Repo) SetDisabled(ctx context.Context, tenant, id string, disabled bool, at int64) (Participant, error) {
+	cur, err := s.getParticipant(ctx, tenant, id, true)
+	if err != nil {
+		return Participant{}, err
+	}
+	if cur.Disabled() == disabled {
+		return cur, nil
+	}
 	u := s.table.Update("PK", store.ParticipantPK(tenant, id)).Range("SK", store.ParticipantSK)
+	c := audit.Change{Scope: store.TenantScope(tenant), Action: audit.ParticipantEnabled, TargetType: audit.TargetParticipant,
+		TargetID: id, StatusBefore: StatusDisabled, StatusAfter: StatusEnabled, At: at}
 	if disabled {
 		u.Set("disabledAt", at).Set("modifiedAt", at).If("attribute_exists(PK) AND attribute_not_exists(disabledAt)")
+		c.Action, c.StatusBefore, c.StatusAfter = audit.ParticipantDisabled, StatusEnabled, StatusDisabled
 	} else {
 		// REMOVE, never zero: the webhook's known-sender check tests
 		// attribute_not_exists(disabledAt).
 		u.Remove("disabledAt").Set("modifiedAt", at).If("attribute_exists(PK) AND attribute_exists(disabledAt)")
 	}
-	var it participantItem
-	err := u.Value(ctx, &it)
-	if dynamo.IsCondCheckFailed(err) {
-		return s.GetParticipant(ctx, tenant, id) // ErrNotFound, or already so
-	}
-	if err != nil {
+	err = s.st.Tx().Update(actParticipant, u).Join(audit.Record(ctx, filed(c, cur.AgentIDs))).Run(ctx)
+	if err != nil && !store.ConditionFailed(err, actParticipant) {
 		return Participant{}, fmt.Errorf("roster: set disabled: %w", err)
 	}
-	return it.Participant, nil
+	// Changed now, or already so by a concurrent call (which recorded it).
+	return s.getParticipant(ctx, tenant, id, true)
+}
+
+// Participant states of the audit trail (the API shows disabledAt).
+const (
+	StatusEnabled  = "ENABLED"
+	StatusDisabled = "DISABLED"
+)
+
+// Disabled reports whether the participant is disabled.
+func (p Participant) Disabled() bool { return p.DisabledAt != 0 }
+
+// filed files c under agents (the first is its agentId).
+func filed(c audit.Change, agents []string) audit.Change {
+	if len(agents) > 0 {
+		c.AgentID, c.AgentIDs = agents[0], agents
+	}
+	return c
 }
 
 // AddBinding binds the participant to agent (creating the binding item
@@ -555,9 +593,23 @@ type Avatar struct {
 // Avatar sources besides the providers.
 const AvatarUploaded = "UPLOADED"
 
-// SetAvatar writes the avatar fields if the participant still exists and
+// SetAvatar writes the avatar fields, with a ParticipantAvatarSynced
+// audit entry in the same transaction, if the participant still exists and
 // returns it updated; store.ErrNotFound otherwise.
 func (s *Repo) SetAvatar(ctx context.Context, tenant, id string, a Avatar, at int64) (Participant, error) {
+	cur, err := s.getParticipant(ctx, tenant, id, true)
+	if err != nil {
+		return Participant{}, err
+	}
+	note := "avatar cleared"
+	if a.FileID != "" {
+		note = "avatar from " + a.Source
+		if a.SourceConfigID != "" {
+			note += " (integration config " + a.SourceConfigID + ", address " + a.SourceAddress + ")"
+		}
+	}
+	entry := audit.Record(ctx, filed(audit.Change{Scope: store.TenantScope(tenant), Action: audit.ParticipantAvatarSynced,
+		TargetType: audit.TargetParticipant, TargetID: id, Note: note, At: at}, cur.AgentIDs))
 	u := s.table.Update("PK", store.ParticipantPK(tenant, id)).Range("SK", store.ParticipantSK).Set("modifiedAt", at).If("attribute_exists(PK)")
 	for name, v := range map[string]string{"avatarFileId": a.FileID, "avatarSource": a.Source,
 		"avatarSourceConfigId": a.SourceConfigID, "avatarSourceAddress": a.SourceAddress} {
@@ -572,15 +624,14 @@ func (s *Repo) SetAvatar(ctx context.Context, tenant, id string, a Avatar, at in
 	} else {
 		u.Set("avatarSyncedAt", a.SyncedAt)
 	}
-	var it participantItem
-	err := u.Value(ctx, &it)
-	if dynamo.IsCondCheckFailed(err) {
+	err = s.st.Tx().Update(actParticipant, u).Join(entry).Run(ctx)
+	if store.ConditionFailed(err, actParticipant) {
 		return Participant{}, store.ErrNotFound
 	}
 	if err != nil {
 		return Participant{}, fmt.Errorf("roster: set avatar: %w", err)
 	}
-	return it.Participant, nil
+	return s.getParticipant(ctx, tenant, id, true)
 }
 
 // ListParticipants returns one page of participants, newest first: those
@@ -738,14 +789,24 @@ type oauthItem struct {
 	OAuthConnection
 }
 
-// PutOAuthConnection stores (or replaces) the connection of c's provider.
-func (s *Repo) PutOAuthConnection(ctx context.Context, tenant string, c OAuthConnection) error {
+// PutOAuthConnection stores (or replaces) the connection of c's provider,
+// with a SlackOAuthConnected audit entry (actor c.ConnectedBy, filed under
+// the connector's agent) in the same transaction.
+func (s *Repo) PutOAuthConnection(ctx context.Context, tenant, agent string, c OAuthConnection) error {
 	it := oauthItem{PK: store.OAuthPK(tenant, c.IntegrationConfigID), SK: c.Provider, Tenant: tenant, OAuthConnection: c}
-	if err := s.table.Put(it).Run(ctx); err != nil {
+	entry := audit.Record(ctx, audit.Change{Scope: store.TenantScope(tenant), AgentID: agent, Action: audit.SlackOAuthConnected,
+		TargetType: audit.TargetIntegrationConfig, TargetID: c.IntegrationConfigID, StatusAfter: StatusConnected,
+		Note: c.Provider + " team " + c.TeamID, Actor: c.ConnectedBy, At: c.ConnectedAt})
+	if err := s.st.Tx().Put(actOAuth, s.table.Put(it)).Join(entry).Run(ctx); err != nil {
 		return fmt.Errorf("roster: put oauth connection: %w", err)
 	}
 	return nil
 }
+
+// StatusConnected is an OAuth connection's state in the audit trail.
+const StatusConnected = "CONNECTED"
+
+const actOAuth = "oauth"
 
 // GetOAuthConnection reads a connector's connection to provider, or
 // ErrNotFound.
@@ -761,17 +822,23 @@ func (s *Repo) GetOAuthConnection(ctx context.Context, tenant, connector, provid
 	return it.OAuthConnection, nil
 }
 
-// DeleteOAuthConnection forgets a connector's connection to provider;
-// deleting none is not an error.
-func (s *Repo) DeleteOAuthConnection(ctx context.Context, tenant, connector, provider string) error {
-	if err := s.table.Delete("PK", store.OAuthPK(tenant, connector)).Range("SK", provider).Run(ctx); err != nil {
+// DeleteOAuthConnection forgets a connector's connection to provider with
+// a SlackOAuthDisconnected audit entry; deleting none is not an error and
+// records nothing.
+func (s *Repo) DeleteOAuthConnection(ctx context.Context, tenant, agent, connector, provider string) error {
+	entry := audit.Record(ctx, audit.Change{Scope: store.TenantScope(tenant), AgentID: agent, Action: audit.SlackOAuthDisconnected,
+		TargetType: audit.TargetIntegrationConfig, TargetID: connector, StatusBefore: StatusConnected, Note: provider})
+	err := s.st.Tx().Delete(actOAuth, s.table.Delete("PK", store.OAuthPK(tenant, connector)).Range("SK", provider).If("attribute_exists(PK)")).
+		Join(entry).Run(ctx)
+	if err != nil && !store.ConditionFailed(err, actOAuth) {
 		return fmt.Errorf("roster: delete oauth connection: %w", err)
 	}
 	return nil
 }
 
 // audit is the audit entry and event of a change to p.
-func (p Participant) audit(ctx context.Context, tenant, detailType string, at int64) store.TxAction {
+// also are more agents to file the entry under (removed ones).
+func (p Participant) audit(ctx context.Context, tenant, detailType string, at int64, also ...string) store.TxAction {
 	return audit.Participant(ctx, detailType, audit.ParticipantDetail{Tenant: tenant, ParticipantID: p.ID, Kind: p.Kind,
-		DisplayName: p.DisplayName, AgentIDs: p.AgentIDs, At: at})
+		DisplayName: p.DisplayName, AgentIDs: p.AgentIDs, At: at}, also...)
 }

@@ -67,7 +67,7 @@ func TestReplaceParticipant(t *testing.T) {
 		{name: "more than 100 writes",
 			startCh: names("U", 0, roster.MaxChannels), startAg: names("a", 0, roster.MaxAgents), stray: names("s", 0, 20),
 			nextCh: names("U", roster.MaxChannels, 2*roster.MaxChannels), nextAg: names("a", roster.MaxAgents, 2*roster.MaxAgents),
-			wantErr: roster.ErrTooMany},
+			wantErr: roster.ErrChangeTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

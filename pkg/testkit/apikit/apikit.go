@@ -52,7 +52,13 @@ func New(tb testing.TB) *Env {
 // the features' configuration (stand-in URLs and such).
 func NewWith(tb testing.TB, build func(d *routes.Deps) ([]httpapi.Route, error), cfg routes.Config) *Env {
 	tb.Helper()
-	tbl := dynamokit.NewTable(tb)
+	return NewOn(tb, dynamokit.NewTable(tb), build, cfg)
+}
+
+// NewOn is NewWith on a given table (e.g. on a DynamoDB Local of the
+// test's own, see dynamokit.NewTableAt).
+func NewOn(tb testing.TB, tbl *dynamokit.Table, build func(d *routes.Deps) ([]httpapi.Route, error), cfg routes.Config) *Env {
+	tb.Helper()
 	iss, err := issuerkit.NewEphemeral()
 	if err != nil {
 		tb.Fatal(err)
@@ -61,7 +67,7 @@ func NewWith(tb testing.TB, build func(d *routes.Deps) ([]httpapi.Route, error),
 	tb.Cleanup(jwks.Close)
 	awsCfg, _ := dynamokit.Config()
 	// Share the table's counting client so tests can count calls.
-	p, err := platform.New(platform.Config{Table: tbl.Name, DynamoDBEndpoint: dynamokit.Endpoint(tb), JWTIssuer: issuerkit.DefaultIssuer, JWTAudience: issuerkit.DefaultAudience, JWKSURL: jwks.URL, PublicBaseURL: cfg.PublicBaseURL}, awsCfg)
+	p, err := platform.New(platform.Config{Table: tbl.Name, DynamoDBEndpoint: tbl.Endpoint, JWTIssuer: issuerkit.DefaultIssuer, JWTAudience: issuerkit.DefaultAudience, JWKSURL: jwks.URL, PublicBaseURL: cfg.PublicBaseURL}, awsCfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -139,6 +139,26 @@ func (s *Server) FailNext(provider string, statuses ...int) {
 	s.fail[provider] = append(s.fail[provider], statuses...)
 }
 
+// Failing returns the statuses FailNext has queued, per provider.
+func (s *Server) Failing() map[string][]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string][]int{}
+	for p, q := range s.fail {
+		if len(q) > 0 {
+			out[p] = append([]int(nil), q...)
+		}
+	}
+	return out
+}
+
+// ClearFailures drops every queued failure.
+func (s *Server) ClearFailures() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.fail)
+}
+
 // failure returns the status to fail this call with, or 0.
 func (s *Server) failure(provider string) int {
 	s.mu.Lock()

@@ -69,16 +69,23 @@ func Main(m *testing.M) {
 
 // Table is a fresh table for one test.
 type Table struct {
-	Name    string
-	DB      *dynamo.DB
-	Store   *store.Store
-	Counter *Counter
+	Name     string
+	Endpoint string
+	DB       *dynamo.DB
+	Store    *store.Store
+	Counter  *Counter
 }
 
 // NewTable creates a uniquely named table from template.yaml.
 func NewTable(tb testing.TB) *Table {
 	tb.Helper()
-	ep := Endpoint(tb)
+	return NewTableAt(tb, Endpoint(tb))
+}
+
+// NewTableAt creates the table on the DynamoDB Local at ep (a dedicated
+// process, or a proxy in front of one).
+func NewTableAt(tb testing.TB, ep string) *Table {
+	tb.Helper()
 	tpl, err := tabledef.FindTemplate()
 	if err != nil {
 		tb.Fatal(err)
@@ -100,7 +107,7 @@ func NewTable(tb testing.TB) *Table {
 	tb.Cleanup(func() {
 		_ = db.Table(name).DeleteTable().Run(context.Background())
 	})
-	return &Table{Name: name, DB: db, Store: store.New(db, name), Counter: counter}
+	return &Table{Name: name, Endpoint: ep, DB: db, Store: store.New(db, name), Counter: counter}
 }
 
 func sanitize(s string) string {

@@ -40,6 +40,7 @@ type Options struct {
 // Process is a running DynamoDB Local.
 type Process struct {
 	Endpoint string
+	opts     Options // as started, with the port chosen
 	cmd      *exec.Cmd
 	done     chan struct{}
 }
@@ -84,7 +85,8 @@ func Start(ctx context.Context, o Options) (*Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("dynamokit: start java: %w", err)
 	}
-	p := &Process{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), cmd: cmd, done: make(chan struct{})}
+	o.Port = port
+	p := &Process{Endpoint: "http://127.0.0.1:" + strconv.Itoa(port), opts: o, cmd: cmd, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.done) }()
 	if err := p.wait(ctx, 60*time.Second); err != nil {
 		p.Stop()
@@ -125,6 +127,26 @@ func (p *Process) Stop() {
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-p.done
 	}
+}
+
+// Kill ends the process at once (SIGKILL, no shutdown), as a crash would.
+func (p *Process) Kill() {
+	if p == nil || p.cmd.Process == nil {
+		return
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+}
+
+// Restart starts the process again on the same port and data folder
+// (after Kill or Stop) and waits until it answers.
+func (p *Process) Restart(ctx context.Context) error {
+	np, err := Start(ctx, p.opts)
+	if err != nil {
+		return err
+	}
+	p.cmd, p.done = np.cmd, np.done
+	return nil
 }
 
 func freePort() (int, error) {

@@ -73,6 +73,7 @@ type Server struct {
 	roles      map[string]string // name → id
 	tokens     map[string]time.Time
 	calls      []call
+	failSkip   int
 	failCount  int
 	failStatus int
 }
@@ -188,10 +189,21 @@ func (s *Server) Users() []User {
 }
 
 // FailNext makes the next n admin calls answer status without touching state.
-func (s *Server) FailNext(n int, status int) {
+func (s *Server) FailNext(n int, status int) { s.FailAfter(0, n, status) }
+
+// FailAfter lets the next skip admin calls through, then fails n as
+// FailNext does: a failure in the middle of an operation.
+func (s *Server) FailAfter(skip, n int, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failCount, s.failStatus = n, status
+	s.failSkip, s.failCount, s.failStatus = skip, n, status
+}
+
+// Failing returns what FailNext has left: calls still to fail and their status.
+func (s *Server) Failing() (n, status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failCount, s.failStatus
 }
 
 // ExpireTokens invalidates every issued token, as a Keycloak restart or a
@@ -280,7 +292,9 @@ func (s *Server) adminOnly(h http.HandlerFunc) http.Handler {
 			return
 		}
 		s.mu.Lock()
-		if s.failCount > 0 {
+		if s.failSkip > 0 {
+			s.failSkip--
+		} else if s.failCount > 0 {
 			s.failCount--
 			status := s.failStatus
 			s.mu.Unlock()
