@@ -297,6 +297,7 @@ try {
       const n = await page.getByRole('button', { name }).count();
       expect(n === 0, `a Viewer sees ${n} "${name}" buttons`);
     }
+    expect((await page.getByRole('checkbox').count()) === 0, 'a Viewer sees selection checkboxes');
     await row('+15557654321').getByRole('button', { name: /^View request/ }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByText('Deciding it needs the Editor role on this agent.').waitFor();
@@ -320,6 +321,50 @@ try {
     await page.getByText('Approved +15557654321.').first().waitFor();
     await page.getByRole('link', { name: 'Participants' }).click();
     await page.locator('tbody tr', { hasText: 'Walter Skinner' }).getByText('+15557654321').waitFor();
+  });
+
+  await step('carol approves three senders at once and is told in words which one another operator decided first', page, async () => {
+    const senders = [
+      [1, 'Alex', 'Krycek'],
+      [2, 'John', 'Doggett'],
+      [3, 'Marita', 'Covarrubias'],
+    ];
+    for (const [i, first, last] of senders) {
+      const res = await fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': 'dev-telegram-secret-token' },
+        body: JSON.stringify({
+          update_id: 9100 + i,
+          message: { message_id: 10 + i, from: { id: 5550100 + i, is_bot: false, first_name: first, last_name: last }, chat: { id: 5550100 + i, type: 'private', first_name: first }, date: 1700000000, text: 'hi' },
+        }),
+      });
+      expect(res.ok, `the Telegram webhook answered ${res.status}`);
+    }
+    await page.getByRole('link', { name: /^Access Requests/ }).click();
+    await page.reload();
+    await row('Marita Covarrubias').waitFor();
+    await page.getByLabel('Select all pending requests').check();
+    await page.getByText('3 selected.').waitFor();
+    await page.getByRole('button', { name: 'Approve selected' }).click();
+    await page.getByLabel(/^Note for all/).fill('welcome, all three');
+    // Another operator rejects John Doggett meanwhile (carol's token, straight to the API).
+    const list = await fetch(`${server.base}/v1/tenants/demo/participantAccessRequests?AgentId=${agent}&Status=PENDING`, { headers: { Authorization: `Bearer ${await token()}` } });
+    const doggett = (await list.json()).find((r) => r.displayName === 'John Doggett');
+    expect(doggett, 'John Doggett has no pending request');
+    const rej = await fetch(`${server.base}/v1/tenants/demo/participantAccessRequests/${doggett.id}:reject`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${await token()}`, 'Content-Type': 'application/json' },
+      body: '{"note":"decided elsewhere"}',
+    });
+    expect(rej.ok, `rejecting through the API answered ${rej.status}`);
+    await page.getByRole('button', { name: 'Confirm approve of 3' }).click();
+    const report = page.getByRole('status', { name: 'Result of the batch decision' });
+    // Results come in the order of the selection, which follows the list.
+    await report.getByText(/^Approved (Alex Krycek and Marita Covarrubias|Marita Covarrubias and Alex Krycek)\.$/).waitFor();
+    const text = (await report.textContent()) ?? '';
+    expect(text.includes('John Doggett: This request was already decided: it is rejected now.'), `the failed item is not explained in words: ${text}`);
+    await row('Alex Krycek').waitFor({ state: 'detached' });
+    axe.push(['Access Requests (batch result)', await axeScan(page, 'Access Requests (batch result)')]);
   });
 
   await step('olivia, an organization admin, declines a share after confirming', page, async () => {
