@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { call, type AccessRequest, type Participant } from '../api/client';
 import { connectorNames, listConnectors } from '../api/connectors';
 import { badge } from '../lib/poll';
-import { dateTime, providerName, statusLabel, text } from '../lib/format';
+import { dateTime, processedBy, providerName, statusLabel, text } from '../lib/format';
 import { navigate, withQuery } from '../lib/router';
 import { filterRows, rowActions, statusOf, tabFromQuery, tabs, type TabId } from '../lib/tabs';
 import { useSession } from '../session';
@@ -178,7 +178,7 @@ export function cells(r: AccessRequest, names: ReadonlyMap<string, string>): str
     text(r.conversationName),
     statusLabel(r.status),
     dateTime(r.createdAt),
-    text(r.processedBy),
+    processedBy(r.processedBy),
     text(r.processingNote),
   ];
 }
