@@ -391,8 +391,11 @@ try {
     await page.getByRole('link', { name: /^Access Requests/ }).click();
     await page.reload();
     await row('Marita Covarrubias').waitFor();
-    await page.getByLabel('Select all pending requests').check();
+    await page.getByLabel('Select request from Alex Krycek').check();
+    await page.getByText('1 selected.').waitFor();
+    await page.getByRole('button', { name: 'Select all 3' }).click();
     await page.getByText('3 selected.').waitFor();
+    expect(await page.getByLabel('Select all pending requests').isChecked(), 'the header checkbox does not show all selected');
     await page.getByRole('button', { name: 'Approve selected' }).click();
     await page.getByLabel(/^Note for all/).fill('welcome, all three');
     // Another operator rejects John Doggett meanwhile (carol's token, straight to the API).

@@ -116,6 +116,7 @@ export function AccessRequests() {
               <BatchBar
                 rows={rows}
                 selected={selected}
+                onToggleAll={() => setSelected((x) => toggleAll(x, visibleIds))}
                 onDone={async (o) => {
                   setBatchResult(o);
                   setSelected(new Set());
@@ -251,7 +252,7 @@ function RequestTable(props: {
 }
 
 /** "Approve selected" / "Reject selected" with an optional note, through the batch verbs. */
-function BatchBar(props: { rows: AccessRequest[]; selected: ReadonlySet<string>; onDone: (o: BatchOutcome) => Promise<void> }) {
+function BatchBar(props: { rows: AccessRequest[]; selected: ReadonlySet<string>; onToggleAll: () => void; onDone: (o: BatchOutcome) => Promise<void> }) {
   const { api, tenant } = useSession();
   const [verb, setVerb] = useState<'approve' | 'reject' | null>(null);
   const [note, setNote] = useState('');
@@ -277,6 +278,10 @@ function BatchBar(props: { rows: AccessRequest[]; selected: ReadonlySet<string>;
     <div class="batch">
       <div class="row">
         <span>{n === 0 ? 'Select requests to decide several at once.' : `${n} selected${n > batchMax ? ` (the first ${batchMax} are decided)` : ''}.`}</span>
+        {/* The header checkbox is hidden in the narrow card layout: this one is not. */}
+        <button type="button" class="link" onClick={props.onToggleAll}>
+          {n > 0 && n === props.rows.length ? 'Clear selection' : `Select all ${props.rows.length}`}
+        </button>
         <button type="button" class="primary" disabled={n === 0 || act.busy} onClick={() => setVerb('approve')} aria-expanded={verb === 'approve'}>
           Approve selected
         </button>
