@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionWords, actorWords, canReadAudit, change, exportName, nextPageToken, targetWords } from './audit';
+import { actionWords, actorWords, canReadAudit, change, exportName, nextPageToken, targetFilter, targetWords } from './audit';
 
 describe('audit words', () => {
   it('names actions, actors, targets and changes', () => {
@@ -52,4 +52,16 @@ describe('canReadAudit and exportName', () => {
     expect(exportName('support-bot', new Date('2026-12-02T05:00:00Z'))).toBe('gatehouse-audit-support-bot-2026-12-02.jsonl');
     expect(exportName('org a/b', new Date('2026-01-31T23:59:00Z'))).toBe('gatehouse-audit-org-a-b-2026-01-31.jsonl');
   });
+});
+
+describe('targetFilter', () => {
+  const cases: [string | null, string | null, ReturnType<typeof targetFilter>][] = [
+    ['accessRequest', '0f1e2d3c-4b5a-5968-8776-aabbccddeeff', { targetType: 'accessRequest', targetId: '0f1e2d3c-4b5a-5968-8776-aabbccddeeff' }],
+    ['collaborator', 'erin', { targetType: 'collaborator', targetId: 'erin' }],
+    ['accessRequest', null, null],
+    [null, 'x', null],
+    ['widget', 'x', null],
+    ['participant', 'a b', null],
+  ];
+  for (const [t, id, want] of cases) it(`${t}/${id}`, () => expect(targetFilter(t, id)).toEqual(want));
 });

@@ -81,13 +81,16 @@ export function nextPageToken(link: string | null | undefined): string | null {
   return null;
 }
 
-/** Who may read an agent's trail: tenant ADMINs and the agent's ADMINs. */
-export function canReadAudit(tenantRole: string | null, agentRole: string | null): boolean {
-  return tenantRole === 'ADMIN' || agentRole === 'ADMIN';
-}
+export { canReadAudit } from './roles';
 
 /** A file name for the export: gatehouse-audit-<scope>-<yyyy-mm-dd>.jsonl. */
 export function exportName(scope: string, now: Date = new Date()): string {
   const safe = scope.replace(/[^A-Za-z0-9._-]+/g, '-');
   return `gatehouse-audit-${safe}-${now.toISOString().slice(0, 10)}.jsonl`;
+}
+
+/** ?targetType=&targetId= of the Activity URL, when both are valid; else null (the whole agent). */
+export function targetFilter(type: string | null, id: string | null): { targetType: string; targetId: string } | null {
+  if (!type || !id || !(type in targets) || !/^[A-Za-z0-9._:@-]{1,200}$/.test(id)) return null;
+  return { targetType: type, targetId: id };
 }

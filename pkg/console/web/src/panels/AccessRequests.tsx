@@ -6,7 +6,8 @@ import { call, type AccessRequest, type Participant } from '../api/client';
 import { connectorNames, listConnectors } from '../api/connectors';
 import { badge } from '../lib/poll';
 import { dateTime, processedBy, providerName, statusLabel, text } from '../lib/format';
-import { navigate, withQuery } from '../lib/router';
+import { href, linkClick, navigate, withQuery } from '../lib/router';
+import { canReadAudit } from '../lib/roles';
 import { filterRows, rowActions, statusOf, tabFromQuery, tabs, type TabId } from '../lib/tabs';
 import { useSession } from '../session';
 import { Dialog, Empty, ErrorBox, Loading, useAction, useLoad } from '../components/ui';
@@ -386,6 +387,13 @@ function RequestDetail(props: { id: string; names: ReadonlyMap<string, string>; 
               </div>
             )}
           </dl>
+          {canReadAudit(s.tenantRole, s.agentRole) && (
+            <p>
+              <a href={href('activity', { agent: r.agentId, targetType: 'accessRequest', targetId: r.id })} onClick={linkClick}>
+                History of this request
+              </a>
+            </p>
+          )}
           {decision ? (
             <DecisionForm r={r} decision={decision} onCancel={() => setDecision(null)} onDone={props.onDone} />
           ) : (

@@ -2,7 +2,8 @@
 // for tenant ADMINs and the agent's ADMINs; others are told why not.
 import { useMemo } from 'preact/hooks';
 import { AuditTrail, paged, type TrailSource } from '../components/AuditTrail';
-import { canReadAudit } from '../lib/audit';
+import { canReadAudit, targetFilter, targetWords } from '../lib/audit';
+import { href, linkClick } from '../lib/router';
 import { roleLabel } from '../lib/roles';
 import { useSession } from '../session';
 
@@ -15,21 +16,22 @@ export function pageSizeOf(v: string | null): number {
 export default function Activity() {
   const { api, tenant, tenantRole, agent, agentRole, claims, route } = useSession();
   const pageSize = pageSizeOf(route.query.get('pageSize'));
+  const target = targetFilter(route.query.get('targetType'), route.query.get('targetId'));
   const source: TrailSource = useMemo(
     () => ({
-      scope: agent,
+      scope: target ? `${agent}-${target.targetId.slice(0, 8)}` : agent,
       page: async (pageToken) => {
-        const p = await paged(api.GET('/v1/tenants/{tenant}/auditEvents', { params: { path: { tenant }, query: { agentId: agent, pageSize, ...(pageToken ? { pageToken } : {}) } } }));
+        const p = await paged(api.GET('/v1/tenants/{tenant}/auditEvents', { params: { path: { tenant }, query: { agentId: agent, pageSize, ...target, ...(pageToken ? { pageToken } : {}) } } }));
         return { rows: p.data ?? [], next: p.next };
       },
       lines: async (pageToken) => {
         const p = await paged(
-          api.GET('/v1/tenants/{tenant}/auditEvents', { params: { path: { tenant }, query: { agentId: agent, format: 'jsonl', pageSize: 500, ...(pageToken ? { pageToken } : {}) } }, parseAs: 'text' }),
+          api.GET('/v1/tenants/{tenant}/auditEvents', { params: { path: { tenant }, query: { agentId: agent, format: 'jsonl', pageSize: 500, ...target, ...(pageToken ? { pageToken } : {}) } }, parseAs: 'text' }),
         );
         return { text: p.data ?? '', next: p.next };
       },
     }),
-    [api, tenant, agent, pageSize],
+    [api, tenant, agent, pageSize, target?.targetType, target?.targetId],
   );
   return (
     <section aria-labelledby="panel-title">
@@ -37,6 +39,14 @@ export default function Activity() {
         <h1 id="panel-title">Activity</h1>
         <p class="muted">Every change on {agent}, newest first: who did it, what changed and their note. Entries are never changed or deleted; they are kept for the deployment's retention period.</p>
       </div>
+      {target && (
+        <p class="notice">
+          Only the {targetWords(target.targetType, target.targetId)}.{' '}
+          <a href={href('activity', { agent })} onClick={linkClick}>
+            Show all of {agent}
+          </a>
+        </p>
+      )}
       {canReadAudit(tenantRole, agentRole) ? (
         <AuditTrail source={source} me={claims.sub} label={`Activity of ${agent}`} />
       ) : (
