@@ -101,6 +101,39 @@ try {
     await created.getByRole('button', { name: 'Close' }).click();
     await page.locator('li.card', { hasText: 'Sales on Telegram' }).getByText('on', { exact: true }).waitFor();
   });
+  await step("alice sets the Sales connector's request lifecycle and is told in words what is out of range", page, async () => {
+    await page.getByRole('button', { name: 'Manage Sales on Telegram' }).click();
+    let dialog = page.getByRole('dialog', { name: 'Sales on Telegram' });
+    const expiry = dialog.getByLabel('Pending requests expire after (days)');
+    await expiry.fill('4000');
+    await dialog.getByLabel('Cooldown after a reject (seconds)').fill('-5');
+    await dialog.getByRole('button', { name: 'Save lifecycle' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? '';
+    expect(text.includes('2 fields need a change') && text.includes('The days before a request expires must be from 0 to 3,650.'), `not in words: ${text}`);
+    await expiry.fill('7');
+    await dialog.getByLabel('New requests per hour, at most').fill('50');
+    await dialog.getByLabel('Cooldown after a reject (seconds)').fill('3600');
+    await dialog.getByLabel('Message to an approved sender').fill('Welcome to sales!');
+    await dialog.getByLabel('Message to a rejected sender').fill('Sorry, sales is invite-only.');
+    await dialog.getByRole('button', { name: 'Save lifecycle' }).click();
+    await dialog.getByText('Request lifecycle saved').first().waitFor();
+    await axeScan(page, 'Connectors (lifecycle)');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'Manage Sales on Telegram' }).click();
+    dialog = page.getByRole('dialog', { name: 'Sales on Telegram' });
+    await dialog.getByText('Now: 7 days').waitFor();
+    const got = [
+      await dialog.getByLabel('Pending requests expire after (days)').inputValue(),
+      await dialog.getByLabel('New requests per hour, at most').inputValue(),
+      await dialog.getByLabel('Cooldown after a reject (seconds)').inputValue(),
+      await dialog.getByLabel('Message to an approved sender').inputValue(),
+      await dialog.getByLabel('Message to a rejected sender').inputValue(),
+    ];
+    expect(JSON.stringify(got) === JSON.stringify(['7', '50', '3600', 'Welcome to sales!', 'Sorry, sales is invite-only.']), `the lifecycle did not stick: ${got}`);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
   await step('axe: Connectors', page, async () => axe.push(['Connectors', await axeScan(page, 'Connectors')]));
 
   await step('alice sees participants with health and bindings', page, async () => {
@@ -135,6 +168,21 @@ try {
     await page.getByText("Saved Carol Demo's alert preferences.").first().waitFor();
     await page.reload();
     expect((await page.locator('tbody tr', { hasText: 'carol' }).getByLabel('Access requests').isChecked()) === !was, 'the preference did not stick');
+  });
+  await step("alice posts support-bot's new requests to a Slack channel", page, async () => {
+    await page.getByLabel('Post new access requests to Slack').check();
+    await page.getByLabel('Slack connector').selectOption({ label: 'Support bot on SLACK' });
+    const channel = page.getByLabel('Channel', { exact: true });
+    await channel.fill('<!everyone>');
+    await page.getByRole('button', { name: 'Save Slack alerts' }).click();
+    await page.getByRole('alert').getByText('A Slack channel is an id (C0123ABCD) or a name (#approvals)').waitFor();
+    await channel.fill('#approvals');
+    await page.getByRole('button', { name: 'Save Slack alerts' }).click();
+    await page.getByText('Saved: new requests are posted to #approvals through Support bot on SLACK.').waitFor();
+    await page.reload();
+    await page.getByText(/^Last changed by alice/).waitFor();
+    expect(await page.getByLabel('Post new access requests to Slack').isChecked(), 'the Slack alert is not on after a reload');
+    expect((await page.getByLabel('Channel', { exact: true }).inputValue()) === '#approvals', 'the channel did not stick');
   });
   await step('axe: Collaborators', page, async () => axe.push(['Collaborators', await axeScan(page, 'Collaborators')]));
 
@@ -297,6 +345,7 @@ try {
       const n = await page.getByRole('button', { name }).count();
       expect(n === 0, `a Viewer sees ${n} "${name}" buttons`);
     }
+    expect((await page.getByRole('checkbox').count()) === 0, 'a Viewer sees selection checkboxes');
     await row('+15557654321').getByRole('button', { name: /^View request/ }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByText('Deciding it needs the Editor role on this agent.').waitFor();
@@ -320,6 +369,101 @@ try {
     await page.getByText('Approved +15557654321.').first().waitFor();
     await page.getByRole('link', { name: 'Participants' }).click();
     await page.locator('tbody tr', { hasText: 'Walter Skinner' }).getByText('+15557654321').waitFor();
+  });
+
+  await step('carol approves three senders at once and is told in words which one another operator decided first', page, async () => {
+    const senders = [
+      [1, 'Alex', 'Krycek'],
+      [2, 'John', 'Doggett'],
+      [3, 'Marita', 'Covarrubias'],
+    ];
+    for (const [i, first, last] of senders) {
+      const res = await fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': 'dev-telegram-secret-token' },
+        body: JSON.stringify({
+          update_id: 9100 + i,
+          message: { message_id: 10 + i, from: { id: 5550100 + i, is_bot: false, first_name: first, last_name: last }, chat: { id: 5550100 + i, type: 'private', first_name: first }, date: 1700000000, text: 'hi' },
+        }),
+      });
+      expect(res.ok, `the Telegram webhook answered ${res.status}`);
+    }
+    await page.getByRole('link', { name: /^Access Requests/ }).click();
+    await page.reload();
+    await row('Marita Covarrubias').waitFor();
+    await page.getByLabel('Select request from Alex Krycek').check();
+    await page.getByText('1 selected.').waitFor();
+    await page.getByRole('button', { name: 'Select all 3' }).click();
+    await page.getByText('3 selected.').waitFor();
+    expect(await page.getByLabel('Select all pending requests').isChecked(), 'the header checkbox does not show all selected');
+    await page.getByRole('button', { name: 'Approve selected' }).click();
+    await page.getByLabel(/^Note for all/).fill('welcome, all three');
+    // Another operator rejects John Doggett meanwhile (carol's token, straight to the API).
+    const list = await fetch(`${server.base}/v1/tenants/demo/participantAccessRequests?AgentId=${agent}&Status=PENDING`, { headers: { Authorization: `Bearer ${await token()}` } });
+    const doggett = (await list.json()).find((r) => r.displayName === 'John Doggett');
+    expect(doggett, 'John Doggett has no pending request');
+    const rej = await fetch(`${server.base}/v1/tenants/demo/participantAccessRequests/${doggett.id}:reject`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${await token()}`, 'Content-Type': 'application/json' },
+      body: '{"note":"decided elsewhere"}',
+    });
+    expect(rej.ok, `rejecting through the API answered ${rej.status}`);
+    await page.getByRole('button', { name: 'Confirm approve of 3' }).click();
+    const report = page.getByRole('status', { name: 'Result of the batch decision' });
+    // Results come in the order of the selection, which follows the list.
+    await report.getByText(/^Approved (Alex Krycek and Marita Covarrubias|Marita Covarrubias and Alex Krycek)\.$/).waitFor();
+    const text = (await report.textContent()) ?? '';
+    expect(text.includes('John Doggett: This request was already decided: it is rejected now.'), `the failed item is not explained in words: ${text}`);
+    await row('Alex Krycek').waitFor({ state: 'detached' });
+    axe.push(['Access Requests (batch result)', await axeScan(page, 'Access Requests (batch result)')]);
+  });
+
+  await step("carol, an Editor, is told in words why the agent's activity is not hers to read", page, async () => {
+    await page.getByRole('link', { name: 'Activity' }).click();
+    await page.getByText('The activity of support-bot is shown to tenant admins and to the agent\'s admins. You are editor on it').waitFor();
+    expect((await page.getByRole('button', { name: 'Download JSON Lines' }).count()) === 0, 'an Editor is offered the export');
+  });
+
+  await step("alice reads support-bot's activity newest first, pages with Load more and downloads JSON Lines", page, async () => {
+    await forget(page, server.base);
+    await signIn(page, server.base, 'alice', `/console/activity?agent=${agent}&pageSize=5`);
+    await page.getByRole('heading', { name: 'Activity' }).waitFor();
+    const rows = page.locator('table[aria-label="Activity of support-bot"] tbody tr');
+    await rows.first().waitFor();
+    expect((await rows.count()) === 5, `want a first page of 5, got ${await rows.count()}`);
+    // Newest first: the batch's last approve and the participant it created share one
+    // transaction (and millisecond), so either may come first.
+    const top = (await rows.allTextContents()).slice(0, 2);
+    expect(
+      top.some((t) => t.includes('approved an access request') && t.includes('welcome, all three') && t.includes('pending → approved')),
+      `the newest entries are not the batch approve: ${top.join(' | ')}`,
+    );
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await rows.nth(9).waitFor();
+    expect((await rows.count()) === 10, `want 10 rows after Load more, got ${await rows.count()}`);
+    axe.push(['Activity', await axeScan(page, 'Activity')]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download JSON Lines' }).click()]);
+    expect(/^gatehouse-audit-support-bot-\d{4}-\d{2}-\d{2}\.jsonl$/.test(download.suggestedFilename()), `file name ${download.suggestedFilename()}`);
+    const chunks = [];
+    for await (const c of await download.createReadStream()) chunks.push(c);
+    const lines = Buffer.concat(chunks).toString('utf8').trim().split('\n');
+    const entries = lines.map((l) => JSON.parse(l));
+    expect(entries.length > 10 && entries.every((e) => e.agentId === agent && e.action), `the export has ${entries.length} lines, not the whole trail`);
+    const rejected = entries.find((e) => e.action === 'AccessRequestRejected' && e.note === 'Not this quarter');
+    expect(rejected && rejected.actor.length > 0, "the export lacks carol's reject of Dana Scully");
+  });
+
+  await step("alice opens the history of Fox Mulder's request from its detail view", page, async () => {
+    await page.goto(`${server.base}/console/?agent=${agent}&tab=approved`);
+    await row('Fox Mulder').getByRole('button', { name: /request from Fox Mulder/ }).click();
+    await page.getByRole('dialog', { name: 'Request from Fox Mulder' }).getByRole('link', { name: 'History of this request' }).click();
+    await page.getByText(/^Only the access request [0-9a-f]{8}\./).waitFor();
+    const rows = page.locator('table[aria-label="Activity of support-bot"] tbody tr');
+    await rows.first().waitFor();
+    const texts = await rows.allTextContents();
+    const targets = new Set(texts.map((t) => /access request [0-9a-f]{8}/.exec(t)?.[0]));
+    expect(targets.size === 1 && !targets.has(undefined), `the history mixes targets: ${[...targets]}`);
+    expect(texts.some((t) => t.includes('approved an access request') && t.includes('Welcome aboard, Fox')), `no approve with its note: ${texts.join(' | ')}`);
   });
 
   await step('olivia, an organization admin, declines a share after confirming', page, async () => {
@@ -346,12 +490,29 @@ try {
       body: JSON.stringify({ firstname: 'Rita', lastname: 'Skeeter', language: 'en' }),
     });
     expect(res.ok, `complete-profile answered ${res.status}: ${await res.text()}`);
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
     const card = page.locator('li.card', { hasText: 'Rita Skeeter' });
     await card.waitFor();
     await card.getByLabel('Marketplace role').selectOption('seller');
     await card.getByRole('button', { name: 'Accept Rita Skeeter' }).click();
     await page.getByText('Accepted Rita Skeeter as seller').first().waitFor();
+  });
+  await step("olivia sets her organization's recipient expiry and reads its share activity", page, async () => {
+    const days = page.getByLabel('Decline waiting recipients after (days)');
+    await days.fill('ten');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('alert').getByText('The days must be a whole number from 0 to 3,650.').waitFor();
+    await days.fill('14');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved: recipients still waiting after 14 days are declined.').waitFor();
+    await page.reload();
+    expect((await page.getByLabel('Decline waiting recipients after (days)').inputValue()) === '14', 'the setting did not stick');
+    const trail = page.locator('table[aria-label^="Share activity of"] tbody tr');
+    await trail.first().waitFor();
+    const text = (await trail.allTextContents()).join('\n');
+    for (const want of ["changed the organization's share settings", 'accepted a recipient', 'declined a recipient']) expect(text.includes(want), `the share activity lacks "${want}": ${text}`);
+    expect((await trail.first().textContent()).includes("changed the organization's share settings"), 'the newest entry is not the settings change');
+    axe.push(['Shares (settings and activity)', await axeScan(page, 'Shares (settings and activity)')]);
   });
 } catch (e) {
   code = 1;

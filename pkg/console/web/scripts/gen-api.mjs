@@ -2,7 +2,7 @@
 // a field the spec renames breaks `tsc`. The Makefile writes the document
 // with `go run ./cmd/openapi`; run standalone, this writes it the same way.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
@@ -12,7 +12,11 @@ const root = resolve(here, '../../../..');
 const spec = resolve(root, '.devstack/out/openapi.yaml');
 const out = resolve(here, '../src/api/schema.d.ts');
 
-if (!existsSync(spec)) {
+// Also when a spec source is newer than the document: a stale one would
+// type the console against yesterday's API without a word.
+const sources = resolve(root, 'pkg/openapi/spec');
+const newest = existsSync(sources) ? Math.max(0, ...readdirSync(sources).map((f) => statSync(resolve(sources, f)).mtimeMs)) : 0;
+if (!existsSync(spec) || statSync(spec).mtimeMs < newest) {
   mkdirSync(dirname(spec), { recursive: true });
   const doc = execFileSync('go', ['run', './cmd/openapi'], { cwd: root, maxBuffer: 64 << 20 });
   writeFileSync(spec, doc);

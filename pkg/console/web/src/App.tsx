@@ -16,6 +16,7 @@ const Participants = lazy(() => import('./panels/Participants'));
 const Connectors = lazy(() => import('./panels/Connectors'));
 const Collaborators = lazy(() => import('./panels/Collaborators'));
 const Shares = lazy(() => import('./panels/Shares'));
+const Activity = lazy(() => import('./panels/Activity'));
 
 const recentKey = 'gatehouse.console.agents';
 
@@ -226,6 +227,7 @@ export function App({ api, claims, um }: { api: Api; claims: Claims; um: UserMan
             {panel === 'participants' && <Participants />}
             {panel === 'connectors' && <Connectors />}
             {panel === 'collaborators' && <Collaborators />}
+            {panel === 'activity' && <Activity />}
             {panel === 'shares' && (showShares ? <Shares /> : <p class="state empty">Shares are decided by organization admins; your account is not one.</p>)}
           </Suspense>
         )}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { age, dateTime, healthReason, initials, integrationOf, providerName, statusLabel, text } from './format';
+import { age, dateTime, healthReason, initials, integrationOf, processedBy, providerName, statusLabel, text } from './format';
 
 describe('format', () => {
   it.each([
@@ -56,4 +56,13 @@ describe('format', () => {
     expect(healthReason(null)).toBe('');
     expect(healthReason('NEW_REASON')).toBe('new_reason');
   });
+});
+
+describe('processedBy', () => {
+  const cases: [string | null, string][] = [
+    ['carol', 'carol'],
+    ['gatehouse:expiry', 'gatehouse (expired)'],
+    [null, '—'],
+  ];
+  for (const [v, want] of cases) it(String(v), () => expect(processedBy(v)).toBe(want));
 });

@@ -70,3 +70,9 @@ const healthText: Record<string, string> = {
 export function healthReason(r: string | null | undefined): string {
   return r ? healthText[r] ?? r.toLowerCase() : '';
 }
+
+/** Processed By: an operator's subject, or the expiry sweep in words. */
+export function processedBy(v: string | null | undefined): string {
+  if (v === 'gatehouse:expiry') return 'gatehouse (expired)';
+  return text(v);
+}

@@ -45,3 +45,8 @@ export const shareDeciders = ['admin', 'producer-admin'];
 export function canDecideShares(realmRoles: readonly string[], organization: string | null): boolean {
   return !!organization && realmRoles.some((r) => shareDeciders.includes(r));
 }
+
+/** Who may read an agent's audit trail: tenant ADMINs and the agent's ADMINs. */
+export function canReadAudit(tenantRole: string | null, agentRole: string | null): boolean {
+  return tenantRole === 'ADMIN' || agentRole === 'ADMIN';
+}

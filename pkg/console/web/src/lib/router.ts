@@ -23,6 +23,7 @@ export const panels = [
   { id: 'participants', path: 'participants', label: 'Participants' },
   { id: 'connectors', path: 'connectors', label: 'Connectors' },
   { id: 'collaborators', path: 'collaborators', label: 'Collaborators' },
+  { id: 'activity', path: 'activity', label: 'Activity' },
   { id: 'shares', path: 'shares', label: 'Shares' },
 ] as const;
 

@@ -5,11 +5,13 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { call, type AccessRequest, type Participant } from '../api/client';
 import { connectorNames, listConnectors } from '../api/connectors';
 import { badge } from '../lib/poll';
-import { dateTime, providerName, statusLabel, text } from '../lib/format';
-import { navigate, withQuery } from '../lib/router';
+import { dateTime, processedBy, providerName, statusLabel, text } from '../lib/format';
+import { href, linkClick, navigate, withQuery } from '../lib/router';
+import { canReadAudit } from '../lib/roles';
 import { filterRows, rowActions, statusOf, tabFromQuery, tabs, type TabId } from '../lib/tabs';
 import { useSession } from '../session';
 import { Dialog, Empty, ErrorBox, Loading, useAction, useLoad } from '../components/ui';
+import { batchMax, outcome, prune, toggle, toggleAll, type BatchOutcome } from '../lib/batch';
 
 type Decision = 'approve' | 'reject' | 'block' | 'unblock';
 
@@ -19,6 +21,8 @@ export function AccessRequests() {
   const tab = tabFromQuery(route.query.get('tab'));
   const openId = route.query.get('request');
   const [notice, setNotice] = useState('');
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [batchResult, setBatchResult] = useState<BatchOutcome | null>(null);
 
   const connectors = useLoad(() => listConnectors(api, tenant, agent), [api, tenant, agent]);
   const names = useMemo(() => connectorNames(connectors.data ?? []), [connectors.data]);
@@ -44,6 +48,10 @@ export function AccessRequests() {
   }, [s.fresh.size, tab]);
 
   const rows = tab === 'pending' ? s.pending : other.data ? filterRows(other.data, tab) : null;
+  const selectable = tab === 'pending' && s.allowed.decide;
+  // Rows decided meanwhile (poll, another operator) leave the selection.
+  const visibleIds = useMemo(() => (rows ?? []).map((r) => r.id), [rows]);
+  useEffect(() => setSelected((sel) => (sel.size ? prune(sel, visibleIds) : sel)), [visibleIds]);
   const loading = tab === 'pending' ? s.pending === null && !pendingError : other.loading;
   const error = tab === 'pending' ? pendingError : other.error;
   const setTab = (t: TabId) => {
@@ -104,8 +112,30 @@ export function AccessRequests() {
         ) : !rows || rows.length === 0 ? (
           <Empty>{emptyText(tab)}</Empty>
         ) : (
-          <RequestTable rows={rows} names={names} fresh={tab === 'pending' ? s.fresh : new Set()} canDecide={s.allowed.decide} onOpen={open} />
+          <>
+            {selectable && (
+              <BatchBar
+                rows={rows}
+                selected={selected}
+                onToggleAll={() => setSelected((x) => toggleAll(x, visibleIds))}
+                onDone={async (o) => {
+                  setBatchResult(o);
+                  setSelected(new Set());
+                  await s.refreshPending();
+                }}
+              />
+            )}
+            <RequestTable
+              rows={rows}
+              names={names}
+              fresh={tab === 'pending' ? s.fresh : new Set()}
+              canDecide={s.allowed.decide}
+              onOpen={open}
+              selection={selectable ? { selected, onToggle: (id) => setSelected((x) => toggle(x, id)), onToggleAll: () => setSelected((x) => toggleAll(x, visibleIds)) } : null}
+            />
+          </>
         )}
+        {batchResult && tab === 'pending' && <BatchReport o={batchResult} onDismiss={() => setBatchResult(null)} />}
       </div>
       {openId && <RequestDetail id={openId} names={names} onClose={() => open(null)} onDone={after} />}
     </section>
@@ -150,17 +180,37 @@ export function cells(r: AccessRequest, names: ReadonlyMap<string, string>): str
     text(r.conversationName),
     statusLabel(r.status),
     dateTime(r.createdAt),
-    text(r.processedBy),
+    processedBy(r.processedBy),
     text(r.processingNote),
   ];
 }
 
-function RequestTable(props: { rows: AccessRequest[]; names: ReadonlyMap<string, string>; fresh: ReadonlySet<string>; canDecide: boolean; onOpen: (id: string) => void }) {
+interface Selection {
+  selected: ReadonlySet<string>;
+  onToggle: (id: string) => void;
+  onToggleAll: () => void;
+}
+
+function RequestTable(props: {
+  rows: AccessRequest[];
+  names: ReadonlyMap<string, string>;
+  fresh: ReadonlySet<string>;
+  canDecide: boolean;
+  onOpen: (id: string) => void;
+  selection: Selection | null;
+}) {
+  const sel = props.selection;
+  const allOn = !!sel && props.rows.length > 0 && props.rows.every((r) => sel.selected.has(r.id));
   return (
     <div class="table-wrap">
       <table class="cards">
         <thead>
           <tr>
+            {sel && (
+              <th scope="col" class="pick">
+                <input type="checkbox" aria-label="Select all pending requests" checked={allOn} onChange={sel.onToggleAll} />
+              </th>
+            )}
             {columns.map((c) => (
               <th key={c} scope="col">
                 {c}
@@ -177,6 +227,11 @@ function RequestTable(props: { rows: AccessRequest[]; names: ReadonlyMap<string,
             const acts = rowActions(r.status, props.canDecide);
             return (
               <tr key={r.id} class={props.fresh.has(r.id) ? 'fresh' : ''}>
+                {sel && (
+                  <td class="pick">
+                    <input type="checkbox" aria-label={`Select request from ${r.displayName || r.address}`} checked={sel.selected.has(r.id)} onChange={() => sel.onToggle(r.id)} />
+                  </td>
+                )}
                 {c.map((v, i) => (
                   <td key={i} data-label={columns[i]}>
                     {i === 5 ? <span class={`status ${r.status.toLowerCase()}`}>{v}</span> : v}
@@ -193,6 +248,95 @@ function RequestTable(props: { rows: AccessRequest[]; names: ReadonlyMap<string,
           })}
         </tbody>
       </table>
+    </div>
+  );
+}
+
+/** "Approve selected" / "Reject selected" with an optional note, through the batch verbs. */
+function BatchBar(props: { rows: AccessRequest[]; selected: ReadonlySet<string>; onToggleAll: () => void; onDone: (o: BatchOutcome) => Promise<void> }) {
+  const { api, tenant } = useSession();
+  const [verb, setVerb] = useState<'approve' | 'reject' | null>(null);
+  const [note, setNote] = useState('');
+  const act = useAction();
+  const n = props.selected.size;
+  const names = useMemo(() => new Map(props.rows.map((r) => [r.id, r.displayName || r.address])), [props.rows]);
+  const submit = (e: Event) => {
+    e.preventDefault();
+    if (!verb) return;
+    act.run(async () => {
+      const ids = [...props.selected].slice(0, batchMax);
+      const body = { ids, note: note.trim() || null };
+      const res =
+        verb === 'approve'
+          ? await call(api.POST('/v1/tenants/{tenant}/participantAccessRequests:batchApprove', { params: { path: { tenant } }, body }), 'decide')
+          : await call(api.POST('/v1/tenants/{tenant}/participantAccessRequests:batchReject', { params: { path: { tenant } }, body }), 'decide');
+      setVerb(null);
+      setNote('');
+      await props.onDone(outcome(verb, res.results, names));
+    });
+  };
+  return (
+    <div class="batch">
+      <div class="row">
+        <span>{n === 0 ? 'Select requests to decide several at once.' : `${n} selected${n > batchMax ? ` (the first ${batchMax} are decided)` : ''}.`}</span>
+        {/* The header checkbox is hidden in the narrow card layout: this one is not. */}
+        <button type="button" class="link" onClick={props.onToggleAll}>
+          {n > 0 && n === props.rows.length ? 'Clear selection' : `Select all ${props.rows.length}`}
+        </button>
+        <button type="button" class="primary" disabled={n === 0 || act.busy} onClick={() => setVerb('approve')} aria-expanded={verb === 'approve'}>
+          Approve selected
+        </button>
+        <button type="button" disabled={n === 0 || act.busy} onClick={() => setVerb('reject')} aria-expanded={verb === 'reject'}>
+          Reject selected
+        </button>
+      </div>
+      {verb && n > 0 && (
+        <form class="decision" onSubmit={submit} aria-label={`${verb === 'approve' ? 'Approve' : 'Reject'} ${n} selected`}>
+          <p>
+            {verb === 'approve'
+              ? `Approve ${n} ${n === 1 ? 'request' : 'requests'}: each sender becomes a new participant, or is bound to the participant that already matches them.`
+              : `Reject ${n} ${n === 1 ? 'request' : 'requests'}: their next message opens a new request.`}
+          </p>
+          <label>
+            Note for all <span class="muted">(optional)</span>
+            <textarea value={note} maxLength={4000} rows={2} onInput={(e) => setNote((e.target as HTMLTextAreaElement).value)} />
+          </label>
+          {act.error != null && <ErrorBox error={act.error} />}
+          <div class="row">
+            <button type="submit" class="primary" disabled={act.busy}>
+              {act.busy ? 'Working…' : `Confirm ${verb} of ${n}`}
+            </button>
+            <button type="button" onClick={() => setVerb(null)} disabled={act.busy}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </div>
+  );
+}
+
+function BatchReport({ o, onDismiss }: { o: BatchOutcome; onDismiss: () => void }) {
+  return (
+    <div class={'state ' + (o.failed.length ? 'error' : 'empty')} role="status" aria-label="Result of the batch decision">
+      {o.doneText && <p>{o.doneText}</p>}
+      {o.failed.length > 0 && (
+        <>
+          <p>
+            {o.failed.length === 1 ? '1 request was' : `${o.failed.length} requests were`} not decided:
+          </p>
+          <ul>
+            {o.failed.map((f) => (
+              <li key={f.who}>
+                <strong>{f.who}</strong>: {f.why}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <button type="button" class="link" onClick={onDismiss}>
+        Dismiss
+      </button>
     </div>
   );
 }
@@ -243,6 +387,13 @@ function RequestDetail(props: { id: string; names: ReadonlyMap<string, string>; 
               </div>
             )}
           </dl>
+          {canReadAudit(s.tenantRole, s.agentRole) && (
+            <p>
+              <a href={href('activity', { agent: r.agentId, targetType: 'accessRequest', targetId: r.id })} onClick={linkClick}>
+                History of this request
+              </a>
+            </p>
+          )}
           {decision ? (
             <DecisionForm r={r} decision={decision} onCancel={() => setDecision(null)} onDone={props.onDone} />
           ) : (

@@ -2,6 +2,8 @@
 // requests to approve or reject; add and remove (agent ADMINs).
 import { useState } from 'preact/hooks';
 import { call, type Collaborator } from '../api/client';
+import { listConnectors } from '../api/connectors';
+import { slackTarget } from '../lib/settings';
 import { dateTime } from '../lib/format';
 import { roleLabel, type AgentRole } from '../lib/roles';
 import { useSession } from '../session';
@@ -62,6 +64,7 @@ export default function Collaborators() {
         </div>
       )}
       {allowed.manageCollaborators && <AddCollaborator onDone={done} />}
+      {allowed.manageCollaborators && <SlackAlerts />}
     </section>
   );
 }
@@ -223,5 +226,93 @@ function AddCollaborator({ onDone }: { onDone: (m: string) => void }) {
       {act.error != null && <ErrorBox error={act.error} />}
       <p class="muted small">gatehouse has no user directory: the id is the subject of the user's sign-in token.</p>
     </form>
+  );
+}
+
+/** The agent's Slack digest of new access requests (alertSettings), for agent ADMINs. */
+function SlackAlerts() {
+  const { api, tenant, agent } = useSession();
+  const path = { tenant, agentId: agent };
+  const cur = useLoad(() => call(api.GET('/v1/tenants/{tenant}/agents/{agentId}/alertSettings', { params: { path } })), [api, tenant, agent]);
+  const slack = useLoad(async () => (await listConnectors(api, tenant, agent)).filter((c) => c.integrationId === 'slack'), [api, tenant, agent]);
+  const [form, setForm] = useState<{ on: boolean; configId: string; channel: string } | null>(null);
+  const [invalid, setInvalid] = useState('');
+  const [saved, setSaved] = useState('');
+  const act = useAction();
+  const stored = cur.data?.slack ?? null;
+  const f = form ?? { on: !!stored, configId: stored?.configId ?? slack.data?.[0]?.id ?? '', channel: stored?.channel ?? '' };
+  const edit = (x: Partial<typeof f>) => {
+    setForm({ ...f, ...x });
+    setSaved('');
+  };
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const r = slackTarget(f.on, f.configId, f.channel, (slack.data ?? []).map((c) => c.id));
+    if ('error' in r) {
+      setInvalid(r.error);
+      return;
+    }
+    setInvalid('');
+    act.run(async () => {
+      await call(api.PUT('/v1/tenants/{tenant}/agents/{agentId}/alertSettings', { params: { path }, body: r.body }), 'manage-collaborators');
+      const name = slack.data?.find((c) => c.id === r.body.slack?.configId)?.displayName;
+      setSaved(r.body.slack ? `Saved: new requests are posted to ${r.body.slack.channel} through ${name ?? 'the Slack connector'}.` : 'Saved: no Slack alerts for this agent.');
+      setForm(null);
+      cur.reload();
+    });
+  };
+  return (
+    <section aria-labelledby="slack-alerts" class="sub">
+      <h2 id="slack-alerts">Slack alerts</h2>
+      <p class="muted">Besides the e-mails above, new pending requests on {agent} can be posted to a Slack channel, as a digest, through one of its Slack connectors.</p>
+      {cur.loading || slack.loading ? (
+        <Loading what="the alert settings" />
+      ) : cur.error || slack.error ? (
+        <ErrorBox error={cur.error ?? slack.error} retry={() => (cur.reload(), slack.reload())} />
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <label class="check">
+            <input type="checkbox" checked={f.on} onChange={(e) => edit({ on: (e.target as HTMLInputElement).checked })} /> Post new access requests to Slack
+          </label>
+          {f.on && (
+            <>
+              <label>
+                Slack connector
+                <select value={f.configId} onChange={(e) => edit({ configId: (e.target as HTMLSelectElement).value })}>
+                  {(slack.data ?? []).length === 0 && <option value="">No Slack connector on this agent</option>}
+                  {(slack.data ?? []).map((c) => (
+                    <option key={c.id} value={c.id}>
+                      {c.displayName}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Channel
+                <input value={f.channel} placeholder="#approvals or C0123ABCD" maxLength={80} onInput={(e) => edit({ channel: (e.target as HTMLInputElement).value })} />
+              </label>
+              <p class="muted small">The connector's bot must be a member of the channel.</p>
+            </>
+          )}
+          {invalid && (
+            <p class="state error" role="alert">
+              {invalid}
+            </p>
+          )}
+          {act.error != null && <ErrorBox error={act.error} />}
+          <p role="status" class={saved ? 'notice' : 'sr-only'}>
+            {saved}
+          </p>
+          {cur.data?.modifiedBy && (
+            <p class="muted small">
+              Last changed by {cur.data.modifiedBy} on {dateTime(cur.data.modifiedAt)}.
+            </p>
+          )}
+          <button type="submit" class="primary" disabled={act.busy}>
+            Save Slack alerts
+          </button>
+        </form>
+      )}
+    </section>
   );
 }

@@ -1,9 +1,11 @@
 // The agent's connectors: list, create, onboarding toggle and message,
-// webhook URL generate / rotate (shown once, with a copy button), inspect.
+// webhook URL generate / rotate (shown once, with a copy button), inspect,
+// and the request lifecycle (expiry, flood limit, cooldown, decision messages).
 import { useState } from 'preact/hooks';
 import { call, type IntegrationConfig } from '../api/client';
 import { listConnectors } from '../api/connectors';
 import { dateTime, integrations, providerName, type Integration } from '../lib/format';
+import { duration, lifecycle, type LifecycleInput } from '../lib/settings';
 import { useSession } from '../session';
 import { CopyButton, Dialog, Empty, ErrorBox, Loading, useAction, useLoad } from '../components/ui';
 
@@ -243,10 +245,6 @@ function ConnectorDetail({ c: initial, onClose }: { c: IntegrationConfig; onClos
           <dd>{c.webhookKeyPrefix ?? 'no URL yet'}</dd>
         </div>
         <div>
-          <dt>Requests expire after</dt>
-          <dd>{c.requestExpiryDays ? `${c.requestExpiryDays} days` : 'never'}</dd>
-        </div>
-        <div>
           <dt>Created</dt>
           <dd>
             {dateTime(c.createdAt)} by {c.createdBy}
@@ -274,6 +272,7 @@ function ConnectorDetail({ c: initial, onClose }: { c: IntegrationConfig; onClos
           </button>
         )}
       </form>
+      {one.data && <Lifecycle c={one.data} onSaved={one.reload} />}
       {allowed.manageConnectors && (
         <section aria-labelledby="webhook-title" class="decision">
           <h3 id="webhook-title">Webhook URL</h3>
@@ -337,5 +336,82 @@ function ConnectorDetail({ c: initial, onClose }: { c: IntegrationConfig; onClos
         </section>
       )}
     </Dialog>
+  );
+}
+
+/** The decision lifecycle of one connector: expiry, flood guard, cooldown, decision messages. */
+function Lifecycle({ c, onSaved }: { c: IntegrationConfig; onSaved: () => void }) {
+  const { api, tenant, allowed } = useSession();
+  const [f, setF] = useState<LifecycleInput>({
+    requestExpiryDays: String(c.requestExpiryDays),
+    floodLimitPerHour: String(c.floodLimitPerHour ?? 100),
+    rejectCooldownSeconds: String(c.rejectCooldownSeconds ?? 0),
+    approvedMessage: c.approvedMessage ?? '',
+    rejectedMessage: c.rejectedMessage ?? '',
+  });
+  const [errors, setErrors] = useState<Partial<Record<keyof LifecycleInput, string>>>({});
+  const [saved, setSaved] = useState('');
+  const act = useAction();
+  const ro = !allowed.manageConnectors;
+  const set = (k: keyof LifecycleInput) => (e: Event) => {
+    setF({ ...f, [k]: (e.target as HTMLInputElement).value });
+    setSaved('');
+  };
+  const field = (k: keyof LifecycleInput, label: string, help: string, area = false) => (
+    <label>
+      {label}
+      {area ? (
+        <textarea rows={2} value={f[k]} disabled={ro} onInput={set(k)} aria-invalid={errors[k] ? true : undefined} aria-describedby={`lc-${k}`} />
+      ) : (
+        <input inputMode="numeric" value={f[k]} disabled={ro} onInput={set(k)} aria-invalid={errors[k] ? true : undefined} aria-describedby={`lc-${k}`} />
+      )}
+      <span id={`lc-${k}`} class={errors[k] ? 'field-error' : 'muted small'}>
+        {errors[k] ?? help}
+      </span>
+    </label>
+  );
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const r = lifecycle(f, c.integrationId);
+    if ('errors' in r) {
+      setErrors(r.errors);
+      return;
+    }
+    setErrors({});
+    act.run(async () => {
+      await call(
+        api.PATCH('/v1/tenants/{tenant}/integrations/{integration}/configs/{config}', { params: { path: { tenant, integration: c.integrationId, config: c.id } }, body: r.body }),
+        'manage-connectors',
+      );
+      setSaved('Request lifecycle saved; it applies from the next message and the next sweep.');
+      onSaved();
+    });
+  };
+  const nErr = Object.keys(errors).length;
+  return (
+    <form class="decision" onSubmit={submit} noValidate aria-labelledby="lifecycle-title">
+      <h3 id="lifecycle-title">Request lifecycle</h3>
+      {field('requestExpiryDays', 'Pending requests expire after (days)', `0 = never. Now: ${c.requestExpiryDays ? `${c.requestExpiryDays} days` : 'never'}; an expired request is rejected by gatehouse with a note.`)}
+      {field('floodLimitPerHour', 'New requests per hour, at most', `0 = no limit. Above it, unknown senders are acknowledged and ignored for the rest of the hour.`)}
+      {field('rejectCooldownSeconds', 'Cooldown after a reject (seconds)', `During it the sender's messages open no new request. Now: ${duration(c.rejectCooldownSeconds ?? 0)}.`)}
+      {field('approvedMessage', 'Message to an approved sender', 'Sent once through this connector; empty sends nothing.', true)}
+      {field('rejectedMessage', 'Message to a rejected sender', 'Sent once through this connector; empty sends nothing. A block sends nothing.', true)}
+      {nErr > 0 && (
+        <p class="state error" role="alert">
+          {nErr === 1 ? 'One field needs' : `${nErr} fields need`} a change: {Object.values(errors).join(' ')}
+        </p>
+      )}
+      {act.error != null && <ErrorBox error={act.error} />}
+      <p role="status" class={saved ? 'notice' : 'sr-only'}>
+        {saved}
+      </p>
+      {ro ? (
+        <p class="muted">Changing these needs the Admin role on this agent.</p>
+      ) : (
+        <button type="submit" class="primary" disabled={act.busy}>
+          Save lifecycle
+        </button>
+      )}
+    </form>
   );
 }

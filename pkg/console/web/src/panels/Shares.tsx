@@ -1,9 +1,11 @@
 // SweetConnect document shares waiting for an organization admin: each
 // recipient with the documents shared with them; accept with a marketplace
 // role, or decline after a confirmation.
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { call, type PendingRecipient, type Schemas } from '../api/client';
+import { AuditTrail, paged, type TrailSource } from '../components/AuditTrail';
 import { dateTime, text } from '../lib/format';
+import { parseWhole } from '../lib/settings';
 import { useSession } from '../session';
 import { Dialog, Empty, ErrorBox, Loading, useAction, useLoad } from '../components/ui';
 
@@ -24,11 +26,32 @@ export default function Shares() {
   );
   const [notice, setNotice] = useState('');
   const [declining, setDeclining] = useState<PendingRecipient | null>(null);
+  const [rev, setRev] = useState(0); // a decision or a setting adds to the trail
   const done = (m: string) => {
     setNotice(m);
     setDeclining(null);
     list.reload();
+    setRev((n) => n + 1);
   };
+  const trail: TrailSource = useMemo(
+    () => ({
+      scope: org,
+      page: async (pageToken) => {
+        const p = await paged(api.GET('/v1/shares/{organizationId}/audit-events', { params: { path: { organizationId: org }, query: { pageSize: 50, ...(pageToken ? { pageToken } : {}) } } }));
+        // JSON here: the ndjson shape is the export's (parseAs text below).
+        return { rows: (p.data as Schemas['SharesAuditEventsData'] | undefined)?.data ?? [], next: p.next };
+      },
+      lines: async (pageToken) => {
+        const p = await paged(
+          api.GET('/v1/shares/{organizationId}/audit-events', { params: { path: { organizationId: org }, query: { format: 'jsonl', pageSize: 500, ...(pageToken ? { pageToken } : {}) } }, parseAs: 'text' }),
+        );
+        return { text: p.data ?? '', next: p.next };
+      },
+    }),
+    // rev: a new source object reloads the trail
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, org, rev],
+  );
   return (
     <section aria-labelledby="panel-title">
       <div class="panel-head row spread">
@@ -57,6 +80,12 @@ export default function Shares() {
         </ul>
       )}
       {declining && <Decline r={declining} onClose={() => setDeclining(null)} onDone={done} />}
+      <ShareSettings org={org} onSaved={() => setRev((n) => n + 1)} />
+      <section aria-labelledby="share-activity" class="sub">
+        <h2 id="share-activity">Activity</h2>
+        <p class="muted">Invitations, registrations and decisions on {org}'s shares, and changes to its settings, newest first.</p>
+        <AuditTrail source={trail} me={claims.sub} label={`Share activity of ${org}`} />
+      </section>
     </section>
   );
 }
@@ -117,6 +146,76 @@ function Recipient({ r, onDone, onDecline }: { r: PendingRecipient; onDone: (m: 
       </form>
       {act.error != null && <ErrorBox error={act.error} />}
     </li>
+  );
+}
+
+/** recipientExpiryDays: days a recipient may wait before the expiry sweep declines them. */
+function ShareSettings({ org, onSaved }: { org: string; onSaved: () => void }) {
+  const { api } = useSession();
+  const cur = useLoad(async () => (await call(api.GET('/v1/shares/{organizationId}/settings', { params: { path: { organizationId: org } } }), 'decide-share')).data, [api, org]);
+  const [days, setDays] = useState<string | null>(null); // null: untouched, show the stored value
+  const [invalid, setInvalid] = useState('');
+  const [saved, setSaved] = useState('');
+  const act = useAction();
+  const shown = days ?? (cur.data?.recipientExpiryDays ?? '').toString();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const p = parseWhole(shown, { what: 'the days', min: 0, max: 3650, empty: true });
+    if (!p.ok) {
+      setInvalid(p.error);
+      return;
+    }
+    setInvalid('');
+    act.run(async () => {
+      await call(api.PUT('/v1/shares/{organizationId}/settings', { params: { path: { organizationId: org } }, body: { recipientExpiryDays: p.value } }), 'decide-share');
+      setSaved(p.value === null ? "Saved: waiting recipients follow the deployment's default." : p.value === 0 ? 'Saved: waiting recipients never expire.' : `Saved: recipients still waiting after ${p.value} days are declined.`);
+      setDays(null);
+      cur.reload();
+      onSaved();
+    });
+  };
+  return (
+    <section aria-labelledby="share-settings" class="sub">
+      <h2 id="share-settings">Settings</h2>
+      {cur.loading && !cur.data ? (
+        <Loading what="the settings" />
+      ) : cur.error ? (
+        <ErrorBox error={cur.error} retry={cur.reload} />
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <label>
+            Decline waiting recipients after (days)
+            <input
+              inputMode="numeric"
+              value={shown}
+              placeholder="deployment default"
+              aria-invalid={invalid ? true : undefined}
+              aria-describedby="share-days-help"
+              onInput={(e) => {
+                setDays((e.target as HTMLInputElement).value);
+                setSaved('');
+              }}
+            />
+          </label>
+          <p id="share-days-help" class="muted small">
+            {'0 = never; empty = the deployment\'s default. A recipient declined this way is told by e-mail, as after an admin\'s decline.'}
+            {cur.data?.updatedBy ? ` Last changed by ${cur.data.updatedBy} on ${dateTime(cur.data.updatedAt)}.` : ''}
+          </p>
+          {invalid && (
+            <p class="state error" role="alert">
+              {invalid}
+            </p>
+          )}
+          {act.error != null && <ErrorBox error={act.error} />}
+          <p role="status" class={saved ? 'notice' : 'sr-only'}>
+            {saved}
+          </p>
+          <button type="submit" class="primary" disabled={act.busy}>
+            Save settings
+          </button>
+        </form>
+      )}
+    </section>
   );
 }
 
