@@ -80,11 +80,19 @@ func countLine(total int) string {
 	return fmt.Sprintf("%d new access requests", total)
 }
 
+// waitVerb agrees with countLine's noun.
+func waitVerb(total int) string {
+	if total == 1 {
+		return "waits"
+	}
+	return "wait"
+}
+
 // digestMail lists rows (newest first) of total new requests on agent.
 // The agent id is validated; every user value is flattened and escaped.
 func digestMail(to, tenant, agent string, rows []row, total int, link string) mail.Message {
 	var t, h strings.Builder
-	head := countLine(total) + fmt.Sprintf(" wait for a decision on the agent %q (tenant %q).", agent, tenant)
+	head := countLine(total) + fmt.Sprintf(" %s for a decision on the agent %q (tenant %q).", waitVerb(total), agent, tenant)
 	t.WriteString("Hello,\n\n" + head + "\n\n")
 	h.WriteString("<!doctype html><html><body style=\"font-family:sans-serif\">\n<p>Hello,</p>\n<p>" + html.EscapeString(head) + "</p>\n")
 	h.WriteString("<table cellpadding=\"4\" style=\"border-collapse:collapse\">\n<tr><th align=\"left\">Name</th><th align=\"left\">Identifier</th>" +
@@ -118,7 +126,7 @@ func digestMail(to, tenant, agent string, rows []row, total int, link string) ma
 // slackText is the Slack digest in mrkdwn.
 func slackText(agent string, rows []row, total int, link string) string {
 	var t strings.Builder
-	fmt.Fprintf(&t, "*%s* wait for a decision on the agent `%s`:\n", countLine(total), agent)
+	fmt.Fprintf(&t, "*%s* %s for a decision on the agent `%s`:\n", countLine(total), waitVerb(total), agent)
 	shown := rows[:min(len(rows), maxSlackRows)]
 	for _, r := range shown {
 		name, id, provider, connector, created, status := fields(r)
