@@ -2,13 +2,9 @@ package devserver
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/alerts"
@@ -23,15 +19,11 @@ import (
 // are .eml files in MAIL_DIR once the dispatcher has delivered them.
 func init() {
 	After = append(After, startAlerts)
-	Extra["POST /dev/alerts:run"] = http.HandlerFunc(runAlertsNow)
+	Extra["POST /dev/alerts:run"] = &devAlerts
 	Welcome = append(Welcome, welcomeAlerts)
 }
 
-var devAlerts atomic.Pointer[alerts.Sweeper]
-
-// alertsMu keeps the timer's and the route's runs apart in the log; the
-// sweep itself is safe to overlap.
-var alertsMu sync.Mutex
+var devAlerts = timedSweep[alerts.Result]{name: "alert digest", timeout: time.Minute, example: "15m"}
 
 func startAlerts(ctx context.Context, d *routes.Deps, h Hook) (func(), error) {
 	getenv := func(k string) string {
@@ -47,65 +39,18 @@ func startAlerts(ctx context.Context, d *routes.Deps, h Hook) (func(), error) {
 	if cfg.PublicBaseURL == "" {
 		cfg.PublicBaseURL = d.Config.PublicBaseURL
 	}
-	interval := time.Minute
-	if v := getenv("ALERT_SWEEP_INTERVAL"); v != "" {
-		if interval, err = time.ParseDuration(v); err != nil || interval <= 0 {
-			return nil, fmt.Errorf("devserver: ALERT_SWEEP_INTERVAL must be a positive Go duration, got %q", v)
-		}
+	interval, err := intervalFromEnv(getenv, "ALERT_SWEEP_INTERVAL")
+	if err != nil {
+		return nil, err
 	}
 	s := alerts.NewSweeper(d.Platform.Store, d.Connectors, cfg, d.Platform.Logger)
-	devAlerts.Store(s)
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				_, _ = sweepAlerts(ctx, s, 0)
-			}
-		}
-	}()
+	stop := devAlerts.start(ctx, interval, func(ctx context.Context, now func() time.Time) (alerts.Result, error) {
+		at := *s
+		at.Now = now
+		return at.Handle(ctx)
+	})
 	h.Logger.Info("alert digests", "every", interval, "digestPeriod", cfg.DigestPeriod, "runNow", "POST /dev/alerts:run?in=15m")
-	return func() { cancel(); <-done }, nil
-}
-
-// sweepAlerts runs one sweep as if shift later, bounded like the Lambda's.
-func sweepAlerts(ctx context.Context, s *alerts.Sweeper, shift time.Duration) (alerts.Result, error) {
-	alertsMu.Lock()
-	defer alertsMu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	at := *s
-	at.Now = func() time.Time { return time.Now().Add(shift) }
-	return at.Handle(ctx)
-}
-
-func runAlertsNow(w http.ResponseWriter, r *http.Request) {
-	s := devAlerts.Load()
-	if s == nil {
-		http.Error(w, "the alert digest sweep has not started", http.StatusServiceUnavailable)
-		return
-	}
-	var shift time.Duration
-	if v := r.URL.Query().Get("in"); v != "" {
-		var err error
-		if shift, err = time.ParseDuration(v); err != nil || shift < 0 {
-			http.Error(w, "in must be a Go duration ≥ 0, e.g. 15m", http.StatusBadRequest)
-			return
-		}
-	}
-	res, err := sweepAlerts(r.Context(), s, shift)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(res)
+	return stop, nil
 }
 
 func welcomeAlerts(w io.Writer, base string, _ *issuerkit.Issuer, d *Demo) {

@@ -2,13 +2,9 @@ package devserver
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/expiry"
@@ -23,16 +19,11 @@ import (
 // expiry can be watched without waiting days; its decisions carry that time.
 func init() {
 	After = append(After, startExpiry)
-	Extra["POST /dev/expiry:run"] = http.HandlerFunc(runExpiryNow)
+	Extra["POST /dev/expiry:run"] = &devExpiry
 	Welcome = append(Welcome, welcomeExpiry)
 }
 
-// devSweeper is the dev server's sweeper, set once the platform exists.
-var devSweeper atomic.Pointer[expiry.Sweeper]
-
-// sweepMu keeps the timer's and the route's sweeps apart in the log; the
-// sweep itself is safe to overlap.
-var sweepMu sync.Mutex
+var devExpiry = timedSweep[expiry.Result]{name: "expiry", timeout: 5 * time.Minute, example: "25h or 745h"}
 
 func startExpiry(ctx context.Context, d *routes.Deps, h Hook) (func(), error) {
 	getenv := func(k string) string {
@@ -45,68 +36,21 @@ func startExpiry(ctx context.Context, d *routes.Deps, h Hook) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	interval := time.Minute
-	if v := getenv("EXPIRY_INTERVAL"); v != "" {
-		if interval, err = time.ParseDuration(v); err != nil || interval <= 0 {
-			return nil, fmt.Errorf("devserver: EXPIRY_INTERVAL must be a positive Go duration, got %q", v)
-		}
+	interval, err := intervalFromEnv(getenv, "EXPIRY_INTERVAL")
+	if err != nil {
+		return nil, err
 	}
 	s, err := expiry.FromPlatform(d.Platform, cfg, d.Config.Shares)
 	if err != nil {
 		return nil, err
 	}
-	devSweeper.Store(s)
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				sweep(ctx, s, 0)
-			}
-		}
-	}()
+	stop := devExpiry.start(ctx, interval, func(ctx context.Context, now func() time.Time) (expiry.Result, error) {
+		at := *s
+		at.Now = now
+		return at.Handle(ctx)
+	})
 	h.Logger.Info("expiry sweep", "every", interval, "shareExpiryDays", cfg.ShareDays, "runNow", "POST /dev/expiry:run")
-	return func() { cancel(); <-done }, nil
-}
-
-// sweep runs one sweep as if shift later, bounded like the Lambda's.
-func sweep(ctx context.Context, s *expiry.Sweeper, shift time.Duration) (expiry.Result, error) {
-	sweepMu.Lock()
-	defer sweepMu.Unlock()
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	at := *s
-	at.Now = func() time.Time { return time.Now().Add(shift) }
-	return at.Handle(ctx)
-}
-
-func runExpiryNow(w http.ResponseWriter, r *http.Request) {
-	s := devSweeper.Load()
-	if s == nil {
-		http.Error(w, "the expiry sweep has not started", http.StatusServiceUnavailable)
-		return
-	}
-	var shift time.Duration
-	if v := r.URL.Query().Get("in"); v != "" {
-		var err error
-		if shift, err = time.ParseDuration(v); err != nil || shift < 0 {
-			http.Error(w, "in must be a Go duration ≥ 0, e.g. 25h or 745h", http.StatusBadRequest)
-			return
-		}
-	}
-	res, err := sweep(r.Context(), s, shift)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(res)
+	return stop, nil
 }
 
 func welcomeExpiry(w io.Writer, base string, _ *issuerkit.Issuer, d *Demo) {
