@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/alertmsg"
 	"github.com/gatehouse/gatehouse/pkg/alerts"
 	"github.com/gatehouse/gatehouse/pkg/alertsettings"
+	"github.com/gatehouse/gatehouse/pkg/audit"
 	"github.com/gatehouse/gatehouse/pkg/chatmsg"
 	"github.com/gatehouse/gatehouse/pkg/collaborators"
 	"github.com/gatehouse/gatehouse/pkg/connectors"
@@ -449,6 +450,17 @@ func TestSlackDigestAndSettingsAPI(t *testing.T) {
 	var v alertsettings.SettingsView
 	if err := json.Unmarshal([]byte(res.Body), &v); err != nil || v.Slack == nil || v.Slack.ConfigID != sl.ID || v.Slack.Channel != "C0APPROVALS" || v.ModifiedBy == nil || *v.ModifiedBy != "ann" {
 		t.Fatalf("settings read back: %d %s", res.Status, res.Body)
+	}
+	// The change is audited in its transaction, under the agent.
+	entries, _, err := audit.NewRepo(w.Platform.Store).List(context.Background(), store.TenantScope(tenant),
+		audit.Filter{AgentID: agent, TargetType: audit.TargetAlertSettings, PageSize: 10})
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("alert settings audit: %+v, %v", entries, err)
+	}
+	type short struct{ Actor, Action, TargetID, StatusBefore, StatusAfter string }
+	e := entries[0]
+	if got, want := (short{e.Actor, e.Action, e.TargetID, e.StatusBefore, e.StatusAfter}), (short{"ann", audit.AlertSettingsChanged, agent, "slack=off", "slack=" + sl.ID + "/C0APPROVALS"}); got != want {
+		t.Errorf("alert settings audit entry = %+v, want %+v", got, want)
 	}
 
 	w.flood(t, tg, 0, 30)

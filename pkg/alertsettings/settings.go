@@ -14,6 +14,7 @@ import (
 
 	"github.com/guregu/dynamo/v2"
 
+	"github.com/gatehouse/gatehouse/pkg/audit"
 	"github.com/gatehouse/gatehouse/pkg/auth"
 	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/collaborators"
@@ -53,10 +54,13 @@ type settingsItem struct {
 }
 
 // SettingsRepo reads and writes agents' alert settings.
-type SettingsRepo struct{ table dynamo.Table }
+type SettingsRepo struct {
+	st    *store.Store
+	table dynamo.Table
+}
 
 // NewSettingsRepo returns a SettingsRepo over the table.
-func NewSettingsRepo(st *store.Store) *SettingsRepo { return &SettingsRepo{table: st.Table()} }
+func NewSettingsRepo(st *store.Store) *SettingsRepo { return &SettingsRepo{st: st, table: st.Table()} }
 
 // Get returns an agent's settings; an agent never configured has none.
 func (r *SettingsRepo) Get(ctx context.Context, tenant, agent string) (Settings, error) {
@@ -75,17 +79,28 @@ func (r *SettingsRepo) Get(ctx context.Context, tenant, agent string) (Settings,
 	return s, nil
 }
 
-// Put replaces an agent's settings.
-func (r *SettingsRepo) Put(ctx context.Context, tenant, agent string, s Settings) error {
+// Put replaces an agent's settings (cur, as read) with an
+// AlertSettingsChanged audit entry in the same transaction.
+func (r *SettingsRepo) Put(ctx context.Context, tenant, agent string, cur, s Settings) error {
 	it := settingsItem{PK: store.AgentAlertsPK(tenant, agent), SK: store.MarkerSK, Tenant: tenant, AgentID: agent,
 		ModifiedBy: s.ModifiedBy, ModifiedAt: s.ModifiedAt}
 	if s.Slack != nil {
 		it.SlackConfigID, it.SlackChannel = s.Slack.ConfigID, s.Slack.Channel
 	}
-	if err := r.table.Put(it).Run(ctx); err != nil {
+	entry := audit.Record(ctx, audit.Change{Scope: store.TenantScope(tenant), AgentID: agent, Action: audit.AlertSettingsChanged,
+		TargetType: audit.TargetAlertSettings, TargetID: agent, StatusBefore: slackText(cur.Slack), StatusAfter: slackText(s.Slack), At: s.ModifiedAt})
+	if err := r.st.Tx().Put("alert-settings", r.table.Put(it)).Join(entry).Run(ctx); err != nil {
 		return fmt.Errorf("alertsettings: write settings: %w", err)
 	}
 	return nil
+}
+
+// slackText is a target's audit status: "slack=<config>/<channel>" or "slack=off".
+func slackText(t *SlackTarget) string {
+	if t == nil {
+		return "slack=off"
+	}
+	return "slack=" + t.ConfigID + "/" + t.Channel
 }
 
 // settingsPath is served by CollaboratorsFunction (the agent's people and
@@ -216,7 +231,11 @@ func (s *SettingsService) put(w http.ResponseWriter, r *http.Request) error {
 		}
 		next.Slack = &SlackTarget{ConfigID: b.Slack.ConfigID, Channel: b.Slack.Channel}
 	}
-	if err := s.repo.Put(r.Context(), tenant, agent, next); err != nil {
+	cur, err := s.repo.Get(r.Context(), tenant, agent)
+	if err != nil {
+		return err
+	}
+	if err := s.repo.Put(r.Context(), tenant, agent, cur, next); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, viewOf(agent, next))

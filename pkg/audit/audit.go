@@ -35,6 +35,7 @@ const (
 	TargetCollaborator      = "collaborator"
 	TargetIntegrationConfig = "integrationConfig"
 	TargetShareSettings     = "shareSettings"
+	TargetAlertSettings     = "alertSettings"
 )
 
 // Actions without an event (administrative changes).
@@ -61,6 +62,7 @@ const (
 
 	ShareRegistered      = "ShareRegistered" // complete-profile
 	ShareSettingsChanged = "ShareSettingsChanged"
+	AlertSettingsChanged = "AlertSettingsChanged" // an agent's Slack alert target
 )
 
 // Change is one state change or administrative action.

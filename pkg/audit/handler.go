@@ -90,7 +90,7 @@ func (s *Service) list(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := Filter{AgentID: lp.AgentID, Actor: lp.Query.Get("actor"), PageSize: lp.PageSize, PageToken: lp.PageToken}
-	if f.TargetType, err = httpapi.Enum("targetType", lp.Query.Get("targetType"), TargetAccessRequest, TargetParticipant, TargetCollaborator, TargetIntegrationConfig); err != nil {
+	if f.TargetType, err = httpapi.Enum("targetType", lp.Query.Get("targetType"), TargetAccessRequest, TargetParticipant, TargetCollaborator, TargetIntegrationConfig, TargetAlertSettings); err != nil {
 		return err
 	}
 	if v := lp.Query.Get("targetId"); v != "" {

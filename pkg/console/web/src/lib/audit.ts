@@ -26,6 +26,12 @@ const actions: Record<string, string> = {
   ShareDeclined: 'declined a recipient',
   ShareExpired: 'expired a waiting recipient',
   ShareSettingsChanged: "changed the organization's share settings",
+  AlertSettingsChanged: "changed the agent's Slack alerts",
+  WebhookUrlGenerated: 'generated a webhook URL',
+  WebhookUrlRotated: 'rotated a webhook URL',
+  WebhookUrlApplied: 'registered a webhook URL with the provider',
+  SlackOAuthConnected: 'connected a Slack workspace',
+  SlackOAuthDisconnected: 'disconnected a Slack workspace',
 };
 
 /** An audit action (an event detail-type) in words; unknown ones split from CamelCase. */
@@ -47,6 +53,8 @@ const targets: Record<string, string> = {
   collaborator: 'collaborator',
   shareRecipient: 'recipient',
   shareSettings: 'settings',
+  integrationConfig: 'connector',
+  alertSettings: 'alert settings of',
 };
 
 export function targetWords(type: string, id: string): string {
