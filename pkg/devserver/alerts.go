@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/alerts"
@@ -26,12 +25,7 @@ func init() {
 var devAlerts = timedSweep[alerts.Result]{name: "alert digest", timeout: time.Minute, example: "15m"}
 
 func startAlerts(ctx context.Context, d *routes.Deps, h Hook) (func(), error) {
-	getenv := func(k string) string {
-		if v, ok := h.Env[k]; ok {
-			return v
-		}
-		return os.Getenv(k)
-	}
+	getenv := h.Getenv
 	cfg, err := alerts.ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, err

@@ -63,10 +63,7 @@ func newConsole(root string, iss *issuerkit.Issuer, env map[string]string) (*iss
 		if k == "JWT_ISSUER" {
 			return iss.URL()
 		}
-		if v, ok := env[k]; ok { // the hooks' settings, e.g. the local S3
-			return v
-		}
-		return os.Getenv(k)
+		return settings(env)(k) // the hooks' settings, e.g. the local S3
 	})
 	if err != nil {
 		return nil, nil, err

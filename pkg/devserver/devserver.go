@@ -225,12 +225,7 @@ func newDeps(o Options, endpoint, issuer string, env map[string]string) (*platfo
 	// The dev server's configuration, read once: the hooks' settings over
 	// the process environment (hooks leave alone what the environment
 	// sets, where that is allowed).
-	getenv := func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		return os.Getenv(k)
-	}
+	getenv := settings(env)
 	cfg, err := routes.ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, nil, kinds.Config{}, err
@@ -313,6 +308,19 @@ type Hook struct {
 	// Outbox is the outbox handlers' configuration (After hooks only).
 	Outbox kinds.Config
 }
+
+// settings reads the hooks' settings in env over the process environment.
+func settings(env map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
+}
+
+// Getenv is a setting: the hooks' (Env) over the process environment.
+func (h Hook) Getenv(k string) string { return settings(h.Env)(k) }
 
 // Before hooks run before the platform and configuration are built: start
 // stand-ins (S3, Keycloak, provider APIs) and put their settings in Env.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/expiry"
@@ -26,12 +25,7 @@ func init() {
 var devExpiry = timedSweep[expiry.Result]{name: "expiry", timeout: 5 * time.Minute, example: "25h or 745h"}
 
 func startExpiry(ctx context.Context, d *routes.Deps, h Hook) (func(), error) {
-	getenv := func(k string) string {
-		if v, ok := h.Env[k]; ok {
-			return v
-		}
-		return os.Getenv(k)
-	}
+	getenv := h.Getenv
 	cfg, err := expiry.ConfigFromEnv(getenv)
 	if err != nil {
 		return nil, err
